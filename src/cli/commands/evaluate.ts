@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { evaluate, type Evaluation } from '../../model/evaluate.js';
+import { loadPlans } from '../../model/plan.js';
+import { loadScenario } from '../../model/scenario.js';
+import { action, formatBytes, printJson } from '../run.js';
+
+export function formatEvaluation(e: Evaluation): string {
+  const lines = [
+    `plan ${e.plan} on ${e.scenario} (batch ${e.globalBatch}, overlap ${e.overlap}, coalesce ${e.coalesce})`,
+    `  iteration ${(e.iterationSec * 1e3).toPrecision(4)} ms, throughput ${e.throughputSamplesPerSec.toPrecision(4)} samples/s, bottleneck gpu${e.bottleneckGpu}, ${e.feasible ? 'feasible' : 'INFEASIBLE'}`,
+    '  gpu   iter ms   dense  dedup  gather  a2a  hostlink  allreduce  hostdram   memory used / capacity',
+  ];
+  for (const g of e.gpus) {
+    const t = g.terms;
+    const ms = (x: number) => (x * 1e3).toFixed(3).padStart(7);
+    lines.push(
+      `  ${String(g.gpu).padEnd(4)}${ms(g.iterationSec)} ${ms(t.denseSec)}${ms(t.dedupSec)}${ms(t.localGatherSec)}${ms(t.allToAllSec)}${ms(t.hostLinkSec)}${ms(t.allReduceSec)}   ${ms(t.hostGatherSec)}   ${formatBytes(g.memoryUsedBytes)} / ${formatBytes(g.memoryCapacityBytes)}${g.overfull ? '  OVERFULL' : ''}`,
+    );
+  }
+  lines.push(`  host memory ${formatBytes(e.host.memoryUsedBytes)} / ${formatBytes(e.host.memoryCapacityBytes)}${e.host.overfull ? '  OVERFULL' : ''}`);
+  for (const s of e.shortfalls) lines.push(`  short: ${s.resource} needs ${formatBytes(s.needed)}, has ${formatBytes(s.available)}`);
+  return lines.join('\n');
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('expected iteration time, traffic and memory of a plan (or a JSON array of plans)')
+    .argument('<scenario>', 'scenario JSON file')
+    .requiredOption('--plan <file>', 'plan JSON file (one plan or an array of plans)')
+    .option('--json', 'print one JSON object')
+    .action(
+      action((scenarioFile: string, opts: { plan: string; json?: boolean }) => {
+        const scenario = loadScenario(scenarioFile);
+        const { plans, isArray } = loadPlans(opts.plan, scenario);
+        const results = plans.map((p) => evaluate(scenario, p));
+        if (opts.json) printJson(isArray ? { results } : results[0]);
+        else process.stdout.write(`${results.map(formatEvaluation).join('\n\n')}\n`);
+      }),
+    );
+}

@@ -1,0 +1,12 @@
+// scarec's library entry point: import { ... } from 'scarec'.
+export * from './errors.js';
+export * from './stats/touch.js';
+export * from './stats/distribution.js';
+export * from './stats/uniform.js';
+export * from './stats/zipf.js';
+export * from './stats/counts.js';
+export * from './model/schema.js';
+export * from './model/scenario.js';
+export * from './model/plan.js';
+export * from './model/loads.js';
+export * from './model/evaluate.js';

@@ -1,0 +1,210 @@
+import type { Placement } from './schema.js';
+import { gpuPairBytesPerSec, type Scenario, type Table } from './scenario.js';
+
+/**
+ * The cost model as resource loads (proofs/cost-model.md). Every row placed in a class adds load to a
+ * fixed set of resources, linearly in four range sums. `evaluate` adds up the loads of a plan's ranges;
+ * the placement MIPs (src/plan) take the same function's output, per row of a bucket, as coefficients;
+ * the simulator feeds it realised counts instead of expectations. So every number in scarec comes from
+ * this one function.
+ */
+
+/** Range sums of one rank range of one table. */
+export interface RangeSums {
+  /** number of rows n */
+  rows: number;
+  /** sum of p_i */
+  mass: number;
+  /** per worker w: sum of f_{K_w}(p_i), K_w = b_w L_t (expected distinct rows w touches) */
+  touchedPerWorker: ArrayLike<number>;
+  /** sum of f_{B L_t}(p_i): expected distinct rows touched by the whole global batch */
+  touchedGlobal: number;
+}
+
+/** Resource loads of one iteration (per GPU arrays have length W). */
+export interface Loads {
+  gpuMemoryBytes: Float64Array;
+  hostMemoryBytes: number;
+  /** HBM traffic per GPU: pooling reads, rows served to peers, optimizer updates */
+  hbmBytes: Float64Array;
+  /** host link traffic per GPU, both phases (rows down, ids and gradients up) */
+  hostLinkBytes: Float64Array;
+  /** forward all-to-all bytes received / sent per GPU (backward mirrors them) */
+  allToAllInBytes: Float64Array;
+  allToAllOutBytes: Float64Array;
+  /** the same divided by each pair's bandwidth (hierarchical links), seconds per phase */
+  allToAllInSec: Float64Array;
+  allToAllOutSec: Float64Array;
+  /** gradient bytes of replicated rows touched in the global batch (before the ring's 2(W-1)/W) */
+  allReduceBytes: number;
+  /** host DRAM traffic: gathers for every worker and the optimizer update */
+  hostDramBytes: number;
+  /** rows per class (latency terms are paid only by classes in use) */
+  rowsReplicated: number;
+  rowsSharded: number;
+  rowsHost: number;
+}
+
+export function emptyLoads(gpus: number): Loads {
+  const z = () => new Float64Array(gpus);
+  return {
+    gpuMemoryBytes: z(),
+    hostMemoryBytes: 0,
+    hbmBytes: z(),
+    hostLinkBytes: z(),
+    allToAllInBytes: z(),
+    allToAllOutBytes: z(),
+    allToAllInSec: z(),
+    allToAllOutSec: z(),
+    allReduceBytes: 0,
+    hostDramBytes: 0,
+    rowsReplicated: 0,
+    rowsSharded: 0,
+    rowsHost: 0,
+  };
+}
+
+/** Lookups of worker w into table t per iteration: K_{t,w} = b_w L_t. */
+export function workerLookups(scenario: Scenario, table: Table, worker: number): number {
+  return scenario.gpus[worker]!.batchSamples * table.pooling;
+}
+
+/** Lookups of the global batch into table t: B L_t. */
+export function globalLookups(scenario: Scenario, table: Table): number {
+  return scenario.training.globalBatch * table.pooling;
+}
+
+/**
+ * Add the loads of `sums.rows` rows of `table` placed at `at` (on `gpu` for 'gpu'), scaled by `scale`
+ * (1 for a plan range; 1/n for the per-row coefficient of a bucket). Each term is derived in
+ * proofs/cost-model.md, section by section.
+ */
+export function addRangeLoads(
+  loads: Loads,
+  scenario: Scenario,
+  table: Table,
+  at: Placement,
+  gpu: number | undefined,
+  sums: RangeSums,
+  coalesce: boolean,
+  scale = 1,
+): void {
+  const W = scenario.gpus.length;
+  const r = table.rowBytes;
+  const stateBytes = r + table.optimizerBytesPerRow;
+  // Rows moved per range (cost-model.md §2): distinct rows when coalescing, one row per lookup otherwise.
+  const moved = (w: number) =>
+    coalesce ? sums.touchedPerWorker[w]! : workerLookups(scenario, table, w) * sums.mass;
+  const movedGlobal = coalesce ? sums.touchedGlobal : globalLookups(scenario, table) * sums.mass;
+  // §3: the optimizer reads and writes row and state once per row touched by the global batch.
+  const updateBytes = movedGlobal * 2 * stateBytes * scale;
+
+  // §1: the pooling reads every lookup's row from HBM, wherever the row came from.
+  for (let w = 0; w < W; w++) loads.hbmBytes[w]! += workerLookups(scenario, table, w) * sums.mass * r * scale;
+
+  if (at === 'replicated') {
+    for (let g = 0; g < W; g++) {
+      loads.gpuMemoryBytes[g]! += sums.rows * stateBytes * scale;
+      loads.hbmBytes[g]! += updateBytes;
+    }
+    // §4: with one GPU there is nothing to synchronise.
+    if (W > 1) loads.allReduceBytes += movedGlobal * r * scale;
+    loads.rowsReplicated += sums.rows * scale;
+  } else if (at === 'gpu') {
+    const g = gpu!;
+    loads.gpuMemoryBytes[g]! += sums.rows * stateBytes * scale;
+    loads.hbmBytes[g]! += updateBytes;
+    // §5: the owner gathers and sends each other worker's distinct rows; gradients come back the same way.
+    for (let w = 0; w < W; w++) {
+      if (w === g) continue;
+      const bytes = moved(w) * r * scale;
+      const bw = gpuPairBytesPerSec(scenario, g, w);
+      loads.hbmBytes[g]! += bytes;
+      loads.allToAllOutBytes[g]! += bytes;
+      loads.allToAllOutSec[g]! += bytes / bw;
+      loads.allToAllInBytes[w]! += bytes;
+      loads.allToAllInSec[w]! += bytes / bw;
+    }
+    if (W > 1) loads.rowsSharded += sums.rows * scale;
+    else loads.rowsReplicated += sums.rows * scale;
+  } else {
+    loads.hostMemoryBytes += sums.rows * stateBytes * scale;
+    // §6: rows down, ids and gradients up, per worker; the host gathers for every worker, then updates.
+    let gathered = 0;
+    for (let w = 0; w < W; w++) {
+      const rows = moved(w) * scale;
+      loads.hostLinkBytes[w]! += rows * (2 * r + scenario.training.indexBytes);
+      gathered += rows * r;
+    }
+    loads.hostDramBytes += gathered + updateBytes;
+    loads.rowsHost += sums.rows * scale;
+  }
+}
+
+/** Ring all-reduce bandwidth: the slowest link of the ring (inter-node when GPUs span nodes). */
+export function allReduceBytesPerSec(scenario: Scenario): number {
+  const nodes = new Set(scenario.gpus.map((g) => g.node)).size;
+  return nodes > 1
+    ? Math.min(scenario.links.gpuToGpuBytesPerSec, scenario.links.interNodeBytesPerSec)
+    : scenario.links.gpuToGpuBytesPerSec;
+}
+
+/** Per-GPU iteration terms, seconds (proofs/cost-model.md §7). */
+export interface IterationTerms {
+  denseSec: number;
+  dedupSec: number;
+  localGatherSec: number;
+  allToAllSec: number;
+  hostLinkSec: number;
+  allReduceSec: number;
+  /** host DRAM gather and update time, shared by all workers */
+  hostGatherSec: number;
+}
+
+/** Dense compute and deduplication of worker w: independent of the placement. */
+export function computeSeconds(scenario: Scenario, worker: number, coalesce: boolean): { denseSec: number; dedupSec: number } {
+  const gpu = scenario.gpus[worker]!;
+  const lookups = scenario.tables.reduce((s, t) => s + workerLookups(scenario, t, worker), 0);
+  return {
+    denseSec: gpu.batchSamples * gpu.denseSecondsPerSample,
+    dedupSec: coalesce ? lookups * scenario.training.dedupSecondsPerLookup : 0,
+  };
+}
+
+/** Turn loads into per-GPU terms. Latencies are paid per phase by the classes in use (§7). */
+export function iterationTerms(scenario: Scenario, loads: Loads, coalesce: boolean): IterationTerms[] {
+  const W = scenario.gpus.length;
+  const lat = scenario.links.latencySec;
+  const hostGatherSec = loads.hostDramBytes / scenario.host.gatherBytesPerSec;
+  const ringFactor = W > 1 ? (2 * (W - 1)) / W : 0;
+  const allReduceSec =
+    W > 1 && loads.rowsReplicated > 0
+      ? (ringFactor * loads.allReduceBytes) / allReduceBytesPerSec(scenario) + 2 * (W - 1) * lat
+      : 0;
+  return scenario.gpus.map((gpu, w) => {
+    const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
+    return {
+      denseSec,
+      dedupSec,
+      localGatherSec: loads.hbmBytes[w]! / gpu.gatherBytesPerSec,
+      allToAllSec:
+        loads.rowsSharded > 0 ? 2 * Math.max(loads.allToAllInSec[w]!, loads.allToAllOutSec[w]!) + 2 * lat : 0,
+      hostLinkSec: loads.rowsHost > 0 ? loads.hostLinkBytes[w]! / gpu.hostToGpuBytesPerSec + 2 * lat : 0,
+      allReduceSec,
+      hostGatherSec,
+    };
+  });
+}
+
+/** Combine the terms by the overlap policy: serial sum, or the busiest resource (compute = dense + dedup). */
+export function combineTerms(t: IterationTerms, overlap: 'serial' | 'full'): number {
+  if (overlap === 'serial')
+    return t.denseSec + t.dedupSec + t.localGatherSec + t.allToAllSec + t.hostLinkSec + t.allReduceSec + t.hostGatherSec;
+  return Math.max(t.denseSec + t.dedupSec, t.localGatherSec, t.allToAllSec, t.hostLinkSec, t.allReduceSec, t.hostGatherSec);
+}
+
+/** Bytes of GPU memory available for embeddings on GPU g after activations. */
+export function gpuEmbeddingCapacityBytes(scenario: Scenario, g: number): number {
+  const gpu = scenario.gpus[g]!;
+  return gpu.memoryBytes - scenario.training.activationBytesPerSample * gpu.batchSamples;
+}

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+
+/**
+ * The scenario and plan file formats (JSON). Field names are the public contract (README "Formats").
+ * Validation errors are turned into InputError with the field path by `parseWithSchema` (model/validate.ts).
+ */
+
+const positive = z.number().finite().positive();
+const nonNegative = z.number().finite().nonnegative();
+const positiveInt = z.number().int().positive();
+
+export const distributionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('zipf'), alpha: positive.max(20) }).strict(),
+  z.object({ kind: z.literal('uniform') }).strict(),
+  z
+    .object({
+      kind: z.literal('counts'),
+      /** per-row access counts (any order; they are ranked by decreasing count) */
+      counts: z.array(nonNegative).min(1).optional(),
+      /** path relative to the scenario file: a JSON array of counts, or a frequency profile */
+      file: z.string().min(1).optional(),
+      /** with a frequency profile: which feature (e.g. "C3") */
+      feature: z.string().min(1).optional(),
+    })
+    .strict()
+    .refine((d) => (d.counts === undefined) !== (d.file === undefined), {
+      message: 'give exactly one of "counts" (an array) or "file" (a path)',
+    }),
+]);
+export type DistributionSpec = z.infer<typeof distributionSchema>;
+
+export const tableSchema = z
+  .object({
+    name: z.string().min(1),
+    rows: positiveInt.max(1e13),
+    dim: positiveInt.max(1 << 20),
+    bytesPerElement: positive.max(16).default(4),
+    /** average lookups per sample into this table (L_t) */
+    pooling: positive.max(1e6).default(1),
+    /** optimizer-state bytes per row: 0 for SGD, 4 for row-wise Adagrad, 2 r for Adam */
+    optimizerBytesPerRow: nonNegative.default(0),
+    distribution: distributionSchema,
+  })
+  .strict();
+
+/** One GPU of a heterogeneous list; fields left out take the scenario-wide values. */
+export const gpuSchema = z
+  .object({
+    name: z.string().optional(),
+    memoryBytes: positive.optional(),
+    gatherBytesPerSec: positive.optional(),
+    hostToGpuBytesPerSec: positive.optional(),
+    denseSecondsPerSample: nonNegative.optional(),
+    /** relative share of the global batch this GPU takes (default: equal shares) */
+    batchShare: positive.optional(),
+    /** node index for hierarchical links (default: floor(index / gpusPerNode)) */
+    node: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const devicesSchema = z
+  .object({
+    gpus: positiveInt.max(4096),
+    gpuMemoryBytes: positive.optional(),
+    gpuGatherBytesPerSec: positive.optional(),
+    hostMemoryBytes: positive.optional(),
+    hostGatherBytesPerSec: positive.optional(),
+    /** seconds per lookup spent deduplicating ids when coalescing (calibrated) */
+    dedupSecondsPerLookup: nonNegative.optional(),
+    /** path (relative to the scenario) of a device profile written by `scarec calibrate` */
+    profile: z.string().min(1).optional(),
+    /** heterogeneous GPUs: one entry per GPU (length must equal `gpus`) */
+    gpuList: z.array(gpuSchema).optional(),
+  })
+  .strict();
+
+export const linksSchema = z
+  .object({
+    hostToGpuBytesPerSec: positive.optional(),
+    gpuToGpuBytesPerSec: positive.optional(),
+    latencySec: nonNegative.optional(),
+    /** GPUs per node for hierarchical links (default: all GPUs in one node) */
+    gpusPerNode: positiveInt.optional(),
+    /** per-GPU bandwidth between nodes (NIC); required when there is more than one node */
+    interNodeBytesPerSec: positive.optional(),
+  })
+  .strict()
+  .default({});
+
+export const trainingSchema = z
+  .object({
+    globalBatch: positiveInt.max(1e9),
+    denseSecondsPerSample: nonNegative.default(0),
+    overlap: z.enum(['serial', 'full']).default('serial'),
+    /** bytes of one row id sent to the host (default 8, int64) */
+    indexBytes: nonNegative.default(8),
+    /** GPU memory per sample of the worker's batch (activations), reserved before embeddings */
+    activationBytesPerSample: nonNegative.default(0),
+    /** candidate global batches for batch-size selection */
+    candidateBatches: z.array(positiveInt.max(1e9)).optional(),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    comment: z.string().optional(),
+    /** free-form provenance of the constants, e.g. { "gpuGatherBytesPerSec": "H100 SXM datasheet x 0.6" } */
+    sources: z.record(z.string(), z.string()).optional(),
+    tables: z.array(tableSchema).min(1),
+    devices: devicesSchema,
+    links: linksSchema,
+    training: trainingSchema,
+  })
+  .strict();
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioSpec = z.output<typeof scenarioSchema>;
+
+export const placementSchema = z.enum(['replicated', 'gpu', 'host']);
+export type Placement = z.infer<typeof placementSchema>;
+
+export const rangeSchema = z
+  .object({
+    from: z.number().int().nonnegative(),
+    to: z.number().int().positive(),
+    at: placementSchema,
+    gpu: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type PlanRange = z.infer<typeof rangeSchema>;
+
+export const planSchema = z
+  .object({
+    name: z.string().optional(),
+    algorithm: z.string().optional(),
+    coalesce: z.boolean().default(true),
+    tables: z.record(z.string(), z.array(rangeSchema).min(1)),
+  })
+  .passthrough();
+export type PlanInput = z.input<typeof planSchema>;
+export type Plan = z.output<typeof planSchema>;
+
+/** Device profile written by `scarec calibrate` (src/calibrate) and bench/calibrate_torch.py. */
+export const deviceProfileSchema = z
+  .object({
+    kind: z.literal('scarec-device-profile'),
+    version: z.literal(1),
+    backend: z.string(),
+    device: z.string(),
+    date: z.string(),
+    constants: z
+      .object({
+        gpuGatherBytesPerSec: positive.optional(),
+        hostGatherBytesPerSec: positive.optional(),
+        hostToGpuBytesPerSec: positive.optional(),
+        gpuToGpuBytesPerSec: positive.optional(),
+        latencySec: nonNegative.optional(),
+        dedupSecondsPerLookup: nonNegative.optional(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+export type DeviceProfile = z.infer<typeof deviceProfileSchema>;
+
+/** One feature of a frequency profile written by `scarec stats` (src/data). */
+export const featureProfileSchema = z
+  .object({
+    accesses: nonNegative,
+    missing: nonNegative,
+    distinct: nonNegative,
+    /** frequency of frequencies: [count, rowsWithThatCount] pairs, sorted by decreasing count */
+    countHistogram: z.array(z.tuple([positive, positiveInt])),
+  })
+  .passthrough();
+
+export const frequencyProfileSchema = z
+  .object({
+    kind: z.literal('scarec-frequency-profile'),
+    version: z.literal(1),
+    features: z.record(z.string(), featureProfileSchema),
+  })
+  .passthrough();
+export type FrequencyProfile = z.infer<typeof frequencyProfileSchema>;
