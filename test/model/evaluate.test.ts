@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/model/evaluate.js';
+import { checkPlan } from '../../src/model/plan.js';
+import { buildScenario } from '../../src/model/scenario.js';
+
+// Two rows with p = 0.75 and 0.25, two GPUs taking one sample each, one lookup per sample:
+// K_w = 1, K_global = 2; f_1(p) = p, f_2(0.75) = 0.9375, f_2(0.25) = 0.4375. Row bytes r = 4, no optimizer state.
+// Each term below is worked by hand from proofs/cost-model.md.
+const base = {
+  name: 'hand',
+  tables: [{ name: 'T', rows: 2, dim: 1, bytesPerElement: 4, distribution: { kind: 'counts', counts: [1, 3] } }],
+  devices: {
+    gpus: 2,
+    gpuMemoryBytes: 100,
+    gpuGatherBytesPerSec: 1,
+    hostMemoryBytes: 100,
+    hostGatherBytesPerSec: 11,
+    dedupSecondsPerLookup: 0.125,
+  },
+  links: { hostToGpuBytesPerSec: 2, gpuToGpuBytesPerSec: 1.25, latencySec: 0.01 },
+  training: { globalBatch: 2, denseSecondsPerSample: 0.25, overlap: 'serial' },
+};
+const scenarioOf = (over: Record<string, unknown> = {}) =>
+  buildScenario({ ...base, training: { ...base.training, ...over } }, { baseDir: '.', file: 'hand.json' });
+
+describe('evaluate on a hand-computed scenario', () => {
+  it('replicated hot row, cold row on host: every term by hand (serial overlap)', () => {
+    const s = scenarioOf();
+    const plan = checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'replicated' }, { from: 1, to: 2, at: 'host' }] } }, s);
+    const e = evaluate(s, plan);
+    for (const g of e.gpus) {
+      // pooling reads K_w * mass * r = 4; update of the replicated row 0.9375 * 2 * 4 = 7.5 -> 11.5 B at 1 B/s
+      expect(g.terms.localGatherSec).toBeCloseTo(11.5, 12);
+      // host link: f_1(0.25) * (2 r + 8 index bytes) = 4 B at 2 B/s, plus two latencies
+      expect(g.terms.hostLinkSec).toBeCloseTo(2.02, 12);
+      // all-reduce: 2 (W-1)/W * 0.9375 * 4 = 3.75 B at 1.25 B/s, plus 2 (W-1) latencies
+      expect(g.terms.allReduceSec).toBeCloseTo(3.02, 12);
+      // host DRAM: gathers 2 * 0.25 * 4 = 2 B, update 0.4375 * 8 = 3.5 B, at 11 B/s
+      expect(g.terms.hostGatherSec).toBeCloseTo(0.5, 12);
+      expect(g.terms.denseSec).toBeCloseTo(0.25, 12);
+      expect(g.terms.dedupSec).toBeCloseTo(0.125, 12);
+      expect(g.terms.allToAllSec).toBe(0);
+      expect(g.memoryUsedBytes).toBe(4);
+    }
+    expect(e.iterationSec).toBeCloseTo(17.415, 12);
+    expect(e.throughputSamplesPerSec).toBeCloseTo(2 / 17.415, 12);
+    expect(e.host.memoryUsedBytes).toBe(4);
+    expect(e.feasible).toBe(true);
+  });
+
+  it('full overlap takes the busiest resource', () => {
+    const s = scenarioOf({ overlap: 'full' });
+    const plan = checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'replicated' }, { from: 1, to: 2, at: 'host' }] } }, s);
+    expect(evaluate(s, plan).iterationSec).toBeCloseTo(11.5, 12);
+  });
+
+  it('a row sharded on GPU 1 is served to GPU 0 over the all-to-all', () => {
+    const s = scenarioOf();
+    const plan = checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'gpu', gpu: 1 }, { from: 1, to: 2, at: 'host' }] } }, s);
+    const e = evaluate(s, plan);
+    // GPU 1 sends f_1(0.75) r = 3 B to GPU 0 at 1.25 B/s = 2.4 s per phase; two phases plus two latencies
+    expect(e.gpus[0]!.terms.allToAllSec).toBeCloseTo(4.82, 12);
+    expect(e.gpus[1]!.terms.allToAllSec).toBeCloseTo(4.82, 12);
+    // GPU 1 HBM: pooling 4 + update 7.5 + serving 3 = 14.5; GPU 0: pooling 4
+    expect(e.gpus[1]!.terms.localGatherSec).toBeCloseTo(14.5, 12);
+    expect(e.gpus[0]!.terms.localGatherSec).toBeCloseTo(4, 12);
+    expect(e.gpus[0]!.memoryUsedBytes).toBe(0);
+    expect(e.gpus[1]!.memoryUsedBytes).toBe(4);
+    expect(e.gpus[0]!.terms.allReduceSec).toBe(0);
+    expect(e.bottleneckGpu).toBe(1);
+  });
+
+  it('without coalescing every lookup moves its row and nothing is deduplicated', () => {
+    const s = scenarioOf();
+    const plan = checkPlan({ coalesce: false, tables: { T: [{ from: 0, to: 2, at: 'host' }] } }, s);
+    const e = evaluate(s, plan);
+    // each worker moves K_w * mass = 1 row: (2 r + 8) = 16 B at 2 B/s + 2 latencies
+    expect(e.gpus[0]!.terms.hostLinkSec).toBeCloseTo(8.02, 12);
+    expect(e.gpus[0]!.terms.dedupSec).toBe(0);
+    // host DRAM: gathers 2 * 4 = 8 B, update K_global * mass * 2 r = 2 * 8 = 16 B, at 11 B/s
+    expect(e.gpus[0]!.terms.hostGatherSec).toBeCloseTo(24 / 11, 12);
+  });
+
+  it('an over-full GPU is reported with its shortfall, not hidden', () => {
+    const s = buildScenario({ ...base, devices: { ...base.devices, gpuMemoryBytes: 6 } }, { baseDir: '.', file: 'hand.json' });
+    const plan = checkPlan({ tables: { T: [{ from: 0, to: 2, at: 'replicated' }] } }, s);
+    const e = evaluate(s, plan);
+    expect(e.feasible).toBe(false);
+    expect(e.shortfalls.map((x) => x.resource)).toEqual(['gpu0 memory', 'gpu1 memory']);
+    expect(e.shortfalls[0]!.needed).toBe(8);
+    expect(e.shortfalls[0]!.available).toBe(6);
+  });
+
+  it('activations reserve GPU memory per sample', () => {
+    const s = scenarioOf({ activationBytesPerSample: 10 });
+    const plan = checkPlan({ tables: { T: [{ from: 0, to: 2, at: 'host' }] } }, s);
+    expect(evaluate(s, plan).gpus[0]!.memoryCapacityBytes).toBe(90);
+  });
+});
