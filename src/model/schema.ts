@@ -8,6 +8,11 @@ import { z } from 'zod';
 const positive = z.number().finite().positive();
 const nonNegative = z.number().finite().nonnegative();
 const positiveInt = z.number().int().positive();
+// Physical ranges: wide enough for any real machine, narrow enough that no valid input overflows to
+// Infinity or underflows a denominator (a valid input never yields NaN or Infinity).
+const bytes = nonNegative.max(1e18, { message: 'must be at most 1e18 bytes' });
+const bytesPerSec = z.number().finite().min(1, { message: 'must be at least 1 byte/s' }).max(1e16, { message: 'must be at most 1e16 bytes/s' });
+const seconds = nonNegative.max(10, { message: 'must be at most 10 seconds' });
 
 export const distributionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('zipf'), alpha: positive.max(20) }).strict(),
@@ -36,9 +41,9 @@ export const tableSchema = z
     dim: positiveInt.max(1 << 20),
     bytesPerElement: positive.max(16).default(4),
     /** average lookups per sample into this table (L_t) */
-    pooling: positive.max(1e6).default(1),
+    pooling: positive.max(1e4).default(1),
     /** optimizer-state bytes per row: 0 for SGD, 4 for row-wise Adagrad, 2 r for Adam */
-    optimizerBytesPerRow: nonNegative.default(0),
+    optimizerBytesPerRow: nonNegative.max(1e7).default(0),
     distribution: distributionSchema,
   })
   .strict();
@@ -47,12 +52,12 @@ export const tableSchema = z
 export const gpuSchema = z
   .object({
     name: z.string().optional(),
-    memoryBytes: positive.optional(),
-    gatherBytesPerSec: positive.optional(),
-    hostToGpuBytesPerSec: positive.optional(),
-    denseSecondsPerSample: nonNegative.optional(),
+    memoryBytes: bytes.optional(),
+    gatherBytesPerSec: bytesPerSec.optional(),
+    hostToGpuBytesPerSec: bytesPerSec.optional(),
+    denseSecondsPerSample: seconds.optional(),
     /** relative share of the global batch this GPU takes (default: equal shares) */
-    batchShare: positive.optional(),
+    batchShare: z.number().finite().min(1e-6).max(1e6).optional(),
     /** node index for hierarchical links (default: floor(index / gpusPerNode)) */
     node: z.number().int().nonnegative().optional(),
   })
@@ -61,12 +66,12 @@ export const gpuSchema = z
 export const devicesSchema = z
   .object({
     gpus: positiveInt.max(4096),
-    gpuMemoryBytes: positive.optional(),
-    gpuGatherBytesPerSec: positive.optional(),
-    hostMemoryBytes: positive.optional(),
-    hostGatherBytesPerSec: positive.optional(),
+    gpuMemoryBytes: bytes.optional(),
+    gpuGatherBytesPerSec: bytesPerSec.optional(),
+    hostMemoryBytes: bytes.optional(),
+    hostGatherBytesPerSec: bytesPerSec.optional(),
     /** seconds per lookup spent deduplicating ids when coalescing (calibrated) */
-    dedupSecondsPerLookup: nonNegative.optional(),
+    dedupSecondsPerLookup: seconds.optional(),
     /** path (relative to the scenario) of a device profile written by `scarec calibrate` */
     profile: z.string().min(1).optional(),
     /** heterogeneous GPUs: one entry per GPU (length must equal `gpus`) */
@@ -76,13 +81,13 @@ export const devicesSchema = z
 
 export const linksSchema = z
   .object({
-    hostToGpuBytesPerSec: positive.optional(),
-    gpuToGpuBytesPerSec: positive.optional(),
-    latencySec: nonNegative.optional(),
+    hostToGpuBytesPerSec: bytesPerSec.optional(),
+    gpuToGpuBytesPerSec: bytesPerSec.optional(),
+    latencySec: seconds.optional(),
     /** GPUs per node for hierarchical links (default: all GPUs in one node) */
     gpusPerNode: positiveInt.optional(),
     /** per-GPU bandwidth between nodes (NIC); required when there is more than one node */
-    interNodeBytesPerSec: positive.optional(),
+    interNodeBytesPerSec: bytesPerSec.optional(),
   })
   .strict()
   .default({});
@@ -90,12 +95,12 @@ export const linksSchema = z
 export const trainingSchema = z
   .object({
     globalBatch: positiveInt.max(1e9),
-    denseSecondsPerSample: nonNegative.default(0),
+    denseSecondsPerSample: seconds.default(0),
     overlap: z.enum(['serial', 'full']).default('serial'),
     /** bytes of one row id sent to the host (default 8, int64) */
-    indexBytes: nonNegative.default(8),
+    indexBytes: nonNegative.max(64).default(8),
     /** GPU memory per sample of the worker's batch (activations), reserved before embeddings */
-    activationBytesPerSample: nonNegative.default(0),
+    activationBytesPerSample: bytes.default(0),
     /** candidate global batches for batch-size selection */
     candidateBatches: z.array(positiveInt.max(1e9)).optional(),
   })
@@ -150,12 +155,12 @@ export const deviceProfileSchema = z
     date: z.string(),
     constants: z
       .object({
-        gpuGatherBytesPerSec: positive.optional(),
-        hostGatherBytesPerSec: positive.optional(),
-        hostToGpuBytesPerSec: positive.optional(),
-        gpuToGpuBytesPerSec: positive.optional(),
-        latencySec: nonNegative.optional(),
-        dedupSecondsPerLookup: nonNegative.optional(),
+        gpuGatherBytesPerSec: bytesPerSec.optional(),
+        hostGatherBytesPerSec: bytesPerSec.optional(),
+        hostToGpuBytesPerSec: bytesPerSec.optional(),
+        gpuToGpuBytesPerSec: bytesPerSec.optional(),
+        latencySec: seconds.optional(),
+        dedupSecondsPerLookup: seconds.optional(),
       })
       .passthrough(),
   })
