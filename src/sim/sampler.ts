@@ -1,0 +1,253 @@
+import type { RankDistribution } from '../stats/distribution.js';
+import type { DistributionSpec } from '../model/schema.js';
+import type { Rng } from './rng.js';
+
+/**
+ * Samplers of ranks (0 = hottest) from the distributions of src/stats, exact up to floating point
+ * (proofs/simulator.md §1). Each fills a Float64Array (ranks of Zipf tables go up to 1e10, past int32).
+ */
+export interface RankSampler {
+  readonly kind: 'uniform' | 'counts' | 'zipf';
+  readonly rows: number;
+  /** one rank */
+  sample(rng: Rng): number;
+  /** out[0..n) = n independent ranks */
+  fill(rng: Rng, out: Float64Array, n: number): void;
+}
+
+/** Uniform over [0, N): floor(u N) with a 53-bit u. */
+export class UniformSampler implements RankSampler {
+  readonly kind = 'uniform' as const;
+  constructor(readonly rows: number) {
+    if (!(rows >= 1) || !Number.isInteger(rows)) throw new RangeError(`uniform sampler needs integer rows >= 1 (got ${rows})`);
+  }
+  sample(rng: Rng): number {
+    return Math.floor(rng.nextDouble() * this.rows);
+  }
+  fill(rng: Rng, out: Float64Array, n: number): void {
+    const N = this.rows;
+    for (let i = 0; i < n; i++) out[i] = Math.floor(rng.nextDouble() * N);
+  }
+}
+
+/**
+ * Walker's alias method, Vose's construction: O(n) set-up, O(1) per draw. Weights need not sum to 1.
+ * One 53-bit uniform u picks column j = floor(u n) and its fractional part flips the column's coin.
+ */
+export class AliasTable {
+  readonly size: number;
+  readonly threshold: Float64Array;
+  readonly alias: Int32Array;
+
+  constructor(weights: ArrayLike<number>) {
+    const n = weights.length;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weights[i]!;
+      if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`alias weight ${i} is ${w}`);
+      total += w;
+    }
+    if (!(n > 0) || !(total > 0)) throw new RangeError('alias table needs at least one positive weight');
+    this.size = n;
+    this.threshold = new Float64Array(n);
+    this.alias = new Int32Array(n);
+    const scaled = Float64Array.from(weights, (w) => (w * n) / total);
+    const small: number[] = [];
+    const large: number[] = [];
+    for (let i = 0; i < n; i++) (scaled[i]! < 1 ? small : large).push(i);
+    while (small.length > 0 && large.length > 0) {
+      const s = small.pop()!;
+      const l = large[large.length - 1]!;
+      this.threshold[s] = scaled[s]!;
+      this.alias[s] = l;
+      scaled[l] = scaled[l]! + scaled[s]! - 1;
+      if (scaled[l]! < 1) {
+        large.pop();
+        small.push(l);
+      }
+    }
+    // what is left has weight 1 up to rounding: the column keeps itself
+    for (const i of large) {
+      this.threshold[i] = 1;
+      this.alias[i] = i;
+    }
+    for (const i of small) {
+      this.threshold[i] = 1;
+      this.alias[i] = i;
+    }
+  }
+
+  sample(rng: Rng): number {
+    const u = rng.nextDouble() * this.size;
+    const j = Math.floor(u);
+    return u - j < this.threshold[j]! ? j : this.alias[j]!;
+  }
+}
+
+/** Runs of equal probability of a counts distribution: ranks [start[j], start[j+1]) have probability prob[j]. */
+export interface ProbabilityRuns {
+  start: Float64Array;
+  prob: Float64Array;
+}
+
+/**
+ * Rebuild the runs of a piecewise-constant, non-increasing distribution (a `counts` distribution) from
+ * `probability(rank)` alone: from each run's first rank, gallop then bisect to the first rank whose
+ * probability differs. O(runs log N) probability calls. The zero-probability tail is left out.
+ */
+export function probabilityRuns(d: RankDistribution): ProbabilityRuns {
+  const N = d.rows;
+  const starts: number[] = [];
+  const probs: number[] = [];
+  let a = 0;
+  while (a < N) {
+    const p = d.probability(a);
+    if (!(p > 0)) break;
+    // invariant: probability(lo) === p; find hi with probability(hi) !== p (or hi === N)
+    let lo = a;
+    let step = 1;
+    let hi = Math.min(N, a + 1);
+    while (hi < N && d.probability(hi) === p) {
+      lo = hi;
+      step *= 2;
+      hi = Math.min(N, a + step);
+    }
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (d.probability(mid) === p) lo = mid;
+      else hi = mid;
+    }
+    starts.push(a);
+    probs.push(p);
+    a = hi;
+  }
+  if (starts.length === 0) throw new RangeError(`${d.describe()}: no rank has positive probability`);
+  starts.push(a);
+  return { start: Float64Array.from(starts), prob: Float64Array.from(probs) };
+}
+
+/**
+ * Counts: an alias table over runs weighted by run mass (p_j * rows_j), then a uniform rank within the
+ * run. P(rank i in run j) = (p_j n_j / sum) * (1 / n_j) = p_j / sum, which is p_i (proofs/simulator.md §1).
+ */
+export class CountsSampler implements RankSampler {
+  readonly kind = 'counts' as const;
+  readonly rows: number;
+  private readonly table: AliasTable;
+  private readonly start: Float64Array;
+  private readonly runRows: Float64Array;
+
+  constructor(d: RankDistribution, runs: ProbabilityRuns = probabilityRuns(d)) {
+    this.rows = d.rows;
+    const R = runs.prob.length;
+    this.start = runs.start;
+    this.runRows = new Float64Array(R);
+    const mass = new Float64Array(R);
+    for (let j = 0; j < R; j++) {
+      this.runRows[j] = runs.start[j + 1]! - runs.start[j]!;
+      mass[j] = runs.prob[j]! * this.runRows[j]!;
+    }
+    this.table = new AliasTable(mass);
+  }
+  sample(rng: Rng): number {
+    const j = this.table.sample(rng);
+    return this.start[j]! + Math.floor(rng.nextDouble() * this.runRows[j]!);
+  }
+  fill(rng: Rng, out: Float64Array, n: number): void {
+    const { threshold, alias, size } = this.table;
+    const start = this.start;
+    const runRows = this.runRows;
+    for (let i = 0; i < n; i++) {
+      const u = rng.nextDouble() * size;
+      let j = Math.floor(u);
+      if (u - j >= threshold[j]!) j = alias[j]!;
+      const len = runRows[j]!;
+      out[i] = len === 1 ? start[j]! : start[j]! + Math.floor(rng.nextDouble() * len);
+    }
+  }
+}
+
+/**
+ * Zipf(alpha) over N ranks, p_k proportional to k^-alpha (k = rank + 1), by rejection-inversion
+ * (Hörmann & Derflinger 1996, "Rejection-inversion to generate variates from monotone discrete
+ * distributions"): no table, O(1) expected time for any N (up to 1e10 and beyond) and any alpha > 0.
+ * Hat: the continuous density h(x) = x^-alpha on [1/2, N + 1/2], inverted through its integral H;
+ * a draw x is rounded to k and accepted when u >= H(k + 1/2) - h(k), which makes P(k) exactly
+ * proportional to h(k) (proofs/simulator.md §1). Most draws pass the cheap squeeze k - x <= s.
+ */
+export class ZipfSampler implements RankSampler {
+  readonly kind = 'zipf' as const;
+  private readonly hX1: number;
+  private readonly hN: number;
+  private readonly squeeze: number;
+
+  constructor(
+    readonly alpha: number,
+    readonly rows: number,
+  ) {
+    if (!(alpha > 0) || !Number.isFinite(alpha)) throw new RangeError(`zipf sampler needs alpha > 0 (got ${alpha})`);
+    if (!(rows >= 1) || !Number.isInteger(rows)) throw new RangeError(`zipf sampler needs integer rows >= 1 (got ${rows})`);
+    this.hX1 = this.hIntegral(1.5) - 1;
+    this.hN = this.hIntegral(rows + 0.5);
+    this.squeeze = 2 - this.hIntegralInverse(this.hIntegral(2.5) - this.h(2));
+  }
+
+  /** H(x) = (x^(1-alpha) - 1) / (1 - alpha), the antiderivative of x^-alpha with H(1) = 0 (log x at alpha = 1) */
+  private hIntegral(x: number): number {
+    const logX = Math.log(x);
+    return expm1OverX((1 - this.alpha) * logX) * logX;
+  }
+  private h(x: number): number {
+    return Math.exp(-this.alpha * Math.log(x));
+  }
+  private hIntegralInverse(x: number): number {
+    let t = x * (1 - this.alpha);
+    if (t < -1) t = -1; // rounding guard: H^-1 is only defined for t >= -1
+    return Math.exp(log1pOverX(t) * x);
+  }
+
+  sample(rng: Rng): number {
+    const N = this.rows;
+    for (;;) {
+      // u uniform in (H(1.5) - 1, H(N + 0.5)]: the hat's area, with the first rank's mass h(1) = 1 before H(1.5)
+      const u = this.hN + rng.nextDouble() * (this.hX1 - this.hN);
+      const x = this.hIntegralInverse(u);
+      let k = Math.floor(x + 0.5);
+      if (k < 1) k = 1;
+      else if (k > N) k = N;
+      if (k - x <= this.squeeze || u >= this.hIntegral(k + 0.5) - this.h(k)) return k - 1;
+    }
+  }
+  fill(rng: Rng, out: Float64Array, n: number): void {
+    for (let i = 0; i < n; i++) out[i] = this.sample(rng);
+  }
+}
+
+/** expm1(x) / x, continuous at 0 (series there: expm1 loses nothing, but the quotient is 0/0) */
+function expm1OverX(x: number): number {
+  if (Math.abs(x) > 1e-8) return Math.expm1(x) / x;
+  return 1 + x * 0.5 * (1 + x / 3);
+}
+/** log1p(x) / x, continuous at 0 */
+function log1pOverX(x: number): number {
+  if (Math.abs(x) > 1e-8) return Math.log1p(x) / x;
+  return 1 - x * (0.5 - x / 3);
+}
+
+/**
+ * The sampler of a table's distribution. Zipf's alpha comes from the scenario's distribution spec (the
+ * RankDistribution interface does not expose it); uniform and counts read the distribution itself.
+ */
+export function samplerFor(d: RankDistribution, spec?: DistributionSpec): RankSampler {
+  if (d.kind === 'uniform') return new UniformSampler(d.rows);
+  if (d.kind === 'counts') return new CountsSampler(d);
+  const alpha = spec?.kind === 'zipf' ? spec.alpha : parseAlpha(d.describe());
+  if (alpha === undefined) throw new RangeError(`zipf sampler: alpha unknown for ${d.describe()}`);
+  return new ZipfSampler(alpha, d.rows);
+}
+
+function parseAlpha(description: string): number | undefined {
+  const m = /alpha\s*=\s*([0-9.eE+-]+)/.exec(description);
+  const v = m ? Number(m[1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
