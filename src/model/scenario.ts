@@ -170,34 +170,23 @@ export function buildScenario(data: unknown, opts: BuildOptions): Scenario {
     throw new InputError(`has ${devicesIn.gpuList.length} entries but devices.gpus is ${W}`, `${opts.file}: devices.gpuList`);
   const gpusPerNode = linksIn.gpusPerNode ?? W;
   const list = devicesIn.gpuList ?? Array.from({ length: W }, () => ({}) as NonNullable<typeof devicesIn.gpuList>[number]);
-  const gpuBase = (i: number) => ({
-    memoryBytes: list[i]!.memoryBytes ?? pick(devicesIn.gpuMemoryBytes, 'gpuMemoryBytes', `devices.gpuList[${i}].memoryBytes`),
-    gatherBytesPerSec:
-      list[i]!.gatherBytesPerSec ?? pick(devicesIn.gpuGatherBytesPerSec, 'gpuGatherBytesPerSec', `devices.gpuList[${i}].gatherBytesPerSec`),
-    hostToGpuBytesPerSec:
-      list[i]!.hostToGpuBytesPerSec ?? pick(linksIn.hostToGpuBytesPerSec, 'hostToGpuBytesPerSec', 'links.hostToGpuBytesPerSec'),
-  });
   const shares = list.map((g) => g.batchShare ?? 1);
   const samples = splitBatch(spec.training.globalBatch, shares);
-  const gpus: Gpu[] = list.map((g, i) => {
-    const useList = devicesIn.gpuList !== undefined;
-    const base = useList
-      ? gpuBase(i)
-      : {
-          memoryBytes: pick(devicesIn.gpuMemoryBytes, 'gpuMemoryBytes', 'devices.gpuMemoryBytes'),
-          gatherBytesPerSec: pick(devicesIn.gpuGatherBytesPerSec, 'gpuGatherBytesPerSec', 'devices.gpuGatherBytesPerSec'),
-          hostToGpuBytesPerSec: pick(linksIn.hostToGpuBytesPerSec, 'hostToGpuBytesPerSec', 'links.hostToGpuBytesPerSec'),
-        };
-    return {
-      index: i,
-      name: g.name ?? `gpu${i}`,
-      node: g.node ?? Math.floor(i / gpusPerNode),
-      ...base,
-      denseSecondsPerSample: g.denseSecondsPerSample ?? spec.training.denseSecondsPerSample,
-      batchShare: shares[i]!,
-      batchSamples: samples[i]!,
-    };
-  });
+  // A gpuList entry's own value wins, then the scenario-wide value, then the device profile.
+  const field = (i: number) => (devicesIn.gpuList ? `devices.gpuList[${i}].` : 'devices.');
+  const gpus: Gpu[] = list.map((g, i) => ({
+    index: i,
+    name: g.name ?? `gpu${i}`,
+    node: g.node ?? Math.floor(i / gpusPerNode),
+    memoryBytes: g.memoryBytes ?? pick(devicesIn.gpuMemoryBytes, 'gpuMemoryBytes', `${field(i)}${devicesIn.gpuList ? 'memoryBytes' : 'gpuMemoryBytes'}`),
+    gatherBytesPerSec:
+      g.gatherBytesPerSec ??
+      pick(devicesIn.gpuGatherBytesPerSec, 'gpuGatherBytesPerSec', `${field(i)}${devicesIn.gpuList ? 'gatherBytesPerSec' : 'gpuGatherBytesPerSec'}`),
+    hostToGpuBytesPerSec: g.hostToGpuBytesPerSec ?? pick(linksIn.hostToGpuBytesPerSec, 'hostToGpuBytesPerSec', 'links.hostToGpuBytesPerSec'),
+    denseSecondsPerSample: g.denseSecondsPerSample ?? spec.training.denseSecondsPerSample,
+    batchShare: shares[i]!,
+    batchSamples: samples[i]!,
+  }));
   const nodes = new Set(gpus.map((g) => g.node)).size;
   const gpuToGpu = W > 1 ? pick(linksIn.gpuToGpuBytesPerSec, 'gpuToGpuBytesPerSec', 'links.gpuToGpuBytesPerSec') : (linksIn.gpuToGpuBytesPerSec ?? (constants.gpuToGpuBytesPerSec as number | undefined) ?? 1);
   if (nodes > 1 && linksIn.interNodeBytesPerSec === undefined)
