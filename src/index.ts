@@ -10,3 +10,4 @@ export * from './model/scenario.js';
 export * from './model/plan.js';
 export * from './model/loads.js';
 export * from './model/evaluate.js';
+export * from './mip/index.js';

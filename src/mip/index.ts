@@ -1,0 +1,4 @@
+// The exact solver layer: models as data, one solve() over GLPK, HiGHS and javascript-lp-solver, LP/MPS files.
+export * from './model.js';
+export * from './result.js';
+export { solve, solveInProcess, solverVersion, BACKENDS } from './solve.js';
