@@ -1,0 +1,94 @@
+import type { CheckedPlan } from '../model/plan.js';
+import { uniformPlan } from '../model/plan.js';
+import type { PlanRange } from '../model/schema.js';
+import type { Scenario } from '../model/scenario.js';
+import { gpuEmbeddingCapacityBytes } from '../model/loads.js';
+
+/**
+ * What the report needs from the placement layer: a list of algorithms and a way to run one on a scenario.
+ * The report never builds placements itself beyond the cache sweeps of figure 2; every plan of figures 3-5
+ * comes from a provider, so the placement layer (src/plan) plugs in here without touching the figures.
+ */
+export interface PlanCertificate {
+  /** solver status, e.g. "optimal", "timelimit" */
+  status: string;
+  /** best iteration time found (seconds), as the MIP's objective */
+  objectiveSec: number | null;
+  /** proven lower bound on the iteration time (seconds) */
+  boundSec: number | null;
+  /** relative gap between objective and bound */
+  gap: number | null;
+  solver?: string;
+}
+
+export interface PlanRun {
+  algorithm: string;
+  plan: CheckedPlan;
+  /** present for exact solves */
+  certificate?: PlanCertificate;
+}
+
+export interface PlanProvider {
+  /** algorithms in display order; the first must be the B0 baseline ("host") */
+  readonly algorithms: readonly string[];
+  /** the algorithm whose plan is the proven optimum (figure 5), if the provider has one */
+  readonly exactAlgorithm?: string;
+  run(scenario: Scenario, algorithm: string): Promise<PlanRun>;
+}
+
+/** Top `cachedRows` ranks of every table at `at`, the rest on host (coalesced). Figure 2's sweep. */
+export function topRowsPlan(scenario: Scenario, cachedRows: number, at: 'replicated' | 'gpu' = 'replicated', name?: string): CheckedPlan {
+  const tables: Record<string, PlanRange[]> = {};
+  for (const t of scenario.tables) {
+    const c = Math.min(t.rows, Math.max(0, Math.floor(cachedRows)));
+    const ranges: PlanRange[] = [];
+    if (c > 0) ranges.push(at === 'gpu' ? { from: 0, to: c, at, gpu: 0 } : { from: 0, to: c, at });
+    if (c < t.rows) ranges.push({ from: c, to: t.rows, at: 'host' });
+    tables[t.name] = ranges;
+  }
+  return { name: name ?? `top-${cachedRows}`, coalesce: true, tables };
+}
+
+/** Top fraction `share` of every table's ranks replicated on every GPU, the rest on host. */
+export function topShareReplicatedPlan(scenario: Scenario, share: number, name = 'replicate-top'): CheckedPlan {
+  const tables: Record<string, PlanRange[]> = {};
+  for (const t of scenario.tables) {
+    const c = Math.min(t.rows, Math.floor(share * t.rows));
+    const ranges: PlanRange[] = [];
+    if (c > 0) ranges.push({ from: 0, to: c, at: 'replicated' });
+    if (c < t.rows) ranges.push({ from: c, to: t.rows, at: 'host' });
+    tables[t.name] = ranges;
+  }
+  return { name, algorithm: name, coalesce: true, tables };
+}
+
+/** The largest share s in [0, 1] such that the top s of every table, replicated, fits every GPU (bisection). */
+export function largestReplicatedShare(scenario: Scenario): number {
+  const capacity = Math.min(...scenario.gpus.map((_, g) => gpuEmbeddingCapacityBytes(scenario, g)));
+  const bytes = (s: number) => scenario.tables.reduce((sum, t) => sum + Math.floor(s * t.rows) * (t.rowBytes + t.optimizerBytesPerRow), 0);
+  if (capacity <= 0) return 0;
+  if (bytes(1) <= capacity) return 1;
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (bytes(mid) <= capacity) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Plans the report can make without the placement layer: B0 (host, no coalescing), B1 (host, coalesced)
+ * and a simple frequency cache (the same top share of every table replicated, as much as fits). Used until
+ * src/plan provides the full set (tablewise-greedy, cache-greedy, greedy, exact).
+ */
+export const builtinPlanProvider: PlanProvider = {
+  algorithms: ['host', 'host-coalesced', 'replicate-top'],
+  async run(scenario, algorithm) {
+    if (algorithm === 'host') return { algorithm, plan: { ...uniformPlan(scenario, 'host', false, 'host'), algorithm } };
+    if (algorithm === 'host-coalesced') return { algorithm, plan: { ...uniformPlan(scenario, 'host', true, 'host-coalesced'), algorithm } };
+    if (algorithm === 'replicate-top') return { algorithm, plan: topShareReplicatedPlan(scenario, largestReplicatedShare(scenario)) };
+    throw new Error(`unknown algorithm "${algorithm}" for the built-in plan provider`);
+  },
+};
