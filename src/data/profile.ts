@@ -163,7 +163,8 @@ function insertRun(histogram: Array<[number, number]>, count: number, rows: numb
  * kept (proofs/heavy-hitters.md, section 4). The missing row, with --missing row, is one more row.
  */
 export function featureProfile(counter: KeyCounter, opts: ProfileOptions): FeatureProfile {
-  let histogram = countHistogramOf(counter);
+  const keptHistogram = countHistogramOf(counter);
+  let histogram = keptHistogram.map(([c, n]): [number, number] => [c, n]);
   let distinct = counter.distinct();
   let accesses = counter.accesses;
   const approximate = counter.approximate;
@@ -174,7 +175,7 @@ export function featureProfile(counter: KeyCounter, opts: ProfileOptions): Featu
     const tailAccesses = accesses - covered;
     if (tailRows > 0 && tailAccesses > 0) histogram = insertRun(histogram, tailAccesses / tailRows, tailRows);
   }
-  let top = topKeys(counter, histogram, opts.topIds).map(([k, c]): [string, number] => [formatId(k, opts.idFormat), c]);
+  let top = topKeys(counter, keptHistogram, opts.topIds).map(([k, c]): [string, number] => [formatId(k, opts.idFormat), c]);
   if (opts.missingRowCount > 0) {
     const m = opts.missingRowCount;
     histogram = insertRun(histogram, m, 1);
