@@ -1,0 +1,81 @@
+import { cpus } from 'node:os';
+import { type CalibrationBackend, type DeviceTable, type TimingOptions, timeKernel, windowStart } from './backend.js';
+import { dedupRows, dedupScratch, gatherRows } from './kernels.js';
+
+/**
+ * The cpu backend: "device memory" is ordinary host memory and the kernels are kernels.ts. Its constants
+ * map onto the model as documented in proofs/calibration-fit.md ("the cpu mapping"): gather of cached rows
+ * is the "gpu" gather, a buffer copy is the host-to-device link.
+ */
+interface CpuTable extends DeviceTable {
+  data: Float32Array;
+}
+
+/** Copy `bytes` bytes between two buffers: the memory copy bandwidth (Buffer.copy is a memmove). */
+export function copyBuffer(src: Uint8Array, dst: Uint8Array, bytes: number): void {
+  dst.set(src.subarray(0, bytes));
+}
+
+export function cpuDeviceName(): string {
+  const c = cpus();
+  return `${c[0]?.model?.trim() ?? 'unknown CPU'} (${c.length} cores)`;
+}
+
+export function openCpuBackend(): CalibrationBackend {
+  let copyBufs: { src: Uint8Array; dst: Uint8Array } | undefined;
+  const buffers = (bytes: number) => {
+    if (!copyBufs || copyBufs.src.length < bytes) {
+      const src = new Uint8Array(bytes);
+      for (let i = 0; i < bytes; i += 4096) src[i] = (i >>> 12) & 255;
+      copyBufs = { src, dst: new Uint8Array(bytes) };
+    }
+    return copyBufs;
+  };
+  return {
+    name: 'cpu',
+    device: cpuDeviceName(),
+    maxBufferBytes: 2 ** 31 - 1,
+    async uploadTable(data, rows, dim) {
+      return { rows, dim, data: data.slice(0, rows * dim) } satisfies CpuTable;
+    },
+    freeTable() {},
+    async gather(table, stream, lookups, timing: TimingOptions) {
+      const t = table as CpuTable;
+      const out = new Float32Array(lookups * t.dim);
+      let call = 0;
+      const seconds = await timeKernel((inner) => {
+        for (let i = 0; i < inner; i++) {
+          const o = windowStart(call++, lookups, stream.length);
+          gatherRows(t.data, t.dim, stream.subarray(o, o + lookups), out);
+        }
+      }, timing);
+      return { seconds, out: gatherRows(t.data, t.dim, stream.subarray(0, lookups)) };
+    },
+    async dedup(stream, lookups, rows, timing) {
+      const scratch = dedupScratch(rows);
+      const unique = new Uint32Array(lookups);
+      const inverse = new Uint32Array(lookups);
+      let call = 0;
+      const seconds = await timeKernel((inner) => {
+        for (let i = 0; i < inner; i++) {
+          const o = windowStart(call++, lookups, stream.length);
+          dedupRows(stream.subarray(o, o + lookups), scratch, unique, inverse);
+        }
+      }, timing);
+      const count = dedupRows(stream.subarray(0, lookups), scratch, unique, inverse);
+      return { seconds, unique: unique.slice(0, count), inverse: inverse.slice() };
+    },
+    async copy(bytes, _direction, timing) {
+      const { src, dst } = buffers(bytes);
+      const seconds = await timeKernel((inner) => {
+        for (let i = 0; i < inner; i++) copyBuffer(src, dst, bytes);
+      }, timing);
+      let ok = true;
+      for (let i = 0; i < bytes; i += 4096) if (dst[i] !== src[i]) ok = false;
+      return { seconds, ok };
+    },
+    async dispose() {
+      copyBufs = undefined;
+    },
+  };
+}

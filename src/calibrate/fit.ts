@@ -1,0 +1,129 @@
+import { matrix, qr, usolve, multiply, transpose, type Matrix } from 'mathjs';
+
+/**
+ * Least-squares fit of the model's cost law, time = latency + sum_k x_k / bandwidth_k
+ * (proofs/calibration-fit.md). Pure: numbers in, constants and fit quality out.
+ */
+
+export interface FitPoint {
+  /** regressors, e.g. [bytes] or [bytes, lookups] */
+  x: readonly number[];
+  /** measured seconds */
+  seconds: number;
+}
+
+export interface LinearFit {
+  /** intercept (seconds) */
+  latencySec: number;
+  /** slope per regressor (seconds per unit, e.g. seconds per byte) */
+  slopes: number[];
+  /** 1 - SS_res / SS_tot on the measured seconds (unweighted), 1 when the fit is exact */
+  rSquared: number;
+  /** largest |predicted - measured| / measured over the points */
+  worstRelativeResidual: number;
+  /** index of that point */
+  worstIndex: number;
+  /** the points' predicted seconds */
+  predicted: number[];
+  points: number;
+}
+
+export interface FitOptions {
+  /**
+   * 'relative' (default) weights each point by 1 / seconds, so small and large measurements count alike
+   * (timings span decades); 'absolute' is ordinary least squares.
+   */
+  weighting?: 'relative' | 'absolute';
+  /** force the intercept to zero (no latency term) */
+  noIntercept?: boolean;
+}
+
+/**
+ * Weighted least squares by QR (mathjs): minimise sum_i w_i^2 (y_i - c0 - sum_k c_k x_ik)^2.
+ * QR on the scaled design matrix, not the normal equations, keeps the conditioning of the columns
+ * (bytes ~ 1e8 next to a column of ones) instead of squaring it.
+ */
+export function fitLinear(points: readonly FitPoint[], opts: FitOptions = {}): LinearFit {
+  const m = points.length;
+  if (m === 0) throw new RangeError('fitLinear: no points');
+  const k = points[0]!.x.length;
+  const withIntercept = !opts.noIntercept;
+  const cols = k + (withIntercept ? 1 : 0);
+  if (m < cols) throw new RangeError(`fitLinear: ${m} points cannot determine ${cols} coefficients`);
+  for (const p of points) {
+    if (p.x.length !== k) throw new RangeError('fitLinear: points have different numbers of regressors');
+    if (!Number.isFinite(p.seconds) || p.x.some((v) => !Number.isFinite(v))) throw new RangeError('fitLinear: non-finite point');
+  }
+  // Column scaling: each column divided by its largest magnitude, so the QR sees entries of order 1.
+  const scale = new Array<number>(cols).fill(0);
+  const row = (p: FitPoint) => (withIntercept ? [1, ...p.x] : [...p.x]);
+  for (const p of points) row(p).forEach((v, j) => (scale[j] = Math.max(scale[j]!, Math.abs(v))));
+  for (let j = 0; j < cols; j++) if (scale[j] === 0) throw new RangeError(`fitLinear: regressor ${j} is zero at every point`);
+  const weight = (p: FitPoint) => (opts.weighting === 'absolute' ? 1 : 1 / Math.max(Math.abs(p.seconds), 1e-300));
+  const A = points.map((p) => row(p).map((v, j) => (v / scale[j]!) * weight(p)));
+  const y = points.map((p) => p.seconds * weight(p));
+  const { Q, R } = qr(matrix(A)) as unknown as { Q: Matrix; R: Matrix };
+  const qty = multiply(transpose(Q), matrix(y)) as Matrix;
+  const Rt = (R.toArray() as number[][]).slice(0, cols).map((r) => r.slice(0, cols));
+  const rhs = (qty.toArray() as number[]).slice(0, cols);
+  for (let j = 0; j < cols; j++)
+    if (Math.abs(Rt[j]![j]!) < 1e-12 * Math.abs(Rt[0]![0]!)) throw new RangeError('fitLinear: regressors are collinear');
+  const solved = (usolve(matrix(Rt), matrix(rhs)) as Matrix).toArray() as unknown as number[][] | number[];
+  const coef = (solved as Array<number | number[]>).map((v, j) => (Array.isArray(v) ? v[0]! : v) / scale[j]!);
+  const latencySec = withIntercept ? coef[0]! : 0;
+  const slopes = withIntercept ? coef.slice(1) : coef;
+  const predicted = points.map((p) => latencySec + p.x.reduce((s, v, j) => s + v * slopes[j]!, 0));
+  const mean = points.reduce((s, p) => s + p.seconds, 0) / m;
+  let ssRes = 0;
+  let ssTot = 0;
+  let worstRelativeResidual = 0;
+  let worstIndex = 0;
+  points.forEach((p, i) => {
+    const r = predicted[i]! - p.seconds;
+    ssRes += r * r;
+    ssTot += (p.seconds - mean) ** 2;
+    const rel = Math.abs(r) / Math.abs(p.seconds);
+    if (rel > worstRelativeResidual) {
+      worstRelativeResidual = rel;
+      worstIndex = i;
+    }
+  });
+  return {
+    latencySec,
+    slopes,
+    rSquared: ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0,
+    worstRelativeResidual,
+    worstIndex,
+    predicted,
+    points: m,
+  };
+}
+
+/** The common one-regressor case: seconds = latency + bytes / bytesPerSec. */
+export interface BandwidthFit {
+  latencySec: number;
+  bytesPerSec: number;
+  rSquared: number;
+  worstRelativeResidual: number;
+  points: number;
+}
+
+/**
+ * Fit seconds = latency + bytes / bytesPerSec. A latency cannot be negative: when the free fit's intercept
+ * comes out below zero (noise, or throughput rising with size), the fit is redone through the origin,
+ * which is the constrained least-squares optimum in that case (proofs/calibration-fit.md §2).
+ */
+export function fitBandwidth(points: ReadonlyArray<{ bytes: number; seconds: number }>, opts: FitOptions = {}): BandwidthFit {
+  const pts = points.map((p) => ({ x: [p.bytes], seconds: p.seconds }));
+  let f = fitLinear(pts, opts);
+  if (f.latencySec < 0 && !opts.noIntercept) f = fitLinear(pts, { ...opts, noIntercept: true });
+  const slope = f.slopes[0]!;
+  if (!(slope > 0)) throw new RangeError('fitBandwidth: time does not grow with bytes (slope <= 0); measure larger sizes');
+  return {
+    latencySec: f.latencySec,
+    bytesPerSec: 1 / slope,
+    rSquared: f.rSquared,
+    worstRelativeResidual: f.worstRelativeResidual,
+    points: f.points,
+  };
+}

@@ -1,0 +1,49 @@
+import type { BackendName, BackendOpening, CalibrationBackend } from './backend.js';
+import { openCpuBackend } from './cpu.js';
+import { fitProfile, lastLevelCacheBytes, runSweep, sweepPlan, type CalibrationResult, type GatherMeasurement, type Progress } from './harness.js';
+
+/**
+ * Open a backend by name. Never throws for an unavailable backend: the reason comes back in one line
+ * (no adapter, a missing native binary, ...), so callers go on with the others.
+ */
+export async function openBackend(name: BackendName, opts: { webgpuFlags?: string[] } = {}): Promise<BackendOpening> {
+  try {
+    if (name === 'cpu') return { ok: true, backend: openCpuBackend() };
+    if (name === 'webgpu') {
+      const { openWebGpuBackend } = await import('./webgpu.js');
+      return await openWebGpuBackend(opts.webgpuFlags);
+    }
+    const { openGpuJsBackend } = await import('./gpujs.js');
+    return await openGpuJsBackend();
+  } catch (e) {
+    return { ok: false, reason: `${name}: ${firstLine((e as Error)?.message ?? String(e))}` };
+  }
+}
+
+export function firstLine(s: string): string {
+  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s;
+}
+
+export interface CalibrateOptions {
+  quick: boolean;
+  seed?: number;
+  onProgress?: Progress;
+  date?: Date;
+}
+
+/** Measure and fit one open backend; for device backends the host gather is measured on the cpu too. */
+export async function calibrateBackend(backend: CalibrationBackend, opts: CalibrateOptions): Promise<CalibrationResult> {
+  const t0 = performance.now();
+  const plan = sweepPlan({ quick: opts.quick, llcBytes: lastLevelCacheBytes(), maxBufferBytes: backend.maxBufferBytes, seed: opts.seed });
+  let hostGather: GatherMeasurement[] | undefined;
+  if (backend.name !== 'cpu') {
+    const cpu = openCpuBackend();
+    const hostPlan = { ...plan, tableBytes: [Math.max(...plan.tableBytes)], skews: [{ kind: 'uniform' as const }], dedupLookups: [], copyBytes: [] };
+    hostGather = (await runSweep(cpu, hostPlan, { copyDirections: [] })).filter((m): m is GatherMeasurement => m.family === 'gather');
+    await cpu.dispose();
+  }
+  const measurements = await runSweep(backend, plan, { onProgress: opts.onProgress });
+  const result = fitProfile(backend, measurements, { hostGather, date: opts.date });
+  Object.assign(result.profile, { quick: opts.quick, seconds: (performance.now() - t0) / 1e3, sweep: { ...plan } });
+  return result;
+}
