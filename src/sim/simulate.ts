@@ -47,6 +47,8 @@ export interface CacheComparison {
   staticExpectedHitRate: number;
   /** the same ratio measured on the sampled batches */
   staticMeasuredHitRate: number;
+  /** static top-c hits per batch summed over workers: measured mean +- se against sum_w E[distinct among ranks < c] */
+  staticHitsPerBatch: Comparison;
   lruHitRate: number;
   lfuHitRate: number;
   perWorker: Array<{ worker: number; staticExpectedHitRate: number; staticMeasuredHitRate: number; lruHitRate: number; lfuHitRate: number }>;
@@ -114,6 +116,7 @@ interface TableState {
   requests: Float64Array;
   lruBase: Float64Array;
   lfuBase: Float64Array;
+  staticHitsStat: RunningStat;
 }
 
 function checkOptions(opts: SimulateOptions): void {
@@ -159,6 +162,7 @@ export function simulate(scenario: Scenario, plan: CheckedPlan, opts: SimulateOp
       requests: new Float64Array(W),
       lruBase: new Float64Array(W),
       lfuBase: new Float64Array(W),
+      staticHitsStat: new RunningStat(),
     };
   });
 
@@ -265,6 +269,7 @@ function drawTableBatch(s: TableState, W: number, counting: boolean): RangeSums[
   const c = s.cacheRows;
   globalSet.clear();
   let totalK = 0;
+  let batchStaticHits = 0;
   for (let w = 0; w < W; w++) {
     const K = s.lookups[w]!;
     totalK += K;
@@ -301,10 +306,12 @@ function drawTableBatch(s: TableState, W: number, counting: boolean): RangeSums[
     s.distinct[w]!.add(workerSet.size);
     if (caching && counting) {
       s.staticHits[w]! += staticHits;
+      batchStaticHits += staticHits;
       s.requests[w]! += workerSet.size;
     }
   }
   s.distinctGlobal.add(globalSet.size);
+  if (caching && counting) s.staticHitsStat.add(batchStaticHits);
   const sums: RangeSums[] = [];
   for (let r = 0; r < R; r++) {
     sums.push({
@@ -329,12 +336,14 @@ function cacheComparison(s: TableState, countedBatches: number): CacheComparison
   let req = 0;
   let lruHits = 0;
   let lfuHits = 0;
+  let varBound = 0;
   const perWorker = s.lookups.map((K, w) => {
     const eh = d.touched(0, c, K).value;
     const ea = d.touched(0, N, K).value;
     const lh = s.lru[w]!.hits - s.lruBase[w]!;
     const fh = s.lfu[w]!.hits - s.lfuBase[w]!;
     expHits += eh;
+    varBound += d.touchedVarianceBound(0, c, K).upper;
     expAll += ea;
     hits += s.staticHits[w]!;
     req += s.requests[w]!;
@@ -353,6 +362,7 @@ function cacheComparison(s: TableState, countedBatches: number): CacheComparison
     countedBatches,
     staticExpectedHitRate: ratio(expHits, expAll),
     staticMeasuredHitRate: ratio(hits, req),
+    staticHitsPerBatch: compare(s.staticHitsStat, expHits, Math.sqrt(varBound / Math.max(1, countedBatches))),
     lruHitRate: ratio(lruHits, req),
     lfuHitRate: ratio(lfuHits, req),
     perWorker,
