@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { registerEvaluate } from './evaluate.js';
+import { registerExpect } from './expect.js';
+import { registerReproduce } from './reproduce.js';
+import { registerStats } from './stats.js';
 
 /** Every subcommand registers itself here (one file per command). */
 export function registerCommands(program: Command): void {
   registerEvaluate(program);
+  registerExpect(program);
+  registerReproduce(program);
+  registerStats(program);
 }
