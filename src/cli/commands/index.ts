@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerEvaluate } from './evaluate.js';
+import { registerStats } from './stats.js';
 import { registerExpect } from './expect.js';
 import { registerReproduce } from './reproduce.js';
 import { registerStats } from './stats.js';
@@ -7,6 +8,7 @@ import { registerStats } from './stats.js';
 /** Every subcommand registers itself here (one file per command). */
 export function registerCommands(program: Command): void {
   registerEvaluate(program);
+  registerStats(program);
   registerExpect(program);
   registerReproduce(program);
   registerStats(program);

@@ -1,0 +1,101 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { computeStats, type MissingMode, type StatsFormat, type StatsProfile, type StatsProgress } from '../../data/stats.js';
+import { InputError } from '../../errors.js';
+import { action, formatBytes, parseNumberOption, printJson } from '../run.js';
+
+export function formatStats(p: StatsProfile): string {
+  const lines = [
+    `${p.source.lines} lines, ${formatBytes(p.source.bytes)} in ${p.source.files.length} file(s), format ${p.format}, missing ${p.missing}`,
+    `malformed lines: ${p.malformed.lines}${p.malformed.lines > 0 ? ` (${Object.entries(p.malformed.byReason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+  ];
+  for (const m of p.malformed.first) lines.push(`  ${m.file}:${m.line}: ${m.detail}`);
+  if (p.memory.approximateFeatures.length > 0)
+    lines.push(`approximate (memory budget ${formatBytes(p.memory.budgetBytes ?? 0)}): ${p.memory.approximateFeatures.join(', ')}`);
+  lines.push('feature     accesses    missing   distinct  top1%  top10%  zipf');
+  for (const [name, f] of Object.entries(p.features)) {
+    lines.push(
+      `${name.padEnd(8)}${String(f.accesses).padStart(12)}${String(f.missing).padStart(11)}${String(f.distinct).padStart(11)}${(f.approximate ? '~' : ' ')}${f.top1PctShare.toFixed(3).padStart(6)}${f.top10PctShare.toFixed(3).padStart(8)}  ${f.zipfAlpha === null ? '-' : f.zipfAlpha.toFixed(3)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+interface StatsCliOptions {
+  format: string;
+  missing: string;
+  out?: string;
+  json?: boolean;
+  memoryMb?: number;
+  strict?: boolean;
+  topIds: number;
+}
+
+export function registerStats(program: Command): void {
+  program
+    .command('stats')
+    .description('frequency profile of Criteo-format or id-per-line files (plain or .gz), in one streaming pass')
+    .argument('<files...>', 'input files')
+    .option('--format <format>', 'criteo (label, I1..I13, C1..C26, TAB-separated) or ids (one integer per line)', 'criteo')
+    .option('--missing <mode>', 'skip: a missing value is no access; row: it is its own row (DLRM preprocessing)', 'skip')
+    .option('--out <file>', 'write the profile (JSON) to this file')
+    .option('--json', 'print the profile as one JSON object')
+    .option('--memory-mb <M>', 'memory budget for the count tables; features that do not fit become heavy-hitter summaries', parseNumberOption('--memory-mb', { min: 1 }))
+    .option('--strict', 'stop at the first malformed line (exit 2)')
+    .option('--top-ids <n>', 'hottest ids kept per feature', parseNumberOption('--top-ids', { integer: true, min: 0 }), 1000)
+    .action(
+      action(async (files: string[], opts: StatsCliOptions) => {
+        if (opts.format !== 'criteo' && opts.format !== 'ids') throw new InputError(`"${opts.format}" is not criteo or ids`, 'option --format');
+        if (opts.missing !== 'skip' && opts.missing !== 'row') throw new InputError(`"${opts.missing}" is not skip or row`, 'option --missing');
+        // A progress bar only when a person watches: both streams on a terminal.
+        const tty = process.stdout.isTTY === true && process.stderr.isTTY === true;
+        let bar: cliProgress.SingleBar | undefined;
+        const t0 = performance.now();
+        let lastDraw = 0;
+        const onProgress = tty
+          ? (p: StatsProgress) => {
+              const now = performance.now();
+              if (bar === undefined) {
+                bar = new cliProgress.SingleBar(
+                  { format: '{bar} {percentage}% | {lines} lines | {linesPerSec} lines/s | {mbPerSec} MB/s | {file}', stream: process.stderr, hideCursor: true },
+                  cliProgress.Presets.shades_classic,
+                );
+                bar.start(p.totalBytes, 0, { lines: 0, linesPerSec: 0, mbPerSec: 0, file: p.file });
+              }
+              if (now - lastDraw < 100 && p.bytesRead < p.totalBytes) return;
+              lastDraw = now;
+              const sec = Math.max((now - t0) / 1e3, 1e-3);
+              bar.update(p.bytesRead, {
+                lines: p.lines,
+                linesPerSec: Math.round(p.lines / sec),
+                mbPerSec: (p.bytesRead / sec / 1e6).toFixed(1),
+                file: `${p.file} (${p.fileIndex + 1}/${p.files})`,
+              });
+            }
+          : undefined;
+        let profile: StatsProfile;
+        try {
+          profile = await computeStats(files, {
+            format: opts.format as StatsFormat,
+            missing: opts.missing as MissingMode,
+            memoryBytes: opts.memoryMb === undefined ? undefined : opts.memoryMb * 2 ** 20,
+            strict: opts.strict,
+            topIds: opts.topIds,
+            onProgress,
+          });
+        } finally {
+          bar?.stop();
+        }
+        if (opts.out) {
+          try {
+            writeFileSync(opts.out, `${JSON.stringify(profile)}\n`);
+          } catch (e) {
+            throw new InputError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, opts.out);
+          }
+        }
+        if (opts.json) printJson(profile);
+        else process.stdout.write(`${formatStats(profile)}\n`);
+      }),
+    );
+}
