@@ -3,6 +3,7 @@ import { registerEvaluate } from './evaluate.js';
 import { registerStats } from './stats.js';
 import { registerExpect } from './expect.js';
 import { registerReproduce } from './reproduce.js';
+import { registerSimulate } from './simulate.js';
 import { registerStats } from './stats.js';
 
 /** Every subcommand registers itself here (one file per command). */
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerStats(program);
   registerExpect(program);
   registerReproduce(program);
+  registerSimulate(program);
   registerStats(program);
 }
