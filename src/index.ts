@@ -11,3 +11,8 @@ export * from './model/plan.js';
 export * from './model/loads.js';
 export * from './model/evaluate.js';
 export * from './mip/index.js';
+export { simulate, type Simulation, type SimulateOptions, type TableSimulation, type CacheComparison, type DistinctComparison, type GpuLinkComparison } from './sim/simulate.js';
+export { Rng } from './sim/rng.js';
+export { AliasTable, CountsSampler, UniformSampler, ZipfSampler, probabilityRuns, samplerFor, type RankSampler, type ProbabilityRuns } from './sim/sampler.js';
+export { LruCache, LfuCache, type RowCache } from './sim/cache.js';
+export { RunningStat, type Comparison as SimComparison } from './sim/stats.js';
