@@ -230,6 +230,7 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     }
   }
   if (scenario.training.overlap === 'full') {
+    const latUs = lat * us;
     if (ar) b.addConstraint('time_allreduce', [{ var: z, coef: 1 }, { var: ar, coef: -1 }, { var: yRep!, coef: -2 * (W - 1) * latUs }], '>=', 0);
     b.addConstraint('time_hostdram', [{ var: z, coef: 1 }, { var: dram, coef: -1 }], '>=', 0);
   }

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { loadScenario } from '../../model/scenario.js';
+import { comparePlans } from '../../plan/index.js';
+import { action, formatBytes, printJson } from '../run.js';
+import { addSolveOptions, exactOptionsFrom, type SolveCliOptions } from './plan.js';
+
+export function registerCompare(program: Command): void {
+  addSolveOptions(
+    program.command('compare').description('every algorithm on one scenario: throughput, speedup over B0, gap to the optimum').argument('<scenario>', 'scenario JSON file'),
+  )
+    .option('--json', 'print one JSON object { "rows": [...] }')
+    .action(
+      action(async (scenarioFile: string, opts: SolveCliOptions & { json?: boolean }) => {
+        const scenario = loadScenario(scenarioFile);
+        const { rows, exact } = await comparePlans(scenario, exactOptionsFrom(opts));
+        if (opts.json) return printJson({ rows, ...(exact?.interval ? { interval: exact.interval } : {}) });
+        const lines = [
+          `${scenario.name}: ${scenario.tables.length} tables, ${scenario.gpus.length} GPUs`,
+          '  algorithm          samples/s      iter ms  speedup/B0  gap to opt    max GPU memory',
+        ];
+        for (const r of rows)
+          lines.push(
+            `  ${r.algorithm.padEnd(17)}${r.throughputSamplesPerSec.toPrecision(6).padStart(11)} ${(r.iterationSec * 1e3).toPrecision(5).padStart(11)} ${r.speedupOverB0.toFixed(2).padStart(10)}x ${r.gapToOptimum === null ? '        n/a' : `${(r.gapToOptimum * 100).toFixed(3).padStart(9)}%`}${r.gapReference === 'bound' ? '*' : ' '}   ${formatBytes(Math.max(...r.memoryPerGpuBytes))}`,
+          );
+        if (rows.some((r) => r.gapReference === 'bound')) lines.push('  * the solve stopped before proving optimality: gap to the best proven bound');
+        if (exact?.interval)
+          lines.push(`  certified row-level optimum: [${exact.interval.throughputLowerSamplesPerSec.toPrecision(6)}, ${exact.interval.throughputUpperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }),
+    );
+}

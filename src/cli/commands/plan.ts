@@ -1,0 +1,92 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import type { SolverName } from '../../mip/result.js';
+import { loadScenario } from '../../model/scenario.js';
+import { parseAlgorithm, runAlgorithm, type PlacementResult } from '../../plan/index.js';
+import type { ExactOptions } from '../../plan/exact.js';
+import { action, parseNumberOption, printJson } from '../run.js';
+import { formatEvaluation } from './evaluate.js';
+import { registerCompare } from './compare.js';
+import { registerExport } from './export.js';
+
+export function parseSolver(name: string): SolverName {
+  if (name === 'glpk' || name === 'highs') return name;
+  throw new InputError(`unknown solver "${name}" (glpk or highs)`, 'option --solver');
+}
+
+export interface SolveCliOptions {
+  solver?: string;
+  timeLimit?: number;
+  gap?: number;
+  buckets?: number;
+  targetWidth?: number;
+}
+
+export function exactOptionsFrom(o: SolveCliOptions): ExactOptions {
+  return {
+    solver: o.solver ? parseSolver(o.solver) : 'highs',
+    timeLimitSec: o.timeLimit,
+    relativeGap: o.gap,
+    maxBuckets: o.buckets,
+    targetWidth: o.targetWidth,
+  };
+}
+
+export function addSolveOptions(cmd: Command): Command {
+  return cmd
+    .option('--solver <name>', 'MIP backend: glpk or highs', 'highs')
+    .option('--time-limit <seconds>', 'time limit of each MIP solve', parseNumberOption('--time-limit', { min: 0.01 }))
+    .option('--gap <relative>', 'relative MIP gap at which to stop', parseNumberOption('--gap', { min: 0, max: 1 }))
+    .option('--buckets <n>', 'at most N rank buckets per table', parseNumberOption('--buckets', { integer: true, min: 1, max: 4096 }))
+    .option('--target-width <relative>', 'refine buckets until the certified interval is this narrow', parseNumberOption('--target-width', { min: 0 }));
+}
+
+/** The plan file plus its evaluation and, for exact, the solver's certificate. */
+export function planReport(r: PlacementResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { algorithm: r.algorithm, plan: r.plan, evaluation: r.evaluation, throughputSamplesPerSec: r.evaluation.throughputSamplesPerSec, elapsedMs: r.elapsedMs };
+  if (r.exact) {
+    const { model: _model, plan: _plan, evaluation: _e, ...rest } = r.exact;
+    Object.assign(out, rest);
+  }
+  if (r.knapsack) out.knapsack = r.knapsack;
+  return out;
+}
+
+export function registerPlan(program: Command): void {
+  addSolveOptions(
+    program
+      .command('plan')
+      .description('place every row: baselines, heuristics or the exact MIP, costed by evaluate')
+      .argument('<scenario>', 'scenario JSON file')
+      .requiredOption('--algo <name>', 'host | host-coalesced | tablewise-greedy | cache-greedy | greedy | exact | exact-tablewise | exact-cache'),
+  )
+    .option('--out <file>', 'write the plan JSON here')
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (scenarioFile: string, opts: SolveCliOptions & { algo: string; out?: string; json?: boolean }) => {
+        const algo = parseAlgorithm(opts.algo);
+        const scenario = loadScenario(scenarioFile);
+        const r = await runAlgorithm(scenario, algo, exactOptionsFrom(opts));
+        if (opts.out) writeFileSync(opts.out, `${JSON.stringify(r.plan, null, 2)}\n`);
+        if (opts.json) return printJson(planReport(r));
+        const lines = [formatEvaluation(r.evaluation)];
+        if (r.exact) {
+          const e = r.exact;
+          lines.push(`  MIP (${e.solver}, ${e.space}, ${e.items} items, <= ${e.bucketsPerTableMax} buckets/table): ${e.status}, objective ${e.objective?.toPrecision(8)} us, best bound ${e.bestBound?.toPrecision(8) ?? 'none'} us, gap ${e.gap ?? 'n/a'}, ${e.solveSeconds.toFixed(2)} s`);
+          if (e.interval)
+            lines.push(`  certified row-level optimum: throughput in [${e.interval.throughputLowerSamplesPerSec.toPrecision(6)}, ${e.interval.throughputUpperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s (width ${e.interval.relativeWidth === null ? '?' : (e.interval.relativeWidth * 100).toFixed(3) + '%'})`);
+        }
+        if (r.knapsack) lines.push(`  cache knapsack: saved ${(r.knapsack.savedSec * 1e3).toPrecision(5)} ms, fractional bound ${(r.knapsack.fractionalBoundSec * 1e3).toPrecision(5)} ms`);
+        if (opts.out) lines.push(`  plan written to ${opts.out}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }),
+    );
+}
+
+/** plan, compare and export: registered together (one line in commands/index.ts). */
+export function registerPlacementCommands(program: Command): void {
+  registerPlan(program);
+  registerCompare(program);
+  registerExport(program);
+}

@@ -1,0 +1,123 @@
+import { InputError } from '../errors.js';
+import type { SolverName } from '../mip/result.js';
+import { evaluate, type Evaluation } from '../model/evaluate.js';
+import type { CheckedPlan } from '../model/plan.js';
+import type { Scenario } from '../model/scenario.js';
+import { cacheGreedyPlan, greedyPlan, hostCoalescedPlan, hostPlan, tablewiseGreedyPlan, type KnapsackCertificate } from './algorithms.js';
+import { exactPlacement, type ExactOptions, type ExactResult } from './exact.js';
+
+export * from './algorithms.js';
+export { scenarioBuckets, tableItems, lowerRangeSums, bucketBoundaries as planBucketBoundaries, type Bucket as PlanItem } from './buckets.js';
+export * from './classes.js';
+export * from './exact.js';
+export * from './mipModel.js';
+
+export const ALGORITHMS = ['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact', 'exact-tablewise', 'exact-cache'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export function parseAlgorithm(name: string): Algorithm {
+  if ((ALGORITHMS as readonly string[]).includes(name)) return name as Algorithm;
+  throw new InputError(`unknown algorithm "${name}" (one of ${ALGORITHMS.join(', ')})`, 'option --algo');
+}
+
+export interface PlacementResult {
+  algorithm: Algorithm;
+  plan: CheckedPlan;
+  evaluation: Evaluation;
+  /** wall time of the algorithm, milliseconds */
+  elapsedMs: number;
+  exact?: ExactResult;
+  knapsack?: KnapsackCertificate;
+}
+
+/** Run one algorithm; every plan is costed by evaluate (the one cost function). */
+export async function runAlgorithm(scenario: Scenario, algorithm: Algorithm, opts: ExactOptions = {}): Promise<PlacementResult> {
+  const t0 = performance.now();
+  const done = (plan: CheckedPlan, extra: Partial<PlacementResult> = {}): PlacementResult => ({
+    algorithm,
+    plan,
+    evaluation: extra.evaluation ?? evaluate(scenario, plan),
+    elapsedMs: performance.now() - t0,
+    ...extra,
+  });
+  switch (algorithm) {
+    case 'host':
+      return done(hostPlan(scenario));
+    case 'host-coalesced':
+      return done(hostCoalescedPlan(scenario));
+    case 'tablewise-greedy':
+      return done(tablewiseGreedyPlan(scenario));
+    case 'cache-greedy': {
+      const { plan, certificate } = cacheGreedyPlan(scenario);
+      return done(plan, { knapsack: certificate });
+    }
+    case 'greedy':
+      return done(greedyPlan(scenario));
+    case 'exact':
+    case 'exact-tablewise':
+    case 'exact-cache': {
+      const space = algorithm === 'exact' ? 'tiered' : algorithm === 'exact-tablewise' ? 'tablewise' : 'cache';
+      const exact = await exactPlacement(scenario, { ...opts, space, ...(space === 'tablewise' ? { coalesce: opts.coalesce ?? false } : {}) });
+      return done(exact.plan, { exact, evaluation: exact.evaluation });
+    }
+  }
+}
+
+export interface CompareRow {
+  algorithm: Algorithm;
+  throughputSamplesPerSec: number;
+  iterationSec: number;
+  globalBatch: number;
+  feasible: boolean;
+  speedupOverB0: number;
+  /** (reference - throughput) / reference; reference = the exact plan when proven optimal, else the proven bound */
+  gapToOptimum: number | null;
+  gapReference: 'optimum' | 'bound' | 'none';
+  memoryPerGpuBytes: number[];
+  elapsedMs: number;
+  status?: string;
+}
+
+export interface CompareOptions extends ExactOptions {
+  algorithms?: Algorithm[];
+}
+
+/**
+ * Every algorithm on one scenario: throughput, iteration time, speedup over B0 and gap to the exact
+ * optimum (or to the proven bound when the solve stopped early), with memory per GPU.
+ */
+export async function comparePlans(scenario: Scenario, opts: CompareOptions = {}): Promise<{ rows: CompareRow[]; exact?: ExactResult }> {
+  const algos = opts.algorithms ?? (['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact'] as Algorithm[]);
+  const results: PlacementResult[] = [];
+  for (const a of algos) results.push(await runAlgorithm(scenario, a, opts));
+  const b0 = results.find((r) => r.algorithm === 'host') ?? (await runAlgorithm(scenario, 'host'));
+  const exact = results.find((r) => r.algorithm === 'exact')?.exact;
+  let ref: number | null = null;
+  let refKind: CompareRow['gapReference'] = 'none';
+  if (exact) {
+    if (exact.status === 'optimal') {
+      ref = exact.evaluation.throughputSamplesPerSec;
+      refKind = 'optimum';
+    } else if (exact.bestBound !== null && exact.bestBound > 0) {
+      // The bucketed model's bound, in throughput (batch / iteration).
+      ref = exact.globalBatch / (exact.bestBound * 1e-6);
+      refKind = 'bound';
+    }
+  }
+  const rows = results.map((r): CompareRow => ({
+    algorithm: r.algorithm,
+    throughputSamplesPerSec: r.evaluation.throughputSamplesPerSec,
+    iterationSec: r.evaluation.iterationSec,
+    globalBatch: r.evaluation.globalBatch,
+    feasible: r.evaluation.feasible,
+    speedupOverB0: b0.evaluation.throughputSamplesPerSec > 0 ? r.evaluation.throughputSamplesPerSec / b0.evaluation.throughputSamplesPerSec : 0,
+    gapToOptimum: ref !== null && ref > 0 ? (ref - r.evaluation.throughputSamplesPerSec) / ref : null,
+    gapReference: refKind,
+    memoryPerGpuBytes: r.evaluation.gpus.map((g) => g.memoryUsedBytes),
+    elapsedMs: r.elapsedMs,
+    ...(r.exact ? { status: r.exact.status } : {}),
+  }));
+  return { rows, exact };
+}
+
+export type { SolverName };
