@@ -52,8 +52,12 @@ const RESERVED = new Set([
   'minimum', 'maximum', 'semi', 'semis', 'semi-continuous', 'sos',
 ]);
 
-/** Names are restricted so that CPLEX LP and free MPS can carry them verbatim. */
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.#$@]*$/;
+/**
+ * Names are restricted to what CPLEX LP and free MPS can both carry verbatim: CPLEX LP's name characters
+ * (letters, digits and !"#$%&()/,.;?@_`'{}|~ plus [] which common readers accept), not starting with a
+ * digit or a period, no spaces, no ':' or operators.
+ */
+const NAME_RE = /^[A-Za-z_!"#$%&()/,;?@`'{}|~[\]][A-Za-z0-9_!"#$%&()/,.;?@`'{}|~[\]]*$/;
 
 export function isSafeName(name: string): boolean {
   return name.length > 0 && name.length <= 255 && NAME_RE.test(name) && !RESERVED.has(name.toLowerCase());
@@ -83,7 +87,7 @@ export function validateModel(model: Model, where = 'model'): void {
   const vars = new Set<string>();
   model.variables.forEach((v, i) => {
     const f = `variables[${i}]`;
-    if (typeof v.name !== 'string' || !isSafeName(v.name)) fail(`${f}.name`, `${JSON.stringify(v.name)} is not a valid name (letters, digits, _ . # $ @; not starting with a digit; not an LP keyword)`);
+    if (typeof v.name !== 'string' || !isSafeName(v.name)) fail(`${f}.name`, `${JSON.stringify(v.name)} is not a valid name (letters, digits and CPLEX LP name symbols; not starting with a digit or period; not an LP keyword)`);
     if (vars.has(v.name)) fail(`${f}.name`, `duplicate variable name "${v.name}"`);
     vars.add(v.name);
     if (v.type !== 'continuous' && v.type !== 'integer' && v.type !== 'binary') fail(`${f}.type`, `must be continuous, integer or binary (got ${JSON.stringify(v.type)})`);

@@ -72,13 +72,14 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
   // Settle "infeasible or unbounded", and double-check a MIP that a backend calls unbounded.
   if (out.status === 'infeasible-or-unbounded' || (out.status === 'unbounded' && isMip(model))) {
     const phase1 = await backend.solve(feasibilityModel(model), { ...opts, timeLimitSec: remaining(), onProgress: undefined });
-    if (phase1.status === 'infeasible') return finish({ ...phase1, message: undefined });
-    if (phase1.status === 'optimal') return finish({ status: 'unbounded', objective: null, values: {}, bestBound: null, boundSource: 'none' });
+    // a zero objective cannot be unbounded, so "infeasible or unbounded" on phase 1 means infeasible
+    if (phase1.status === 'infeasible' || phase1.status === 'infeasible-or-unbounded') return finish({ status: 'infeasible', objective: null, values: {}, bestBound: null, boundSource: 'none' });
+    if (phase1.status === 'optimal' || phase1.status === 'feasible') return finish({ status: 'unbounded', objective: null, values: {}, bestBound: null, boundSource: 'none' });
     return finish({ ...out, status: 'error', message: `${solver} could not tell infeasible from unbounded (phase 1: ${phase1.status})` });
   }
 
   // A bound for a solution that has none from the solver: the LP relaxation (it needs no integrality).
-  if ((out.status === 'optimal' || out.status === 'feasible' || out.status === 'timelimit') && out.objective !== null && out.boundSource !== 'solver' && isMip(model)) {
+  if ((out.status === 'optimal' || out.status === 'feasible' || out.status === 'timelimit') && out.boundSource !== 'solver' && isMip(model)) {
     const relax = await backend.solve(lpRelaxation(model), { ...opts, timeLimitSec: Number.isFinite(timeLimitSec) ? Math.max(remaining(), 1) : timeLimitSec, onLog: undefined, onProgress: undefined });
     if (relax.status === 'optimal' && relax.objective !== null) {
       const lpBound = relax.objective;

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { parseLp } from '../../mip/lp-format.js';
+import { parseMps } from '../../mip/mps-read.js';
+import { modelFromJson, type Model } from '../../mip/model.js';
+import { SOLVERS, type SolveResult, type SolverName } from '../../mip/result.js';
+import { BACKENDS, solve } from '../../mip/solve.js';
+import { action, EXIT, parseNumberOption, printJson } from '../run.js';
+
+/** Read a model file by extension: .lp (our parser), .mps (HiGHS's reader), .json (model data). */
+export async function readModelFile(file: string): Promise<Model> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+  }
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.lp')) return parseLp(text, file);
+  if (lower.endsWith('.mps')) return parseMps(text, file);
+  if (lower.endsWith('.json')) {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      throw new InputError(`invalid JSON: ${(e as Error).message}`, file);
+    }
+    return modelFromJson(data, file);
+  }
+  throw new InputError('unknown file type (use .lp, .mps or .json)', file);
+}
+
+/** Objectives agree when within a relative 1e-6 (absolute 1e-6 near zero). */
+export function objectivesAgree(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+function fmt(x: number | null): string {
+  return x === null ? '-' : Number.isInteger(x) ? String(x) : x.toPrecision(10).replace(/\.?0+(e|$)/, '$1');
+}
+
+export function formatResult(r: SolveResult, model: Model): string {
+  const lines = [
+    `${r.solver} (${r.solverVersion}): ${r.status}${r.message ? ` (${r.message})` : ''}`,
+    `  objective ${fmt(r.objective)}, bound ${fmt(r.bestBound)} (${r.boundSource}), gap ${r.gap === null ? '-' : `${(r.gap * 100).toPrecision(3)}%`}, time ${r.solveSeconds.toFixed(3)} s`,
+  ];
+  const nz = model.variables.filter((v) => Math.abs(r.values[v.name] ?? 0) > 1e-9);
+  if (nz.length > 0) {
+    lines.push(`  non-zero variables (${nz.length} of ${model.variables.length}):`);
+    for (const v of nz) lines.push(`    ${v.name} = ${fmt(r.values[v.name]!)}`);
+  }
+  return lines.join('\n');
+}
+
+function exitCode(statuses: SolveResult['status'][]): number {
+  if (statuses.some((s) => s === 'infeasible' || s === 'unbounded')) return EXIT.infeasible;
+  if (statuses.every((s) => s === 'error')) return EXIT.backend;
+  return EXIT.ok;
+}
+
+export function registerSolve(program: Command): void {
+  program
+    .command('solve')
+    .description('solve a MIP/LP file (.lp, .mps or .json model) with GLPK, HiGHS or javascript-lp-solver')
+    .argument('<file>', 'model file: CPLEX LP (.lp), free MPS (.mps) or scarec model JSON (.json)')
+    .option('--solver <name>', 'glpk | highs | jslp | all', 'glpk')
+    .option('--time-limit <seconds>', 'wall-clock limit per solver', parseNumberOption('--time-limit', { min: 0.001 }))
+    .option('--gap <relative>', 'relative MIP gap at which to stop (default 1e-6)', parseNumberOption('--gap', { min: 0, max: 1 }))
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (file: string, opts: { solver: string; timeLimit?: number; gap?: number; json?: boolean }) => {
+        if (opts.solver !== 'all' && !(SOLVERS as readonly string[]).includes(opts.solver)) {
+          throw new InputError(`unknown solver "${opts.solver}" (use glpk, highs, jslp or all)`, 'option --solver');
+        }
+        const model = await readModelFile(file);
+        const names: SolverName[] =
+          opts.solver === 'all' ? SOLVERS.filter((s) => model.variables.length <= BACKENDS[s].maxVariables) : [opts.solver as SolverName];
+        const results: SolveResult[] = [];
+        for (const s of names) results.push(await solve(model, { solver: s, timeLimitSec: opts.timeLimit, relativeGap: opts.gap }));
+        const code = exitCode(results.map((r) => r.status));
+        if (opts.solver !== 'all') {
+          const r = results[0]!;
+          if (opts.json) printJson({ file, model: modelSummary(model), ...r });
+          else process.stdout.write(`${formatResult(r, model)}\n`);
+          return code;
+        }
+        const solved = results.filter((r) => r.objective !== null && (r.status === 'optimal'));
+        const statusesAgree = results.every((r) => r.status === results[0]!.status);
+        const objectivesMatch = solved.every((r) => objectivesAgree(r.objective!, solved[0]!.objective!));
+        const agree = statusesAgree && objectivesMatch;
+        const skipped = SOLVERS.filter((s) => !names.includes(s));
+        if (opts.json) printJson({ file, model: modelSummary(model), agree, skipped, results });
+        else {
+          process.stdout.write(`${results.map((r) => formatResult(r, model)).join('\n')}\n`);
+          if (skipped.length > 0) process.stdout.write(`skipped: ${skipped.join(', ')} (model too large for it)\n`);
+          process.stdout.write(
+            agree
+              ? `solvers agree: ${results[0]!.status}${solved.length > 0 ? `, objective ${fmt(solved[0]!.objective)} (within relative 1e-6)` : ''}\n`
+              : `solvers DISAGREE: ${results.map((r) => `${r.solver} ${r.status} ${fmt(r.objective)}`).join('; ')}\n`,
+          );
+        }
+        return code;
+      }),
+    );
+}
+
+function modelSummary(m: Model) {
+  return {
+    name: m.name,
+    sense: m.sense,
+    variables: m.variables.length,
+    integerVariables: m.variables.filter((v) => v.type !== 'continuous').length,
+    constraints: m.constraints.length,
+  };
+}
