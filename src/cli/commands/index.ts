@@ -3,7 +3,6 @@ import { registerCalibrate } from './calibrate.js';
 import { registerValidate } from './validate.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerSolve } from './solve.js';
-import { registerSolve } from './solve.js';
 import { registerPlacementCommands } from './plan.js';
 import { registerExpect } from './expect.js';
 import { registerReproduce } from './reproduce.js';
@@ -13,7 +12,6 @@ import { registerStats } from './stats.js';
 /** Every subcommand registers itself here (one file per command). */
 export function registerCommands(program: Command): void {
   registerEvaluate(program);
-  registerSolve(program);
   registerCalibrate(program);
   registerValidate(program);
   registerSolve(program);
