@@ -150,11 +150,7 @@ function tokenize(text: string, file: string): Tok[] {
         i = j;
         continue;
       }
-      if (ch === '[' || ch === ']') {
-        push('bracket', ch);
-        i++;
-        continue;
-      }
+      if (ch === '[') throw new InputError('quadratic terms ([ ... ]) are not supported', `${file}:${line}:${i + 1}`);
       throw new InputError(`unexpected character ${JSON.stringify(ch)}`, `${file}:${line}:${i + 1}`);
     }
   });
@@ -324,6 +320,8 @@ export function parseLp(text: string, file = 'model.lp'): Model {
         // "x + y <= 3 + 2" is not CPLEX; a following number joined by a sign on the same line would be ambiguous
       } else if (rhsTok && rhsTok.kind === 'name' && ['inf', 'infinity'].includes(rhsTok.text.toLowerCase())) {
         return fail('infinite right-hand side', rhsTok);
+      } else if (rhsTok && !rhsTok.bol && (rhsTok.kind === 'name' || rhsTok.kind === 'sign')) {
+        return fail('ranged rows (a <= expr <= b) and variables on the right-hand side are not supported', rhsTok);
       } else return fail(`expected a number on the right-hand side, found ${rhsTok ? `"${rhsTok.text}"` : 'the end of the file'}`, rhsTok ?? op);
       if (lhs.terms.length === 0 && lhs.constant === 0) fail('a row without terms', lhs.first ?? op);
       if (toks[k]?.kind === 'op') fail('ranged rows (a <= expr <= b) are not supported; write two rows', toks[k]);

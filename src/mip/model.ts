@@ -112,7 +112,6 @@ export function validateModel(model: Model, where = 'model'): void {
     const f = `constraints[${i}]`;
     if (typeof c.name !== 'string' || !isSafeName(c.name)) fail(`${f}.name`, `${JSON.stringify(c.name)} is not a valid name`);
     if (rows.has(c.name)) fail(`${f}.name`, `duplicate constraint name "${c.name}"`);
-    if (vars.has(c.name)) fail(`${f}.name`, `constraint name "${c.name}" is also a variable name`);
     rows.add(c.name);
     if (c.sense !== '<=' && c.sense !== '>=' && c.sense !== '=') fail(`${f}.sense`, `must be <=, >= or = (got ${JSON.stringify(c.sense)})`);
     if (typeof c.rhs !== 'number' || !Number.isFinite(c.rhs)) fail(`${f}.rhs`, `must be a finite number (got ${String(c.rhs)})`);
