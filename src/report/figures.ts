@@ -39,6 +39,11 @@ export interface FigureOptions {
   simBatches: number;
   planner: PlanProvider;
   onProgress?: Progress;
+  /**
+   * Plans already run, by instance key (figures 3, 4 and 5 share instances): one Map per report, so the
+   * exact solves run once per instance.
+   */
+  planCache?: Map<string, Promise<PlanPoint[]>>;
 }
 
 export const fmt = (v: number, digits = 3): string => {
@@ -282,7 +287,7 @@ export function figureCaching(scenario: Scenario, opts: FigureOptions): Figure {
 // ---------------------------------------------------------------------------------------------------
 // Figures 3-5: plans (from the plan provider)
 
-interface PlanPoint {
+export interface PlanPoint {
   algorithm: string;
   throughputSamplesPerSec: number;
   iterationSec: number;
@@ -290,7 +295,15 @@ interface PlanPoint {
   certificate?: PlanRun['certificate'];
 }
 
-async function runAll(scenario: Scenario, planner: PlanProvider): Promise<PlanPoint[]> {
+function runAll(scenario: Scenario, opts: FigureOptions, key: string): Promise<PlanPoint[]> {
+  const hit = opts.planCache?.get(key);
+  if (hit) return hit;
+  const p = runAllUncached(scenario, opts.planner);
+  opts.planCache?.set(key, p);
+  return p;
+}
+
+async function runAllUncached(scenario: Scenario, planner: PlanProvider): Promise<PlanPoint[]> {
   const out: PlanPoint[] = [];
   for (const algorithm of planner.algorithms) {
     const run = await planner.run(scenario, algorithm);
@@ -330,12 +343,12 @@ export async function figureThroughput(scenario: Scenario, opts: FigureOptions):
   for (const f of MEMORY_FACTORS) {
     opts.onProgress?.({ figure: 3, message: `plans at GPU memory x${f}` });
     const s = withGpuMemory(scenario, f);
-    byMemory.push({ gpuMemoryBytes: s.gpus[0]!.memoryBytes, plans: await runAll(s, opts.planner) });
+    byMemory.push({ gpuMemoryBytes: s.gpus[0]!.memoryBytes, plans: await runAll(s, opts, `memory x${f}`) });
   }
   const byBatch: Array<{ globalBatch: number; plans: PlanPoint[] }> = [];
   for (const B of batchGrid(scenario)) {
     opts.onProgress?.({ figure: 3, message: `plans at batch ${B}` });
-    byBatch.push({ globalBatch: B, plans: await runAll(withGlobalBatch(scenario, B), opts.planner) });
+    byBatch.push({ globalBatch: B, plans: await runAll(withGlobalBatch(scenario, B), opts, B === scenario.training.globalBatch ? 'memory x1' : `batch ${B}`) });
   }
   const linesOf = <T extends { plans: PlanPoint[] }>(rows: T[], x: (r: T) => number): LineSeries[] =>
     opts.planner.algorithms.map((a) => ({
@@ -396,7 +409,7 @@ export async function figureSpeedup(scenario: Scenario, opts: FigureOptions): Pr
   const rows: Array<{ globalBatch: number; plans: Array<PlanPoint & { speedupOverB0: number }> }> = [];
   for (const B of batches) {
     opts.onProgress?.({ figure: 4, message: `speedup at batch ${B}` });
-    const plans = await runAll(withGlobalBatch(scenario, B), opts.planner);
+    const plans = await runAll(withGlobalBatch(scenario, B), opts, B === scenario.training.globalBatch ? 'memory x1' : `batch ${B}`);
     const b0 = plans[0]!.throughputSamplesPerSec;
     rows.push({ globalBatch: B, plans: plans.map((p) => ({ ...p, speedupOverB0: b0 > 0 && p.feasible ? p.throughputSamplesPerSec / b0 : 0 })) });
   }
@@ -429,6 +442,7 @@ export async function figureOptimality(scenario: Scenario, opts: FigureOptions):
   const exact = opts.planner.exactAlgorithm;
   const instances: Array<{ instance: string; gpuMemoryBytes: number; globalBatch: number; plans: PlanPoint[]; exact: PlanPoint | null }> = [];
   const variants: Array<{ label: string; make: () => Scenario }> = [
+    // labels double as plan-cache keys shared with figures 3 and 4
     ...MEMORY_FACTORS.filter((f) => f <= 1).map((f) => ({ label: `memory x${f}`, make: () => withGpuMemory(scenario, f) })),
     ...batchGrid(scenario)
       .filter((B) => B !== scenario.training.globalBatch)
@@ -437,7 +451,7 @@ export async function figureOptimality(scenario: Scenario, opts: FigureOptions):
   for (const v of variants) {
     opts.onProgress?.({ figure: 5, message: `optimality: ${v.label}` });
     const s = v.make();
-    const plans = await runAll(s, opts.planner);
+    const plans = await runAll(s, opts, v.label);
     instances.push({
       instance: v.label,
       gpuMemoryBytes: s.gpus[0]!.memoryBytes,
@@ -472,14 +486,19 @@ export async function figureOptimality(scenario: Scenario, opts: FigureOptions):
     xLabel: 'instance',
     yLabel: 'throughput gap to optimum (%)',
   });
-  const worst = gaps.flatMap((g) => g.heuristicGaps.map((h) => ({ ...h, instance: g.instance }))).reduce((a, b) => (b.gap > a.gap ? b : a));
+  // Baselines B0/B1 are far from optimal by design; the reading is about the heuristics that try.
+  const baselines = new Set(['host', 'host-coalesced']);
+  const tried = gaps.flatMap((g) => g.heuristicGaps.filter((h) => !baselines.has(h.algorithm) || heuristics.every((a) => baselines.has(a))).map((h) => ({ ...h, instance: g.instance })));
+  const worst = tried.reduce((a, b) => (b.gap > a.gap ? b : a));
+  const greedyWorst = Math.max(...gaps.map((g) => g.heuristicGaps.find((h) => h.algorithm === 'greedy')?.gap ?? -1));
   const proven = gaps.filter((g) => g.status === 'optimal').length;
   return {
     number: 5,
     id: 'optimality',
     title: 'Heuristics against the exact optimum: gap, bound and solver status per instance',
     reading: exact
-      ? `The exact solve is proven optimal on ${proven} of ${gaps.length} instances; the largest heuristic gap is ${pct(worst.gap)} (${worst.algorithm}, ${worst.instance}).`
+      ? `The exact solve is proven optimal on ${proven} of ${gaps.length} instances; the largest heuristic gap is ${pct(worst.gap)} (${worst.algorithm}, ${worst.instance})` +
+        (greedyWorst >= 0 ? ` and greedy stays within ${pct(greedyWorst)} of the optimum on every instance.` : '.')
       : `No exact solver is plugged in: gaps are to the best plan found, the largest being ${pct(worst.gap)} (${worst.algorithm}, ${worst.instance}).`,
     panels: [{ name: 'fig-5-optimality', svg }],
     data: { exactAlgorithm: exact ?? null, instances: gaps },

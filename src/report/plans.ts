@@ -3,6 +3,7 @@ import { uniformPlan } from '../model/plan.js';
 import type { PlanRange } from '../model/schema.js';
 import type { Scenario } from '../model/scenario.js';
 import { gpuEmbeddingCapacityBytes } from '../model/loads.js';
+import { parseAlgorithm, runAlgorithm, type Algorithm } from '../plan/index.js';
 
 /**
  * What the report needs from the placement layer: a list of algorithms and a way to run one on a scenario.
@@ -92,3 +93,39 @@ export const builtinPlanProvider: PlanProvider = {
     throw new Error(`unknown algorithm "${algorithm}" for the built-in plan provider`);
   },
 };
+
+/**
+ * The placement layer (src/plan) as the report's provider: B0, B1, B2 (table-wise greedy), B3 (cache
+ * greedy), the tiered greedy and the exact MIP. The exact solve is pinned to the instance's own batch (no
+ * batch search) so every plan of an instance is costed at the same B; its bound is the certified
+ * row-level lower bound on the iteration time when the bucket certificate has one, else the MIP's bound.
+ */
+export function placementPlanProvider(opts: { timeLimitSec?: number; maxBuckets?: number } = {}): PlanProvider {
+  const algorithms: Algorithm[] = ['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact'];
+  return {
+    algorithms,
+    exactAlgorithm: 'exact',
+    async run(scenario, algorithm) {
+      const r = await runAlgorithm(scenario, parseAlgorithm(algorithm), {
+        timeLimitSec: opts.timeLimitSec ?? 20,
+        maxBuckets: opts.maxBuckets,
+        batches: [scenario.training.globalBatch],
+      });
+      const e = r.exact;
+      const us = (v: number | null) => (v === null ? null : v * 1e-6);
+      return {
+        algorithm,
+        plan: r.plan,
+        certificate: e
+          ? {
+              status: e.status,
+              objectiveSec: e.objectiveUnit === 'us' ? us(e.objective) : e.objective,
+              boundSec: e.interval?.lowerIterationSec ?? (e.objectiveUnit === 'us' ? us(e.bestBound) : e.bestBound),
+              gap: e.gap,
+              solver: e.solver,
+            }
+          : undefined,
+      };
+    },
+  };
+}

@@ -16,7 +16,7 @@ import {
   type FigureOptions,
   type MeasuredPoint,
 } from './figures.js';
-import { builtinPlanProvider, type PlanProvider } from './plans.js';
+import { placementPlanProvider, type PlanProvider } from './plans.js';
 import { renderHtml, renderMarkdown } from './render.js';
 
 export interface ReproduceOptions {
@@ -24,7 +24,7 @@ export interface ReproduceOptions {
   outDir: string;
   /** device profile (from `scarec calibrate`): its constants replace the scenario's, its measurements go into figure 6 */
   profile?: string;
-  /** placement algorithms; default: the built-in baselines (until src/plan provides the full set) */
+  /** placement algorithms; default: src/plan's six (B0 to exact) */
   planner?: PlanProvider;
   seed?: number;
   /** lookups drawn per simulated point of figure 1 (default 1e6) */
@@ -114,7 +114,8 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceResult
     seed: opts.seed ?? 2024,
     simLookupsPerPoint: opts.simLookupsPerPoint ?? 1e6,
     simBatches: opts.simBatches ?? 8,
-    planner: opts.planner ?? builtinPlanProvider,
+    planner: opts.planner ?? placementPlanProvider(),
+    planCache: new Map(),
     onProgress: opts.onProgress,
   };
   const figures: Figure[] = [
