@@ -33,3 +33,7 @@ export { Rng } from './sim/rng.js';
 export { AliasTable, CountsSampler, UniformSampler, ZipfSampler, probabilityRuns, samplerFor, type RankSampler, type ProbabilityRuns } from './sim/sampler.js';
 export { LruCache, LfuCache, type RowCache } from './sim/cache.js';
 export { RunningStat, type Comparison as SimComparison } from './sim/stats.js';
+export { computeStats, type StatsOptions, type StatsProfile, type StatsProgress, type StatsFormat, type MissingMode, type MalformedLine } from './data/stats.js';
+export { KeyCounter, kthLargest, type MemoryBudget } from './data/counter.js';
+export { HyperLogLog } from './data/hyperloglog.js';
+export { featureProfile, fitZipfHead, topShare, type FeatureProfile } from './data/profile.js';
