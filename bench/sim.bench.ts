@@ -3,6 +3,7 @@
  * with the epoch-stamped sets), for Zipf(1.05) over 1e8 rows and a counts histogram, and of the whole
  * simulate() (sampling, coalescing, plan ranges, costing) on one-table scenarios. Aim: > 2e7 lookups/s.
  */
+import { cpus, loadavg } from 'node:os';
 import { buildScenario } from '../src/model/scenario.js';
 import { uniformPlan } from '../src/model/plan.js';
 import type { ScenarioInput } from '../src/model/schema.js';
@@ -54,6 +55,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
   const cases: Array<[string, RankSampler]> = [
     ['zipf(1.05), N=1e8', new ZipfSampler(1.05, 1e8)],
     ['zipf(1.05), N=1e10', new ZipfSampler(1.05, 1e10)],
+    ['zipf(1.05), N=1e8, no head table', new ZipfSampler(1.05, 1e8, 0)],
     [`counts (${counts.rows} rows)`, new CountsSampler(counts)],
     ['uniform, N=1e6', new UniformSampler(1e6)],
   ];
@@ -87,6 +89,13 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
   }
   const z = rows.find((r) => r.what === 'sample + coalesce' && String(r.distribution).startsWith('zipf(1.05), N=1e8'));
   const c = rows.find((r) => r.what === 'sample + coalesce' && String(r.distribution).startsWith('counts'));
+  const z0 = rows.find((r) => String(r.distribution).includes('no head table'));
+  if (z && z0) notes.push(`zipf head table speed-up (same run): ${((z.lookupsPerSec as number) / (z0.lookupsPerSec as number)).toFixed(2)}x`);
+  if (c) {
+    const sc = rows.find((r) => r.what === 'simulate()' && String(r.distribution).startsWith('counts'));
+    if (sc) notes.push(`simulate() / kernel speed, counts (same run): ${((sc.lookupsPerSec as number) / (c.lookupsPerSec as number)).toFixed(2)}`);
+  }
+  notes.push(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (timings on a busy machine are lower bounds)`);
   if (z && c) notes.push(`counts / zipf speed ratio (same run): ${((c.lookupsPerSec as number) / (z.lookupsPerSec as number)).toFixed(2)}`);
   notes.push(`K = ${K} lookups per batch, ${batches} batches per timing, median of 5 (3 for simulate()); one core; aim > 2e7 lookups/s.`);
   return { title: 'Simulator: lookups per second (sampling + coalescing)', rows, notes };

@@ -180,16 +180,45 @@ export class ZipfSampler implements RankSampler {
   private readonly hX1: number;
   private readonly hN: number;
   private readonly squeeze: number;
+  /** head table (ranks 1..M): upper[k] = H(k + 1/2), accept[k] = H(k + 1/2) - h(k), guide cells over u */
+  private readonly headU: number;
+  private readonly upper: Float64Array;
+  private readonly accept: Float64Array;
+  private readonly guide: Int32Array;
+  private readonly guideScale: number;
 
   constructor(
     readonly alpha: number,
     readonly rows: number,
+    /** ranks served by the head table (0: pure rejection-inversion; the draws are the same either way) */
+    headRanks = HEAD_RANKS,
   ) {
     if (!(alpha > 0) || !Number.isFinite(alpha)) throw new RangeError(`zipf sampler needs alpha > 0 (got ${alpha})`);
     if (!(rows >= 1) || !Number.isInteger(rows)) throw new RangeError(`zipf sampler needs integer rows >= 1 (got ${rows})`);
     this.hX1 = this.hIntegral(1.5) - 1;
     this.hN = this.hIntegral(rows + 0.5);
     this.squeeze = 2 - this.hIntegralInverse(this.hIntegral(2.5) - this.h(2));
+    // The same decisions for the M hottest ranks without transcendental functions: u lands in rank k's
+    // interval (H(k - 1/2), H(k + 1/2)] and is accepted when u >= H(k + 1/2) - h(k). A guide table over u
+    // finds k in a few steps (proofs/simulator.md §1). Only the rounding of H^-1 near interval ends differs.
+    const M = Math.max(0, Math.min(rows, Math.floor(headRanks)));
+    this.upper = new Float64Array(M + 1);
+    this.accept = new Float64Array(M + 1);
+    for (let k = 1; k <= M; k++) {
+      this.upper[k] = this.hIntegral(k + 0.5);
+      this.accept[k] = this.upper[k]! - this.h(k);
+    }
+    // with no head table, no u falls at or below H(3/2) - 1
+    this.headU = M > 0 ? this.upper[M]! : this.hX1 - 1;
+    const G = 2 * M;
+    this.guide = new Int32Array(G + 1);
+    this.guideScale = M > 0 ? G / (this.headU - this.hX1) : 0;
+    let k = 1;
+    for (let g = 0; g <= G; g++) {
+      const cellStart = this.hX1 + g / this.guideScale;
+      while (k < M && this.upper[k]! < cellStart) k++;
+      this.guide[g] = k;
+    }
   }
 
   /** H(x) = (x^(1-alpha) - 1) / (1 - alpha), the antiderivative of x^-alpha with H(1) = 0 (log x at alpha = 1) */
@@ -211,6 +240,12 @@ export class ZipfSampler implements RankSampler {
     for (;;) {
       // u uniform in (H(1.5) - 1, H(N + 0.5)]: the hat's area, with the first rank's mass h(1) = 1 before H(1.5)
       const u = this.hN + rng.nextDouble() * (this.hX1 - this.hN);
+      if (u <= this.headU) {
+        let k = this.guide[Math.floor((u - this.hX1) * this.guideScale)]!;
+        while (this.upper[k]! < u) k++;
+        if (u >= this.accept[k]!) return k - 1;
+        continue;
+      }
       const x = this.hIntegralInverse(u);
       let k = Math.floor(x + 0.5);
       if (k < 1) k = 1;
@@ -222,6 +257,9 @@ export class ZipfSampler implements RankSampler {
     for (let i = 0; i < n; i++) out[i] = this.sample(rng);
   }
 }
+
+/** ranks of the Zipf head table (512 KiB of doubles): most of the mass for the skews of recommendation data */
+const HEAD_RANKS = 1 << 15;
 
 /** expm1(x) / x, continuous at 0 (series there: expm1 loses nothing, but the quotient is 0/0) */
 function expm1OverX(x: number): number {

@@ -78,13 +78,28 @@ describe('samplers: observed frequencies against p_i (chi-square, critical value
     expect(stat).toBeLessThan(critical);
   });
   for (const [alpha, N] of [[0.5, 10], [1, 10], [1.05, 30], [2.5, 12], [20, 5]] as const) {
-    it(`zipf(${alpha}) over ${N} rows, exact by enumeration`, () => {
-      const n = 300000;
-      const h = histogram(new ZipfSampler(alpha, N), n, 11);
-      const { stat, critical } = chiSquare(h, zipfProbabilities(alpha, N), n);
-      expect(stat).toBeLessThan(critical);
-    });
+    // head table for every rank (default), none (pure rejection-inversion), and a split at rank 4
+    for (const head of [undefined, 0, 4]) {
+      it(`zipf(${alpha}) over ${N} rows, head table ${head ?? 'all'}: exact by enumeration`, () => {
+        const n = 300000;
+        const h = histogram(new ZipfSampler(alpha, N, head), n, 11);
+        const { stat, critical } = chiSquare(h, zipfProbabilities(alpha, N), n);
+        expect(stat).toBeLessThan(critical);
+      });
+    }
   }
+  it('zipf: the head table takes the same decisions as pure rejection-inversion (same draws, same seed)', () => {
+    for (const [alpha, N] of [[1.05, 1e6], [0.7, 5e4], [1.5, 1e9]] as const) {
+      const a = new Float64Array(100000);
+      const b = new Float64Array(100000);
+      new ZipfSampler(alpha, N).fill(new Rng(31), a, a.length);
+      new ZipfSampler(alpha, N, 0).fill(new Rng(31), b, b.length);
+      let differ = 0;
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differ++;
+      // only a u within rounding of an interval end could be decided differently
+      expect(differ).toBeLessThanOrEqual(1);
+    }
+  });
   it('zipf(1.05) over 2000 rows: chi-square on 40 bins of equal expected mass... and the test can fail', () => {
     const N = 2000;
     const n = 400000;
