@@ -89,3 +89,33 @@ export function bestPermutationCost(cost: number[][]): number {
   go(0, 0);
   return best;
 }
+
+/**
+ * Market split (Cornuejols-Dawande): rows sum_j a_ij x_j + s+_i - s-_i = d_i with d = A x* for a hidden
+ * binary x*, minimise total slack. The optimum is 0 by construction, yet branch and bound struggles:
+ * a hard model whose optimum is known.
+ */
+export function marketSplit(rows: number, cols: number, seed: number): Model {
+  const r = rng(seed);
+  const a = Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.floor(r() * 100)));
+  const hidden = Array.from({ length: cols }, () => (r() < 0.5 ? 1 : 0));
+  const x = (j: number) => `x${j}`;
+  return {
+    name: `msplit${rows}x${cols}`,
+    sense: 'minimize',
+    objective: { terms: Array.from({ length: rows }, (_, i) => [{ var: `sp${i}`, coef: 1 }, { var: `sm${i}`, coef: 1 }]).flat() },
+    variables: [
+      ...Array.from({ length: cols }, (_, j) => ({ name: x(j), type: 'binary' as const, lower: 0, upper: 1 })),
+      ...Array.from({ length: rows }, (_, i) => [
+        { name: `sp${i}`, type: 'continuous' as const, lower: 0, upper: null },
+        { name: `sm${i}`, type: 'continuous' as const, lower: 0, upper: null },
+      ]).flat(),
+    ],
+    constraints: a.map((row, i) => ({
+      name: `split${i}`,
+      terms: [...row.map((c, j) => ({ var: x(j), coef: c })), { var: `sp${i}`, coef: 1 }, { var: `sm${i}`, coef: -1 }],
+      sense: '=' as const,
+      rhs: row.reduce((s, c, j) => s + c * hidden[j]!, 0),
+    })),
+  };
+}
