@@ -46,7 +46,7 @@ export interface CalibrationBackend {
    */
   dedup(stream: Uint32Array, lookups: number, rows: number, timing: TimingOptions): Promise<Timed & { unique: Uint32Array; inverse: Uint32Array }>;
   /** move `bytes` between host and device memory (on cpu: a memory copy); `check` is the copied data's checksum */
-  copy(bytes: number, direction: 'hostToDevice' | 'deviceToHost', timing: TimingOptions): Promise<Timed & { ok: boolean }>;
+  copy(bytes: number, direction: 'hostToDevice' | 'deviceToHost' | 'deviceToDevice', timing: TimingOptions): Promise<Timed & { ok: boolean }>;
   dispose(): Promise<void>;
 }
 

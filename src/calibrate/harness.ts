@@ -57,12 +57,12 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       rowBytes: [64, 256, 1024],
       tableBytes: uniq([cap(256 * 1024), big]),
       skews: [{ kind: 'uniform' }, { kind: 'zipf', alpha: 1.05 }],
-      lookups: [1024, 8192, 32768, 131072],
+      lookups: [1024, 8192, 32768],
       streamLookups: 1 << 20,
       dedupRows: 1 << 20,
       dedupLookups: [4096, 32768, 131072],
       copyBytes: uniq([64 * 1024, MiB, 8 * MiB, cap(32 * MiB), cap(4 * opts.llcBytes)]),
-      timing: { repeats: 5, minSampleSec: 0.004 },
+      timing: { repeats: 3, minSampleSec: 0.004 },
       seed: opts.seed ?? 1,
     };
   return {

@@ -1,0 +1,83 @@
+/**
+ * WGSL compute shaders of the webgpu backend. Rows are copied as u32 words, so a gather is bit-exact and
+ * its output can be compared with the cpu reference for equality. Dispatches are 2-D (x up to 65535
+ * workgroups) so a kernel covers more than 65535 * 256 elements.
+ */
+export const WORKGROUP = 256;
+
+const params = /* wgsl */ `
+struct Params { dim: u32, lookups: u32, offset: u32, rowsX: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+fn linear(gid: vec3<u32>) -> u32 { return gid.x + gid.y * p.rowsX; }
+`;
+
+/** out[j * dim + k] = table[idx[offset + j] * dim + k] */
+export const GATHER_WGSL = /* wgsl */ `${params}
+@group(0) @binding(1) var<storage, read> table: array<u32>;
+@group(0) @binding(2) var<storage, read> idx: array<u32>;
+@group(0) @binding(3) var<storage, read_write> out: array<u32>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let e = linear(gid);
+  if (e >= p.lookups * p.dim) { return; }
+  let j = e / p.dim;
+  let k = e - j * p.dim;
+  out[e] = table[idx[p.offset + j] * p.dim + k];
+}
+`;
+
+/**
+ * Dedup in four passes over the batch (not the table), O(lookups) work:
+ *  1 first[id] = min j with idx[j] = id          (atomicMin; `first` starts at 0xffffffff)
+ *  2 the lookup that is first for its id takes a slot: unique[slot] = id, pos[id] = slot
+ *  3 inverse[j] = pos[idx[j]]
+ *  4 reset first[id] for the next batch
+ */
+export const DEDUP_WGSL = /* wgsl */ `${params}
+@group(0) @binding(1) var<storage, read> idx: array<u32>;
+@group(0) @binding(2) var<storage, read_write> first: array<atomic<u32>>;
+@group(0) @binding(3) var<storage, read_write> pos: array<u32>;
+@group(0) @binding(4) var<storage, read_write> unique: array<u32>;
+@group(0) @binding(5) var<storage, read_write> inverse: array<u32>;
+@group(0) @binding(6) var<storage, read_write> count: array<atomic<u32>>;
+@compute @workgroup_size(${WORKGROUP})
+fn markFirst(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = linear(gid);
+  if (j >= p.lookups) { return; }
+  atomicMin(&first[idx[p.offset + j]], j);
+}
+@compute @workgroup_size(${WORKGROUP})
+fn takeSlot(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = linear(gid);
+  if (j >= p.lookups) { return; }
+  let id = idx[p.offset + j];
+  if (atomicLoad(&first[id]) == j) {
+    let slot = atomicAdd(&count[0], 1u);
+    unique[slot] = id;
+    pos[id] = slot;
+  }
+}
+@compute @workgroup_size(${WORKGROUP})
+fn writeInverse(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = linear(gid);
+  if (j >= p.lookups) { return; }
+  inverse[j] = pos[idx[p.offset + j]];
+}
+@compute @workgroup_size(${WORKGROUP})
+fn reset(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = linear(gid);
+  if (j >= p.lookups) { return; }
+  atomicStore(&first[idx[p.offset + j]], 0xffffffffu);
+  if (j == 0u) { atomicStore(&count[0], 0u); }
+}
+`;
+
+export const DEDUP_ENTRY_POINTS = ['markFirst', 'takeSlot', 'writeInverse', 'reset'] as const;
+
+/** Workgroup grid for n invocations: [x, y] with x <= 65535. */
+export function dispatchGrid(n: number): { x: number; y: number; rowsX: number } {
+  const groups = Math.max(1, Math.ceil(n / WORKGROUP));
+  const x = Math.min(groups, 65535);
+  const y = Math.ceil(groups / x);
+  return { x, y, rowsX: x * WORKGROUP };
+}

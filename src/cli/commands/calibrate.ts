@@ -1,0 +1,102 @@
+import { writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { BACKEND_NAMES, type BackendName } from '../../calibrate/backend.js';
+import type { CalibrationResult } from '../../calibrate/harness.js';
+import { calibrateBackend, openBackend } from '../../calibrate/open.js';
+import { BackendError, InputError } from '../../errors.js';
+import { action, printJson } from '../run.js';
+
+const gbps = (x: number | undefined) => (x === undefined ? '-' : `${(x / 1e9).toPrecision(4)} GB/s`);
+
+export function formatCalibration(r: CalibrationResult): string {
+  const p = r.profile;
+  const c = p.constants;
+  const lines = [
+    `calibrated ${p.backend} on ${p.device} (${p.date})`,
+    `  gpuGatherBytesPerSec   ${gbps(c.gpuGatherBytesPerSec)}`,
+    `  hostGatherBytesPerSec  ${gbps(c.hostGatherBytesPerSec)}`,
+    `  hostToGpuBytesPerSec   ${gbps(c.hostToGpuBytesPerSec)}`,
+    `  gpuToGpuBytesPerSec    ${gbps(c.gpuToGpuBytesPerSec)}`,
+    `  latencySec             ${c.latencySec === undefined ? '-' : `${(c.latencySec * 1e6).toPrecision(3)} us`}`,
+    `  dedupSecondsPerLookup  ${c.dedupSecondsPerLookup === undefined ? '-' : `${(c.dedupSecondsPerLookup * 1e9).toPrecision(3)} ns`}`,
+    `  gather efficiency      ${(p.gatherEfficiency * 100).toFixed(1)}% of copy bandwidth`,
+    `  results checked        ${p.measurements.length - p.incorrect} of ${p.measurements.length} equal the cpu reference`,
+    '  fit                                              bandwidth     latency     R^2   worst residual  efficiency',
+  ];
+  for (const f of p.families)
+    lines.push(
+      `  ${f.family.padEnd(46)} ${gbps(f.bytesPerSec).padStart(13)} ${`${(f.latencySec * 1e6).toFixed(1)} us`.padStart(11)} ${f.rSquared.toFixed(3).padStart(7)} ${`${(f.worstRelativeResidual * 100).toFixed(1)}%`.padStart(15)} ${f.efficiency === undefined ? '' : `${(f.efficiency * 100).toFixed(1)}%`.padStart(11)}`,
+    );
+  lines.push('  (dedup "bandwidth" is lookups per second)');
+  return lines.join('\n');
+}
+
+export function parseBackends(value: string): BackendName[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError('name at least one backend', 'option --backend');
+  for (const n of names)
+    if (!(BACKEND_NAMES as readonly string[]).includes(n))
+      throw new InputError(`unknown backend "${n}" (choose from ${BACKEND_NAMES.join(', ')})`, 'option --backend');
+  return [...new Set(names)] as BackendName[];
+}
+
+export function registerCalibrate(program: Command): void {
+  program
+    .command('calibrate')
+    .description('measure gather, dedup and copy kernels, fit the cost model constants, write a device profile')
+    .option('--backend <names>', `backend, or a comma-separated list (${BACKEND_NAMES.join(', ')})`, 'cpu')
+    .option('--quick', 'fewer sizes (under a minute on two cores)')
+    .option('--out <file>', 'write the device profile here (one backend only)')
+    .option('--json', 'print the profile(s) as JSON')
+    .action(
+      action(async (opts: { backend: string; quick?: boolean; out?: string; json?: boolean }) => {
+        const names = parseBackends(opts.backend);
+        if (opts.out && names.length > 1) throw new InputError('--out takes one backend; run once per backend', 'option --out');
+        const results: CalibrationResult[] = [];
+        const unavailable: string[] = [];
+        for (const name of names) {
+          const opened = await openBackend(name);
+          if (!opened.ok) {
+            // One line, then go on with the other backends.
+            process.stderr.write(`backend ${name} unavailable: ${opened.reason}\n`);
+            unavailable.push(name);
+            continue;
+          }
+          const bar = process.stderr.isTTY
+            ? new cliProgress.SingleBar({ format: `${name} [{bar}] {value}/{total} {label}`, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic)
+            : undefined;
+          let started = false;
+          try {
+            const r = await calibrateBackend(opened.backend, {
+              quick: Boolean(opts.quick),
+              onProgress: (done, total, label) => {
+                if (!bar) return;
+                if (!started) {
+                  bar.start(total, 0, { label });
+                  started = true;
+                }
+                bar.update(done, { label });
+              },
+            });
+            results.push(r);
+          } finally {
+            bar?.stop();
+            await opened.backend.dispose();
+          }
+        }
+        if (results.length === 0) throw new BackendError(`no backend available (${unavailable.join(', ')})`);
+        if (opts.out) writeFileSync(opts.out, `${JSON.stringify(results[0]!.profile, null, 2)}\n`);
+        if (opts.json) printJson(results.length === 1 ? results[0]!.profile : { profiles: results.map((r) => r.profile), unavailable });
+        else {
+          process.stdout.write(`${results.map(formatCalibration).join('\n\n')}\n`);
+          if (opts.out) process.stdout.write(`profile written to ${opts.out}\n`);
+        }
+        for (const r of results)
+          if (r.profile.incorrect > 0) {
+            process.stderr.write(`error: ${r.profile.incorrect} ${r.profile.backend} results differ from the cpu reference\n`);
+            return 1;
+          }
+      }),
+    );
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { compareStages, measureStage, type Comparison, type StageMeasurement } from '../../calibrate/stage.js';
+import { BACKEND_NAMES } from '../../calibrate/backend.js';
+import { BackendError, InputError } from '../../errors.js';
+import { loadPlans } from '../../model/plan.js';
+import { loadScenario } from '../../model/scenario.js';
+import { deviceProfileSchema } from '../../model/schema.js';
+import { parseWithSchema, readJsonFile } from '../../model/validate.js';
+import { action, parseNumberOption, printJson } from '../run.js';
+
+const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+
+export function formatStage(m: StageMeasurement): string {
+  const rows: Array<[string, number, number]> = [
+    ['dedup', m.phases.dedupSec, m.predictedPhases.dedupSec],
+    ['host gather + update', m.phases.hostGatherSec, m.predictedPhases.hostGatherSec],
+    ['host link', m.phases.hostLinkSec, m.predictedPhases.hostLinkSec],
+    ['device gather + update', m.phases.localGatherSec, m.predictedPhases.localGatherSec],
+  ];
+  return [
+    `plan ${m.plan}: measured ${ms(m.measuredSec)}/iteration (median of ${m.iterations}), predicted ${ms(m.predictedSec)}, error ${pct(m.relativeError)}`,
+    `  host rows/iteration: measured ${m.hostRowsPerIteration.toFixed(0)}, expected ${m.predictedHostRowsPerIteration.toFixed(0)}`,
+    '  phase                        measured    predicted',
+    ...rows.map(([name, a, b]) => `  ${name.padEnd(26)} ${ms(a).padStart(11)} ${ms(b).padStart(12)}`),
+  ].join('\n');
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description("run a plan's embedding stage for real and compare the time per iteration with the calibrated model")
+    .argument('<scenario>', 'scenario JSON file (one GPU; fp32 tables of at most 2^24 rows)')
+    .requiredOption('--plan <file>', 'plan JSON file')
+    .requiredOption('--profile <file>', 'device profile written by `scarec calibrate`')
+    .option('--backend <name>', 'backend that runs the stage (cpu)', 'cpu')
+    .option('--iterations <n>', 'measured iterations', parseNumberOption('--iterations', { integer: true, min: 1, max: 100000 }), 20)
+    .option('--against <file>', 'a second plan: report the measured and predicted speedup of --plan over it')
+    .option('--seed <n>', 'sampling seed', parseNumberOption('--seed', { integer: true, min: 0 }), 7)
+    .option('--json', 'print one JSON object')
+    .action(
+      action((scenarioFile: string, opts: { plan: string; profile: string; backend: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
+        if (!(BACKEND_NAMES as readonly string[]).includes(opts.backend))
+          throw new InputError(`unknown backend "${opts.backend}" (choose from ${BACKEND_NAMES.join(', ')})`, 'option --backend');
+        if (opts.backend !== 'cpu')
+          throw new BackendError(`validate runs the embedding stage on the cpu backend only; ${opts.backend} is not supported yet`);
+        const scenario = loadScenario(scenarioFile);
+        const profile = parseWithSchema(deviceProfileSchema, readJsonFile(opts.profile, 'device profile'), opts.profile);
+        const one = (file: string) => {
+          const { plans, isArray } = loadPlans(file, scenario);
+          if (isArray) throw new InputError('validate takes one plan, not an array', file);
+          return plans[0]!;
+        };
+        const base = measureStage(scenario, one(opts.plan), profile, { iterations: opts.iterations, seed: opts.seed });
+        let comparison: Comparison | undefined;
+        if (opts.against) comparison = compareStages(base, measureStage(scenario, one(opts.against), profile, { iterations: opts.iterations, seed: opts.seed }));
+        if (opts.json) {
+          printJson({ scenario: scenario.name, backend: opts.backend, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: base, ...(comparison ? { against: comparison.other, measuredSpeedup: comparison.measuredSpeedup, predictedSpeedup: comparison.predictedSpeedup, speedupError: comparison.relativeError } : {}) });
+          return;
+        }
+        const out = [formatStage(base)];
+        if (comparison)
+          out.push(
+            formatStage(comparison.other),
+            `speedup of ${base.plan} over ${comparison.other.plan}: measured ${comparison.measuredSpeedup.toFixed(2)}x, predicted ${comparison.predictedSpeedup.toFixed(2)}x, error ${pct(comparison.relativeError)}`,
+          );
+        process.stdout.write(`${out.join('\n\n')}\n`);
+      }),
+    );
+}
