@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { fitBandwidth, fitLinear } from '../../src/calibrate/fit.js';
+import { seededRandom } from '../../src/calibrate/rng.js';
+
+describe('fitLinear / fitBandwidth (proofs/calibration-fit.md)', () => {
+  it('recovers latency and bandwidth exactly from noiseless data, R^2 = 1', () => {
+    const lat = 3.7e-6;
+    const bw = 12.5e9;
+    const pts = [4096, 65536, 1 << 20, 1 << 24, 1 << 27].map((bytes) => ({ bytes, seconds: lat + bytes / bw }));
+    for (const weighting of ['relative', 'absolute'] as const) {
+      const f = fitBandwidth(pts, { weighting });
+      expect(f.latencySec).toBeCloseTo(lat, 12);
+      expect(f.bytesPerSec / bw).toBeCloseTo(1, 10);
+      expect(f.rSquared).toBeCloseTo(1, 12);
+      expect(f.worstRelativeResidual).toBeLessThan(1e-9);
+    }
+  });
+
+  it('recovers two slopes and an intercept (multi-regressor)', () => {
+    const rand = seededRandom(3);
+    const pts = Array.from({ length: 20 }, () => {
+      const a = rand() * 1e6;
+      const b = rand() * 1e3;
+      return { x: [a, b], seconds: 2e-5 + a * 1e-9 + b * 4e-7 };
+    });
+    const f = fitLinear(pts, { weighting: 'absolute' });
+    expect(f.latencySec).toBeCloseTo(2e-5, 12);
+    expect(f.slopes[0]! / 1e-9).toBeCloseTo(1, 9);
+    expect(f.slopes[1]! / 4e-7).toBeCloseTo(1, 9);
+  });
+
+  it('with 2% multiplicative noise (fixed seed) the bandwidth is within 3% and R^2 > 0.99', () => {
+    const rand = seededRandom(11);
+    const lat = 1e-5;
+    const bw = 8e9;
+    const pts: Array<{ bytes: number; seconds: number }> = [];
+    for (let rep = 0; rep < 5; rep++)
+      for (const bytes of [1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24])
+        pts.push({ bytes, seconds: (lat + bytes / bw) * (1 + 0.04 * (rand() - 0.5)) });
+    const f = fitBandwidth(pts);
+    expect(Math.abs(f.bytesPerSec / bw - 1)).toBeLessThan(0.03);
+    expect(Math.abs(f.latencySec / lat - 1)).toBeLessThan(0.1);
+    expect(f.rSquared).toBeGreaterThan(0.99);
+    expect(f.worstRelativeResidual).toBeLessThan(0.03);
+  });
+
+  it('names the worst point: one outlier 50% slow is the worst residual', () => {
+    const pts = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8].map((b, i) => ({ x: [b], seconds: (1e-6 + b / 1e9) * (i === 3 ? 1.5 : 1) }));
+    const f = fitLinear(pts);
+    expect(f.worstIndex).toBe(3);
+    expect(f.worstRelativeResidual).toBeGreaterThan(0.2);
+  });
+
+  it('a negative free intercept is refit through the origin (latency >= 0)', () => {
+    // throughput rising with size makes the free intercept negative
+    const pts = [1e6, 2e6, 4e6].map((b) => ({ bytes: b, seconds: b / 1e9 - 1e-4 }));
+    const free = fitLinear(pts.map((p) => ({ x: [p.bytes], seconds: p.seconds })));
+    expect(free.latencySec).toBeLessThan(0);
+    const f = fitBandwidth(pts);
+    expect(f.latencySec).toBe(0);
+    expect(f.bytesPerSec).toBeGreaterThan(0);
+  });
+
+  it('rejects too few points, collinear and non-finite data', () => {
+    expect(() => fitLinear([{ x: [1], seconds: 1 }])).toThrow(/cannot determine/);
+    expect(() => fitLinear([{ x: [1, 2], seconds: 1 }, { x: [2, 4], seconds: 2 }, { x: [3, 6], seconds: 3 }])).toThrow(/collinear/);
+    expect(() => fitLinear([{ x: [1], seconds: NaN }, { x: [2], seconds: 1 }])).toThrow(/non-finite/);
+  });
+});
