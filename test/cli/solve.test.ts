@@ -1,0 +1,102 @@
+import { Command, CommanderError } from 'commander';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeLp } from '../../src/mip/lp-format.js';
+import { writeMps } from '../../src/mip/mps-format.js';
+import { knapsack, bruteForce } from '../mip/helpers.js';
+
+import { registerSolve } from '../../src/cli/commands/solve.js';
+import { exitCodeFor } from '../../src/cli/run.js';
+
+/**
+ * Runs `scarec solve ...` in-process (a child process per case costs seconds of transpiling on a shared
+ * machine): the same commander wiring and error mapping as src/cli/main.ts, with stdout/stderr captured.
+ */
+async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerSolve(program);
+  let stdout = '';
+  let stderr = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string) => ((stdout += c), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string) => ((stderr += c), true)) as typeof process.stderr.write;
+  process.exitCode = 0;
+  let status: number;
+  try {
+    await program.parseAsync(['node', 'scarec', 'solve', ...args]);
+    status = Number(process.exitCode ?? 0);
+  } catch (e) {
+    status = e instanceof CommanderError ? 2 : exitCodeFor(e).code;
+    if (!(e instanceof CommanderError)) stderr += exitCodeFor(e).message;
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+    process.exitCode = 0;
+  }
+  return { status, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'scarec-solve-'));
+const model = knapsack(14, 2);
+const optimum = bruteForce(model)!.objective;
+const lpFile = join(dir, 'k.lp');
+writeFileSync(lpFile, writeLp(model));
+writeFileSync(join(dir, 'k.mps'), writeMps(model));
+writeFileSync(join(dir, 'k.json'), JSON.stringify(model));
+
+describe('scarec solve', () => {
+  it('solves LP, MPS and JSON files to the enumerated optimum (--json)', async () => {
+    for (const f of ['k.lp', 'k.mps', 'k.json']) {
+      const r = await run(join(dir, f), '--json', '--solver', 'highs');
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.status).toBe('optimal');
+      expect(out.objective).toBeCloseTo(optimum, 9);
+    }
+  });
+
+  it('--solver all reports agreement and prints non-zero variables', async () => {
+    const r = await run(lpFile, '--solver', 'all');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/solvers agree: optimal, objective/);
+    expect(r.stdout).toMatch(/glpk .*optimal/);
+    expect(r.stdout).toMatch(/highs .*optimal/);
+    expect(r.stdout).toMatch(/jslp .*optimal/);
+    expect(r.stdout).toMatch(/non-zero variables/);
+  });
+
+  it('exit 3 with the status printed for infeasible and unbounded models', async () => {
+    const inf = join(dir, 'inf.lp');
+    writeFileSync(inf, 'Minimize\n obj: x\nSubject To\n c1: x >= 3\n c2: x <= 2\nEnd\n');
+    const unb = join(dir, 'unb.lp');
+    writeFileSync(unb, 'Maximize\n obj: x + y\nSubject To\n c1: x - y <= 1\nGeneral\n x\nEnd\n');
+    for (const [file, status] of [[inf, 'infeasible'], [unb, 'unbounded']] as const) {
+      for (const solver of ['glpk', 'highs', 'jslp']) {
+        const r = await run(file, '--solver', solver);
+        expect(r.status, `${solver} ${status}`).toBe(3);
+        expect(r.stdout).toContain(status);
+      }
+    }
+  });
+
+  it('exit 2 with file, line and column for an LP syntax error; no stack trace', async () => {
+    const bad = join(dir, 'bad.lp');
+    writeFileSync(bad, 'Minimize\n obj: x + y\nSubject To\n c1: x + y <= \n c2: x >= 1\nEnd\n');
+    const r = await run(bad);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${bad}:5:2`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exit 2 for bad options and unknown file types', async () => {
+    expect((await run(lpFile, '--solver', 'cplex')).status).toBe(2);
+    expect((await run(lpFile, '--time-limit', 'soon')).status).toBe(2);
+    const txt = join(dir, 'k.txt');
+    writeFileSync(txt, 'x');
+    expect((await run(txt)).status).toBe(2);
+    expect((await run(join(dir, 'missing.lp'))).status).toBe(2);
+  });
+});
