@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fitProfile, type Measurement } from '../../src/calibrate/harness.js';
+import { buildScenario, loadScenario } from '../../src/model/scenario.js';
+import { deviceProfileSchema } from '../../src/model/schema.js';
+
+/** Synthetic measurements made exactly by the law time = latency + bytes / bandwidth, per family. */
+function synthetic(): Measurement[] {
+  const ms: Measurement[] = [];
+  const gather = (skew: string, tableBytes: number, bw: number) => {
+    for (const rowBytes of [64, 256])
+      for (const lookups of [1000, 8000, 64000]) {
+        const bytes = lookups * rowBytes;
+        const seconds = 2e-6 + bytes / bw;
+        ms.push({ family: 'gather', rowBytes, tableBytes, rows: tableBytes / rowBytes, skew, lookups, bytes, seconds, bytesPerSec: bytes / seconds, correct: true });
+      }
+  };
+  gather('uniform', 1 << 27, 3e9);
+  gather('zipf1.05', 1 << 27, 7e9);
+  gather('uniform', 1 << 18, 20e9); // cache-resident: not used for the constants
+  for (const lookups of [4096, 32768, 131072]) {
+    const seconds = 1e-5 + lookups * 25e-9;
+    ms.push({ family: 'dedup', rows: 1 << 20, skew: 'uniform', lookups, distinct: lookups, seconds, lookupsPerSec: lookups / seconds, correct: true });
+  }
+  for (const [direction, bw, lat] of [['hostToDevice', 12e9, 5e-6], ['deviceToHost', 11e9, 6e-6], ['deviceToDevice', 30e9, 1e-6]] as const)
+    for (const bytes of [1 << 23, 1 << 25, 1 << 27]) {
+      const seconds = lat + bytes / bw;
+      ms.push({ family: 'copy', direction, bytes, seconds, bytesPerSec: bytes / seconds, correct: true });
+    }
+  return ms;
+}
+
+describe('fitProfile', () => {
+  const { profile } = fitProfile({ name: 'cpu', device: 'synthetic' }, synthetic(), { date: new Date('2025-01-02T03:04:05Z') });
+  it('recovers every constant it was built from', () => {
+    const c = profile.constants;
+    expect(c.gpuGatherBytesPerSec! / 7e9).toBeCloseTo(1, 9);
+    expect(c.hostGatherBytesPerSec! / 3e9).toBeCloseTo(1, 9);
+    expect(c.hostToGpuBytesPerSec! / 12e9).toBeCloseTo(1, 9);
+    expect(c.latencySec!).toBeCloseTo(5e-6, 12);
+    expect((c.gpuToHostBytesPerSec as number) / 11e9).toBeCloseTo(1, 9);
+    expect(c.gpuToGpuBytesPerSec! / 30e9).toBeCloseTo(1, 9);
+    expect(c.dedupSecondsPerLookup! / 25e-9).toBeCloseTo(1, 9);
+    expect(profile.gatherEfficiency).toBeCloseTo(7 / 30, 9);
+    for (const f of profile.families) expect(f.rSquared).toBeCloseTo(1, 9);
+  });
+  it('is a valid device profile', () => {
+    expect(deviceProfileSchema.safeParse(profile).success).toBe(true);
+    expect(profile.kind).toBe('scarec-device-profile');
+    expect(profile.date).toBe('2025-01-02T03:04:05.000Z');
+  });
+  it('round-trips into a scenario: the scenario takes the constants it leaves out, and its own win', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scarec-profile-'));
+    writeFileSync(join(dir, 'p.json'), JSON.stringify(JSON.parse(JSON.stringify(profile))));
+    const data = {
+      name: 'rt',
+      tables: [{ name: 'a', rows: 100, dim: 16, distribution: { kind: 'uniform' } }],
+      devices: { gpus: 1, gpuMemoryBytes: 1e6, hostMemoryBytes: 1e9, profile: 'p.json' },
+      training: { globalBatch: 64 },
+    };
+    writeFileSync(join(dir, 's.json'), JSON.stringify(data));
+    const s = loadScenario(join(dir, 's.json'));
+    expect(s.gpus[0]!.gatherBytesPerSec).toBe(profile.constants.gpuGatherBytesPerSec);
+    expect(s.gpus[0]!.hostToGpuBytesPerSec).toBe(profile.constants.hostToGpuBytesPerSec);
+    expect(s.host.gatherBytesPerSec).toBe(profile.constants.hostGatherBytesPerSec);
+    expect(s.links.latencySec).toBe(profile.constants.latencySec);
+    expect(s.training.dedupSecondsPerLookup).toBe(profile.constants.dedupSecondsPerLookup);
+    const own = buildScenario({ ...data, devices: { ...data.devices, gpuGatherBytesPerSec: 123 } }, { baseDir: dir, file: 's.json' });
+    expect(own.gpus[0]!.gatherBytesPerSec).toBe(123);
+  });
+});
