@@ -15,6 +15,11 @@ export interface RangeSums {
   rows: number;
   /** sum of p_i */
   mass: number;
+  /**
+   * optional per-worker realised mass (the simulator's lookups of worker w into the range / K_w); the model's
+   * expectation is the same `mass` for every worker
+   */
+  massPerWorker?: ArrayLike<number>;
   /** per worker w: sum of f_{K_w}(p_i), K_w = b_w L_t (expected distinct rows w touches) */
   touchedPerWorker: ArrayLike<number>;
   /** sum of f_{B L_t}(p_i): expected distinct rows touched by the whole global batch */
@@ -93,14 +98,15 @@ export function addRangeLoads(
   const r = table.rowBytes;
   const stateBytes = r + table.optimizerBytesPerRow;
   // Rows moved per range (cost-model.md §2): distinct rows when coalescing, one row per lookup otherwise.
+  const massOf = (w: number) => (sums.massPerWorker ? sums.massPerWorker[w]! : sums.mass);
   const moved = (w: number) =>
-    coalesce ? sums.touchedPerWorker[w]! : workerLookups(scenario, table, w) * sums.mass;
+    coalesce ? sums.touchedPerWorker[w]! : workerLookups(scenario, table, w) * massOf(w);
   const movedGlobal = coalesce ? sums.touchedGlobal : globalLookups(scenario, table) * sums.mass;
   // §3: the optimizer reads and writes row and state once per row touched by the global batch.
   const updateBytes = movedGlobal * 2 * stateBytes * scale;
 
   // §1: the pooling reads every lookup's row from HBM, wherever the row came from.
-  for (let w = 0; w < W; w++) loads.hbmBytes[w]! += workerLookups(scenario, table, w) * sums.mass * r * scale;
+  for (let w = 0; w < W; w++) loads.hbmBytes[w]! += workerLookups(scenario, table, w) * massOf(w) * r * scale;
 
   if (at === 'replicated') {
     for (let g = 0; g < W; g++) {

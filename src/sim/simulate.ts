@@ -262,6 +262,8 @@ function drawTableBatch(s: TableState, W: number, counting: boolean): RangeSums[
   const R = s.ranges.length;
   const bounds = s.bounds;
   const lookupsIn = new Float64Array(R);
+  // per range and worker: that worker's realised lookups into the range
+  const lookupsInWorker = Array.from({ length: R }, () => new Float64Array(W));
   const touchedGlobal = new Float64Array(R);
   const touched = Array.from({ length: R }, () => new Float64Array(W));
   const { buffer, workerSet, globalSet } = s;
@@ -293,6 +295,7 @@ function drawTableBatch(s: TableState, W: number, counting: boolean): RangeSums[
         r = lo;
       }
       lookupsIn[r]!++;
+      lookupsInWorker[r]![w]!++;
       if (workerSet.add(x)) {
         touched[r]![w]!++;
         if (globalSet.add(x)) touchedGlobal[r]!++;
@@ -318,6 +321,8 @@ function drawTableBatch(s: TableState, W: number, counting: boolean): RangeSums[
       rows: bounds[r + 1]! - bounds[r]!,
       // realised share of all lookups: an unbiased estimate of the range's mass
       mass: totalK > 0 ? lookupsIn[r]! / totalK : 0,
+      // each worker's own realised share: K_w * massPerWorker[w] is exactly its lookups into the range
+      massPerWorker: lookupsInWorker[r]!.map((n, w) => (s.lookups[w]! > 0 ? n / s.lookups[w]! : 0)),
       touchedPerWorker: touched[r]!,
       touchedGlobal: touchedGlobal[r]!,
     });
