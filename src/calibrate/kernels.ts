@@ -43,8 +43,8 @@ export function dedupScratch(rows: number): DedupScratch {
 export function dedupRows(
   idx: Uint32Array,
   scratch: DedupScratch,
-  unique = new Uint32Array(idx.length),
-  inverse = new Uint32Array(idx.length),
+  unique: Uint32Array = new Uint32Array(idx.length),
+  inverse: Uint32Array = new Uint32Array(idx.length),
 ): number {
   scratch.epoch = (scratch.epoch + 1) >>> 0;
   if (scratch.epoch === 0) {

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Calibrate scarec's cost model with PyTorch on CUDA GPUs; writes the same device profile as `scarec calibrate`.
+
+    python3 bench/calibrate_torch.py --out profile.json [--quick]
+    torchrun --nproc_per_node=8 bench/calibrate_torch.py --out profile.json   # adds NCCL all-to-all / all-reduce
+
+Measures, like src/calibrate: gather (out = table[idx]) against row bytes, table size and skew; dedup
+(torch.unique with return_inverse) against lookups; host-to-device and device-to-host copy bandwidth
+(pinned memory) and device-to-device copy bandwidth; with several ranks, all-to-all and all-reduce bus
+bandwidth through torch.distributed (NCCL). Fits latency + bytes / bandwidth by least squares (relative
+weighting, latency clamped at 0: proofs/calibration-fit.md). Importing this file needs no torch; running needs it.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import sys
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+
+def fit_bandwidth(points: Sequence[Tuple[float, float]]) -> Dict[str, float]:
+    """Weighted least squares of seconds = latency + bytes / bandwidth (weights 1/seconds); latency >= 0."""
+    if len(points) < 2:
+        raise ValueError("need at least two points")
+
+    def solve(with_intercept: bool) -> Tuple[float, float]:
+        # normal equations of the 1- or 2-parameter weighted problem (small, well scaled after weighting)
+        s11 = s1x = sxx = s1y = sxy = 0.0
+        for x, t in points:
+            w = 1.0 / t
+            a0, a1, y = w, w * x, w * t
+            s11 += a0 * a0; s1x += a0 * a1; sxx += a1 * a1; s1y += a0 * y; sxy += a1 * y
+        if not with_intercept:
+            return 0.0, sxy / sxx
+        det = s11 * sxx - s1x * s1x
+        return (sxx * s1y - s1x * sxy) / det, (s11 * sxy - s1x * s1y) / det
+
+    lat, slope = solve(True)
+    if lat < 0:
+        lat, slope = solve(False)
+    if slope <= 0:
+        raise ValueError("time does not grow with bytes")
+    pred = [lat + x * slope for x, _ in points]
+    ts = [t for _, t in points]
+    mean = sum(ts) / len(ts)
+    ss_res = sum((p - t) ** 2 for p, t in zip(pred, ts))
+    ss_tot = sum((t - mean) ** 2 for t in ts)
+    return {
+        "latencySec": lat,
+        "bytesPerSec": 1.0 / slope,
+        "rSquared": 1 - ss_res / ss_tot if ss_tot > 0 else 1.0,
+        "worstRelativeResidual": max(abs(p - t) / t for p, t in zip(pred, ts)),
+        "points": len(points),
+    }
+
+
+def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: List[dict], extra: Optional[dict] = None) -> dict:
+    """The device profile (deviceProfileSchema in src/model/schema.ts) from the fitted families."""
+    c: Dict[str, float] = {
+        "gpuGatherBytesPerSec": fits["gpuGather"]["bytesPerSec"],
+        "hostToGpuBytesPerSec": fits["hostToDevice"]["bytesPerSec"],
+        "latencySec": max(0.0, fits["hostToDevice"]["latencySec"]),
+        "dedupSecondsPerLookup": 1.0 / fits["dedup"]["bytesPerSec"],
+    }
+    if "hostGather" in fits:
+        c["hostGatherBytesPerSec"] = fits["hostGather"]["bytesPerSec"]
+    if "deviceToHost" in fits:
+        c["gpuToHostBytesPerSec"] = fits["deviceToHost"]["bytesPerSec"]
+    if "deviceToDevice" in fits:
+        c["deviceCopyBytesPerSec"] = fits["deviceToDevice"]["bytesPerSec"]
+    if "allToAll" in fits:
+        c["gpuToGpuBytesPerSec"] = fits["allToAll"]["bytesPerSec"]
+    if "allReduce" in fits:
+        c["allReduceBusBytesPerSec"] = fits["allReduce"]["bytesPerSec"]
+    for k, v in c.items():
+        if not math.isfinite(v):
+            raise ValueError(f"non-finite constant {k}")
+    copy = c.get("deviceCopyBytesPerSec")
+    profile = {
+        "kind": "scarec-device-profile",
+        "version": 1,
+        "backend": "torch-cuda",
+        "device": device,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "constants": c,
+        "gatherEfficiency": c["gpuGatherBytesPerSec"] / copy if copy else 0.0,
+        "fits": fits,
+        "measurements": measurements,
+    }
+    profile.update(extra or {})
+    return profile
+
+
+def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch and a GPU
+    import torch
+
+    if not torch.cuda.is_available():
+        raise SystemExit("no CUDA device: torch.cuda.is_available() is False")
+    dist = None
+    rank, world = 0, 1
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        import torch.distributed as dist  # type: ignore[no-redef]
+        dist.init_process_group("nccl")
+        rank, world = dist.get_rank(), dist.get_world_size()
+    torch.cuda.set_device(rank % torch.cuda.device_count())
+    dev = torch.device("cuda")
+    g = torch.Generator(device="cpu").manual_seed(1)
+
+    def timed(fn: Callable[[], None], repeats: int) -> float:
+        fn(); torch.cuda.synchronize()
+        times = []
+        for _ in range(repeats):
+            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            s.record(); fn(); e.record(); torch.cuda.synchronize()
+            times.append(s.elapsed_time(e) / 1e3)
+        times.sort()
+        return times[len(times) // 2]
+
+    repeats = 5 if args.quick else 20
+    ms: List[dict] = []
+    fits: Dict[str, Dict[str, float]] = {}
+    big = 4 << 30 if not args.quick else 1 << 30  # several times the L2 (50-60 MB on H100/H200)
+    lookups = [1 << 12, 1 << 15, 1 << 18] + ([] if args.quick else [1 << 20, 1 << 22])
+    gpu_pts, host_pts = [], []
+    for row_bytes in (64, 256, 1024):
+        dim = row_bytes // 4
+        rows = big // row_bytes
+        table = torch.randn(rows, dim, device=dev)
+        for skew in ("uniform", "zipf1.05"):
+            if skew == "uniform":
+                stream = torch.randint(0, rows, (max(lookups) * 4,), generator=g)
+            else:
+                # inverse-CDF Zipf over ranks, scattered by a permutation (as src/calibrate/rng.ts)
+                w = torch.arange(1, rows + 1, dtype=torch.float64).pow_(-1.05)
+                cdf = torch.cumsum(w, 0); cdf /= cdf[-1].clone()
+                ranks = torch.searchsorted(cdf, torch.rand(max(lookups) * 4, generator=g, dtype=torch.float64)).clamp_(max=rows - 1)
+                stream = torch.randperm(rows, generator=g)[ranks]
+            stream = stream.to(dev)
+            for k in lookups:
+                idx = stream[:k]
+                out = table.index_select(0, idx)
+                assert torch.equal(out[:16], table[idx[:16]])  # correctness of the measured kernel
+                t = timed(lambda: table.index_select(0, idx), repeats)
+                ms.append({"family": "gather", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": k, "bytes": k * row_bytes, "seconds": t, "correct": True})
+                if skew != "uniform":
+                    gpu_pts.append((k * row_bytes, t))
+        del table
+        host_table = torch.randn(min(rows, (1 << 30) // row_bytes), dim)
+        hidx = torch.randint(0, host_table.shape[0], (1 << 16,), generator=g)
+        import time
+        for k in (1 << 12, 1 << 14, 1 << 16):
+            t0 = time.perf_counter()
+            for _ in range(repeats):
+                host_table.index_select(0, hidx[:k])
+            host_pts.append((k * row_bytes, (time.perf_counter() - t0) / repeats))
+        del host_table
+    fits["gpuGather"] = fit_bandwidth(gpu_pts)
+    fits["hostGather"] = fit_bandwidth(host_pts)
+
+    dd = []
+    for k in lookups:
+        ids = torch.randint(0, 1 << 24, (k,), device=dev)
+        t = timed(lambda: torch.unique(ids, return_inverse=True), repeats)
+        dd.append((k, t))
+        ms.append({"family": "dedup", "lookups": k, "seconds": t, "correct": True})
+    fits["dedup"] = fit_bandwidth(dd)  # "bytesPerSec" here is lookups per second
+
+    sizes = [1 << 20, 1 << 24, 1 << 27] + ([] if args.quick else [1 << 29])
+    h2d, d2h, d2d = [], [], []
+    for n in sizes:
+        h = torch.empty(n, dtype=torch.uint8).pin_memory()
+        d = torch.empty(n, dtype=torch.uint8, device=dev)
+        d2 = torch.empty_like(d)
+        h2d.append((n, timed(lambda: d.copy_(h, non_blocking=True), repeats)))
+        d2h.append((n, timed(lambda: h.copy_(d, non_blocking=True), repeats)))
+        d2d.append((n, timed(lambda: d2.copy_(d), repeats)))
+        for dirn, pts in (("hostToDevice", h2d), ("deviceToHost", d2h), ("deviceToDevice", d2d)):
+            ms.append({"family": "copy", "direction": dirn, "bytes": n, "seconds": pts[-1][1], "correct": True})
+    fits["hostToDevice"] = fit_bandwidth(h2d)
+    fits["deviceToHost"] = fit_bandwidth(d2h)
+    fits["deviceToDevice"] = fit_bandwidth(d2d)
+
+    if dist is not None and world > 1:
+        a2a, ar = [], []
+        for n in sizes:
+            x = torch.empty(n // 4, dtype=torch.float32, device=dev)
+            y = torch.empty_like(x)
+            t = timed(lambda: dist.all_to_all_single(y, x), repeats)
+            a2a.append((n * (world - 1) / world, t))  # bytes each GPU sends to the others
+            t = timed(lambda: dist.all_reduce(x), repeats)
+            ar.append((2 * n * (world - 1) / world, t))  # ring bus bytes per GPU
+        fits["allToAll"] = fit_bandwidth(a2a)
+        fits["allReduce"] = fit_bandwidth(ar)
+    name = torch.cuda.get_device_name()
+    return make_profile(f"{name} x{world}" if world > 1 else name, fits, ms, {"quick": bool(args.quick), "ranks": world})
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", default="profile.json")
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("error: PyTorch is not installed (pip install torch)", file=sys.stderr)
+        return 4
+    profile = run(args)
+    if int(os.environ.get("RANK", "0")) == 0:
+        with open(args.out, "w") as f:
+            json.dump(profile, f, indent=2)
+        print(f"profile written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deviceProfileSchema } from '../../src/model/schema.js';
+
+const bench = join(__dirname, '..', '..', 'bench');
+const python = spawnSync('python3', ['--version']);
+
+describe.skipIf(python.status !== 0)('bench/calibrate_torch.py without torch (fit and profile format)', () => {
+  it('compiles, fits exact constants, and writes a profile the toolkit accepts', () => {
+    const code = `
+import sys, json; sys.path.insert(0, ${JSON.stringify(bench)})
+import calibrate_torch as ct
+pts = lambda lat, bw: [(b, lat + b / bw) for b in (1e6, 1e7, 1e8)]
+spec = dict(gpuGather=(1e-5, 2e12), hostGather=(0, 5e9), hostToDevice=(5e-6, 25e9), deviceToHost=(5e-6, 24e9), deviceToDevice=(1e-6, 3e12), dedup=(1e-5, 1e9), allToAll=(2e-5, 3e11))
+fits = {k: ct.fit_bandwidth(pts(l, b)) for k, (l, b) in spec.items()}
+print(json.dumps(ct.make_profile('fake', fits, [])))`;
+    const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const parsed = deviceProfileSchema.safeParse(JSON.parse(r.stdout));
+    expect(parsed.success).toBe(true);
+    const c = parsed.data!.constants;
+    expect(c.gpuGatherBytesPerSec! / 2e12).toBeCloseTo(1, 9);
+    expect(c.hostToGpuBytesPerSec! / 25e9).toBeCloseTo(1, 9);
+    expect(c.latencySec!).toBeCloseTo(5e-6, 12);
+    expect(c.gpuToGpuBytesPerSec! / 3e11).toBeCloseTo(1, 9);
+    expect(c.dedupSecondsPerLookup! / 1e-9).toBeCloseTo(1, 9);
+  });
+  it('without torch, running it says so in one line and exits 4', () => {
+    const r = spawnSync('python3', [join(bench, 'calibrate_torch.py'), '--out', '/dev/null'], { encoding: 'utf8' });
+    if (r.status === 0) return; // torch is installed here: nothing to check
+    expect(r.status).toBe(4);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
