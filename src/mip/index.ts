@@ -2,3 +2,6 @@
 export * from './model.js';
 export * from './result.js';
 export { solve, solveInProcess, solverVersion, BACKENDS } from './solve.js';
+export { writeLp, parseLp } from './lp-format.js';
+export { writeMps, type MpsWriteOptions } from './mps-format.js';
+export { parseMps } from './mps-read.js';
