@@ -2,7 +2,9 @@
 # System packages the tests need (Debian). Idempotent: skips what is already installed.
 set -euo pipefail
 need=()
-# (filled in by the issues that need system packages)
+# Issues #3 and #4: GLPK's glpsol and COIN-OR CBC read the LP/MPS files scarec writes (tests cross-check them).
+command -v glpsol >/dev/null 2>&1 || need+=(glpk-utils)
+command -v cbc >/dev/null 2>&1 || need+=(coinor-cbc)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
