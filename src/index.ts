@@ -37,3 +37,6 @@ export { computeStats, type StatsOptions, type StatsProfile, type StatsProgress,
 export { KeyCounter, kthLargest, type MemoryBudget } from './data/counter.js';
 export { HyperLogLog } from './data/hyperloglog.js';
 export { featureProfile, fitZipfHead, topShare, type FeatureProfile } from './data/profile.js';
+export { fitLinear, fitBandwidth, type LinearFit, type BandwidthFit, type FitPoint } from './calibrate/fit.js';
+export { openBackend, calibrateBackend } from './calibrate/open.js';
+export { measureStage, compareStages, calibratedScenario, type StageMeasurement } from './calibrate/stage.js';
