@@ -16,6 +16,7 @@ export * from './model/evaluate.js';
 export * from './mip/index.js';
 export * from './plan/index.js';
 export { reproduce, measuredFromProfile, type ReproduceOptions, type ReproduceResult } from './report/reproduce.js';
+export type { MeasuredPoint, Panel, PlanPoint } from './report/figures.js';
 export { lineChart, groupedBarChart, type LineChartSpec, type BarChartSpec } from './report/charts.js';
 export {
   figureCoalescing,
@@ -27,7 +28,7 @@ export {
   type Figure,
   type FigureOptions,
 } from './report/figures.js';
-export { builtinPlanProvider, topRowsPlan, type PlanProvider, type PlanRun } from './report/plans.js';
+export { builtinPlanProvider, placementPlanProvider, topRowsPlan, type PlanProvider, type PlanRun } from './report/plans.js';
 export { simulate, type Simulation, type SimulateOptions, type TableSimulation, type CacheComparison, type DistinctComparison, type GpuLinkComparison } from './sim/simulate.js';
 export { Rng } from './sim/rng.js';
 export { AliasTable, CountsSampler, UniformSampler, ZipfSampler, probabilityRuns, samplerFor, type RankSampler, type ProbabilityRuns } from './sim/sampler.js';
