@@ -37,6 +37,8 @@ export interface Gpu {
   node: number;
   memoryBytes: number;
   gatherBytesPerSec: number;
+  /** fixed cost of one random row access in this GPU's memory (proofs/cost-model.md §7) */
+  gatherSecondsPerRow: number;
   hostToGpuBytesPerSec: number;
   denseSecondsPerSample: number;
   batchShare: number;
@@ -50,7 +52,7 @@ export interface Scenario {
   file?: string;
   tables: Table[];
   gpus: Gpu[];
-  host: { memoryBytes: number; gatherBytesPerSec: number };
+  host: { memoryBytes: number; gatherBytesPerSec: number; gatherSecondsPerRow: number };
   links: { gpuToGpuBytesPerSec: number; interNodeBytesPerSec: number; latencySec: number; gpusPerNode: number };
   training: {
     globalBatch: number;
@@ -182,6 +184,8 @@ export function buildScenario(data: unknown, opts: BuildOptions): Scenario {
     gatherBytesPerSec:
       g.gatherBytesPerSec ??
       pick(devicesIn.gpuGatherBytesPerSec, 'gpuGatherBytesPerSec', `${field(i)}${devicesIn.gpuList ? 'gatherBytesPerSec' : 'gpuGatherBytesPerSec'}`),
+    gatherSecondsPerRow:
+      g.gatherSecondsPerRow ?? devicesIn.gpuGatherSecondsPerRow ?? (constants.gpuGatherSecondsPerRow as number | undefined) ?? 0,
     hostToGpuBytesPerSec: g.hostToGpuBytesPerSec ?? pick(linksIn.hostToGpuBytesPerSec, 'hostToGpuBytesPerSec', 'links.hostToGpuBytesPerSec'),
     denseSecondsPerSample: g.denseSecondsPerSample ?? spec.training.denseSecondsPerSample,
     batchShare: shares[i]!,
@@ -218,6 +222,7 @@ export function buildScenario(data: unknown, opts: BuildOptions): Scenario {
     host: {
       memoryBytes: pick(devicesIn.hostMemoryBytes, 'hostMemoryBytes', 'devices.hostMemoryBytes'),
       gatherBytesPerSec: pick(devicesIn.hostGatherBytesPerSec, 'hostGatherBytesPerSec', 'devices.hostGatherBytesPerSec'),
+      gatherSecondsPerRow: devicesIn.hostGatherSecondsPerRow ?? (constants.hostGatherSecondsPerRow as number | undefined) ?? 0,
     },
     links: {
       gpuToGpuBytesPerSec: gpuToGpu,

@@ -54,6 +54,7 @@ export const gpuSchema = z
     name: z.string().optional(),
     memoryBytes: bytes.optional(),
     gatherBytesPerSec: bytesPerSec.optional(),
+    gatherSecondsPerRow: seconds.optional(),
     hostToGpuBytesPerSec: bytesPerSec.optional(),
     denseSecondsPerSample: seconds.optional(),
     /** relative share of the global batch this GPU takes (default: equal shares) */
@@ -68,8 +69,12 @@ export const devicesSchema = z
     gpus: positiveInt.max(4096),
     gpuMemoryBytes: bytes.optional(),
     gpuGatherBytesPerSec: bytesPerSec.optional(),
+    /** fixed cost of one random row access in GPU memory (latency not hidden by bandwidth); default 0 */
+    gpuGatherSecondsPerRow: seconds.optional(),
     hostMemoryBytes: bytes.optional(),
     hostGatherBytesPerSec: bytesPerSec.optional(),
+    /** fixed cost of one random row access in host memory; default 0 */
+    hostGatherSecondsPerRow: seconds.optional(),
     /** seconds per lookup spent deduplicating ids when coalescing (calibrated) */
     dedupSecondsPerLookup: seconds.optional(),
     /** path (relative to the scenario) of a device profile written by `scarec calibrate` */
@@ -156,7 +161,9 @@ export const deviceProfileSchema = z
     constants: z
       .object({
         gpuGatherBytesPerSec: bytesPerSec.optional(),
+        gpuGatherSecondsPerRow: seconds.optional(),
         hostGatherBytesPerSec: bytesPerSec.optional(),
+        hostGatherSecondsPerRow: seconds.optional(),
         hostToGpuBytesPerSec: bytesPerSec.optional(),
         gpuToGpuBytesPerSec: bytesPerSec.optional(),
         latencySec: seconds.optional(),
