@@ -126,13 +126,23 @@ export function smoothSumBounds(term: SmoothTerm, a: number, n: number, scale: n
   const ua = Math.log(a);
   const ub = Math.log(n);
   const pieces = Math.max(1, Math.ceil((ub - ua) / PIECE_LOG_LENGTH));
+  const pieceStart = (i: number) => (i >= pieces ? ub : ua + ((ub - ua) * i) / pieces);
   const integrand = (u: number) => {
     const x = Math.exp(u);
     return term.value(x) * x;
   };
+  // A coarse pass gives the size of the integral, so that pieces negligible in absolute terms (e.g. where
+  // the integrand is ~e^-700) are not refined for relative accuracy they do not need.
+  const coarse: Array<{ value: number; error: number }> = [];
+  let coarseTotal = 0;
+  for (let i = 0; i < pieces; i++) {
+    const r = gaussKronrod15(integrand, pieceStart(i), pieceStart(i + 1));
+    coarse.push(r);
+    coarseTotal += Math.abs(r.value);
+  }
   let integral = 0;
   let quadError = 0;
-  const absTol = 1e-14 * Math.abs(scale) / pieces;
+  const absTol = (1e-14 * Math.max(Math.abs(scale), coarseTotal)) / pieces;
   const refine = (u0: number, u1: number, depth: number, whole?: { value: number; error: number }): void => {
     const r = whole ?? gaussKronrod15(integrand, u0, u1);
     if (depth >= MAX_DEPTH || r.error <= Math.max(QUAD_REL_TOL * Math.abs(r.value), absTol)) {
@@ -144,11 +154,7 @@ export function smoothSumBounds(term: SmoothTerm, a: number, n: number, scale: n
     refine(u0, um, depth + 1);
     refine(um, u1, depth + 1);
   };
-  for (let i = 0; i < pieces; i++) {
-    const u0 = ua + ((ub - ua) * i) / pieces;
-    const u1 = i === pieces - 1 ? ub : ua + ((ub - ua) * (i + 1)) / pieces;
-    refine(u0, u1, 0);
-  }
+  for (let i = 0; i < pieces; i++) refine(pieceStart(i), pieceStart(i + 1), 0, coarse[i]);
   // int |h'''| by a piecewise-constant majorant, bisected where it is not yet negligible
   const emTol = 1e-12 * Math.max(Math.abs(scale), Math.abs(integral)) / pieces / EM_REMAINDER_CONSTANT;
   let variation = 0;
@@ -174,11 +180,7 @@ export function smoothSumBounds(term: SmoothTerm, a: number, n: number, scale: n
     majorant(u0, um, left, depth + 1);
     majorant(um, u1, right, depth + 1);
   };
-  for (let i = 0; i < pieces; i++) {
-    const u0 = ua + ((ub - ua) * i) / pieces;
-    const u1 = i === pieces - 1 ? ub : ua + ((ub - ua) * (i + 1)) / pieces;
-    majorant(u0, u1, pieceBound(u0, u1), 0);
-  }
+  for (let i = 0; i < pieces; i++) majorant(pieceStart(i), pieceStart(i + 1), pieceBound(pieceStart(i), pieceStart(i + 1)), 0);
   const center = integral + 0.5 * (term.value(a) + term.value(n)) + (term.derivative(n) - term.derivative(a)) / 12;
   const halfWidth = quadError + EM_REMAINDER_CONSTANT * variation;
   return interval((center - halfWidth) * (1 - ROUNDING_PAD), (center + halfWidth) * (1 + ROUNDING_PAD));

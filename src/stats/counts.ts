@@ -1,5 +1,5 @@
 import type { Interval, RankDistribution } from './distribution.js';
-import { touchProbability } from './touch.js';
+import { touchProbability, touchVariance } from './touch.js';
 
 const exact = (v: number): Interval => ({ value: v, lower: v, upper: v });
 
@@ -64,12 +64,7 @@ export function countsDistributionFromHistogram(histogram: readonly CountRun[], 
     mass: (from, to) => exact(rangeSum(from, to, (p) => p)),
     touched: (from, to, lookups) => exact(rangeSum(from, to, (p) => touchProbability(p, lookups))),
     touchedVarianceBound: (from, to, lookups) =>
-      exact(
-        rangeSum(from, to, (p) => {
-          const f = touchProbability(p, lookups);
-          return f * (1 - f);
-        }),
-      ),
+      exact(rangeSum(from, to, (p) => touchVariance(p, lookups))),
     describe: () => `counts(${counted} counted rows of ${n}, ${total} accesses, ${merged.length} distinct counts)`,
   };
 }

@@ -10,3 +10,13 @@ export function touchProbability(p: number, lookups: number): number {
   if (p >= 1) return 1;
   return -Math.expm1(lookups * Math.log1p(-p));
 }
+
+/**
+ * f_K(p) (1 - f_K(p)) = (1-p)^K (1 - (1-p)^K): one row's share of the variance bound (proofs/coalescing.md).
+ * Computed from (1-p)^K directly: forming 1 - f after f rounds to 1 would lose all digits when (1-p)^K < 1e-16.
+ */
+export function touchVariance(p: number, lookups: number): number {
+  if (p <= 0 || lookups <= 0 || p >= 1) return 0;
+  const logMiss = lookups * Math.log1p(-p);
+  return Math.exp(logMiss) * -Math.expm1(logMiss);
+}

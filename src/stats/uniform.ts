@@ -1,5 +1,5 @@
 import type { Interval, RankDistribution } from './distribution.js';
-import { touchProbability } from './touch.js';
+import { touchProbability, touchVariance } from './touch.js';
 
 const exact = (v: number): Interval => ({ value: v, lower: v, upper: v });
 
@@ -13,10 +13,7 @@ export function uniformDistribution(rows: number): RankDistribution {
     probability: (rank) => (rank >= 0 && rank < rows ? p : 0),
     mass: (from, to) => exact(clampRange(from, to) * p),
     touched: (from, to, lookups) => exact(clampRange(from, to) * touchProbability(p, lookups)),
-    touchedVarianceBound: (from, to, lookups) => {
-      const f = touchProbability(p, lookups);
-      return exact(clampRange(from, to) * f * (1 - f));
-    },
+    touchedVarianceBound: (from, to, lookups) => exact(clampRange(from, to) * touchVariance(p, lookups)),
     describe: () => `uniform(N=${rows})`,
   };
 }

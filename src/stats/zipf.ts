@@ -1,6 +1,6 @@
 import { interval, powerSumBounds, ROUNDING_PAD, smoothSumBounds, type SmoothTerm } from './bounds.js';
 import type { Interval, RankDistribution } from './distribution.js';
-import { touchProbability } from './touch.js';
+import { touchProbability, touchVariance } from './touch.js';
 
 /**
  * Zipf(alpha) over N ranked rows: p_i = (i+1)^-alpha / H_{N,alpha}, i = 0..N-1, any alpha > 0.
@@ -23,13 +23,13 @@ export const ZIPF_HEAD_TERMS = 1024;
  * D(x) = |L'''| + 3 |L' L''| + |L'|^3 decreases in x and E increases, so on [xa, xb]
  *   |(1 - E)'''| <= E(xb) D(xa)  and  |(E - E^2)'''| <= 9 E(xb) D(xa).
  */
-interface TouchKernel {
+export interface TouchKernel {
   E(x: number): number;
   D(x: number): number;
   dL(x: number): number;
 }
 
-function touchKernel(alpha: number, c: number, lookups: number): TouchKernel {
+export function touchKernel(alpha: number, c: number, lookups: number): TouchKernel {
   const p = (x: number) => c * Math.pow(x, -alpha);
   return {
     E: (x) => Math.exp(lookups * Math.log1p(-p(x))),
@@ -63,10 +63,7 @@ function touchedTerm(alpha: number, c: number, lookups: number): SmoothTerm {
 function varianceTerm(alpha: number, c: number, lookups: number): SmoothTerm {
   const k = touchKernel(alpha, c, lookups);
   return {
-    value: (x) => {
-      const f = touchProbability(c * Math.pow(x, -alpha), lookups);
-      return f * (1 - f);
-    },
+    value: (x) => touchVariance(c * Math.pow(x, -alpha), lookups),
     derivative: (x) => {
       const e = k.E(x);
       return e * k.dL(x) * (1 - 2 * e);
@@ -125,10 +122,15 @@ export function zipfDistribution(alpha: number, rows: number): RankDistribution 
       const [a, b] = clamp(from, to);
       if (b <= a || !(lookups > 0)) return interval(0, 0);
       const v = rangeSum(varianceTerm(alpha, cMid, lookups), a + 1, b);
-      // |d (f(1-f)) / d log c| <= p f'(p) <= f, so the c-interval moves the sum by at most dc/c * sum f
-      // and sum f <= min(rows, K * mass)
-      const sumTouchedBound = Math.min(b - a, lookups * mass(a, b).upper);
-      const shift = Math.max(highRatio - 1, 1 - lowRatio) * sumTouchedBound;
+      // Moving c within its interval moves each term by at most (dc/c) s_i, s_i = |1-2f| K p (1-p)^(K-1)
+      // (proofs/zipf-sums.md §5). Two bounds on sum s_i, take the smaller:
+      //   s_i <= p f'(p) <= f_i, so sum s_i <= min(rows, K mass);
+      //   s_i <= (1 + T) V_i / (1 - p) where K p < T, and s_i <= T e^(-T/2) where K p >= T (T = 80).
+      const T = 80;
+      const pMax = cHigh * Math.pow(a + 1, -alpha);
+      const crude = Math.min(b - a, lookups * mass(a, b).upper);
+      const refined = pMax < 1 ? ((1 + T) * 2 * v.upper) / (1 - pMax) + (b - a) * T * Math.exp(-T / 2) : Infinity;
+      const shift = Math.max(highRatio - 1, 1 - lowRatio) * Math.min(crude, refined);
       return interval(Math.max(0, v.lower - shift), Math.min(b - a, v.upper + shift));
     },
     describe: () => `zipf(alpha=${alpha}, N=${rows})`,
