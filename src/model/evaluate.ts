@@ -140,7 +140,7 @@ export function summarizeLoads(scenario: Scenario, loads: Loads, coalesce: boole
       memoryCapacityBytes: scenario.host.memoryBytes,
       overfull: hostOverfull,
       dramBytes: loads.hostDramBytes,
-      gatherSec: loads.hostDramBytes / scenario.host.gatherBytesPerSec,
+      gatherSec: terms[0]!.hostGatherSec,
     },
     tables,
     shortfalls,

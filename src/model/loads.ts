@@ -32,6 +32,8 @@ export interface Loads {
   hostMemoryBytes: number;
   /** HBM traffic per GPU: pooling reads, rows served to peers, optimizer updates */
   hbmBytes: Float64Array;
+  /** random row accesses in each GPU's memory (each pays gatherSecondsPerRow, §7) */
+  hbmRowAccesses: Float64Array;
   /** host link traffic per GPU, both phases (rows down, ids and gradients up) */
   hostLinkBytes: Float64Array;
   /** forward all-to-all bytes received / sent per GPU (backward mirrors them) */
@@ -44,6 +46,8 @@ export interface Loads {
   allReduceBytes: number;
   /** host DRAM traffic: gathers for every worker and the optimizer update */
   hostDramBytes: number;
+  /** random row accesses in host memory (each pays host gatherSecondsPerRow, §7) */
+  hostDramRowAccesses: number;
   /** rows per class (latency terms are paid only by classes in use) */
   rowsReplicated: number;
   rowsSharded: number;
@@ -56,6 +60,7 @@ export function emptyLoads(gpus: number): Loads {
     gpuMemoryBytes: z(),
     hostMemoryBytes: 0,
     hbmBytes: z(),
+    hbmRowAccesses: z(),
     hostLinkBytes: z(),
     allToAllInBytes: z(),
     allToAllOutBytes: z(),
@@ -63,6 +68,7 @@ export function emptyLoads(gpus: number): Loads {
     allToAllOutSec: z(),
     allReduceBytes: 0,
     hostDramBytes: 0,
+    hostDramRowAccesses: 0,
     rowsReplicated: 0,
     rowsSharded: 0,
     rowsHost: 0,
@@ -104,14 +110,21 @@ export function addRangeLoads(
   const movedGlobal = coalesce ? sums.touchedGlobal : globalLookups(scenario, table) * sums.mass;
   // §3: the optimizer reads and writes row and state once per row touched by the global batch.
   const updateBytes = movedGlobal * 2 * stateBytes * scale;
+  // one read-modify-write access per updated row
+  const updateAccesses = movedGlobal * scale;
 
   // §1: the pooling reads every lookup's row from HBM, wherever the row came from.
-  for (let w = 0; w < W; w++) loads.hbmBytes[w]! += workerLookups(scenario, table, w) * massOf(w) * r * scale;
+  for (let w = 0; w < W; w++) {
+    const lookups = workerLookups(scenario, table, w) * massOf(w) * scale;
+    loads.hbmBytes[w]! += lookups * r;
+    loads.hbmRowAccesses[w]! += lookups;
+  }
 
   if (at === 'replicated') {
     for (let g = 0; g < W; g++) {
       loads.gpuMemoryBytes[g]! += sums.rows * stateBytes * scale;
       loads.hbmBytes[g]! += updateBytes;
+      loads.hbmRowAccesses[g]! += updateAccesses;
     }
     // §4: with one GPU there is nothing to synchronise.
     if (W > 1) loads.allReduceBytes += movedGlobal * r * scale;
@@ -120,12 +133,14 @@ export function addRangeLoads(
     const g = gpu!;
     loads.gpuMemoryBytes[g]! += sums.rows * stateBytes * scale;
     loads.hbmBytes[g]! += updateBytes;
+    loads.hbmRowAccesses[g]! += updateAccesses;
     // §5: the owner gathers and sends each other worker's distinct rows; gradients come back the same way.
     for (let w = 0; w < W; w++) {
       if (w === g) continue;
       const bytes = moved(w) * r * scale;
       const bw = gpuPairBytesPerSec(scenario, g, w);
       loads.hbmBytes[g]! += bytes;
+      loads.hbmRowAccesses[g]! += moved(w) * scale;
       loads.allToAllOutBytes[g]! += bytes;
       loads.allToAllOutSec[g]! += bytes / bw;
       loads.allToAllInBytes[w]! += bytes;
@@ -136,13 +151,14 @@ export function addRangeLoads(
   } else {
     loads.hostMemoryBytes += sums.rows * stateBytes * scale;
     // §6: rows down, ids and gradients up, per worker; the host gathers for every worker, then updates.
-    let gathered = 0;
+    let gatheredRows = 0;
     for (let w = 0; w < W; w++) {
       const rows = moved(w) * scale;
       loads.hostLinkBytes[w]! += rows * (2 * r + scenario.training.indexBytes);
-      gathered += rows * r;
+      gatheredRows += rows;
     }
-    loads.hostDramBytes += gathered + updateBytes;
+    loads.hostDramBytes += gatheredRows * r + updateBytes;
+    loads.hostDramRowAccesses += gatheredRows + updateAccesses;
     loads.rowsHost += sums.rows * scale;
   }
 }
@@ -181,7 +197,9 @@ export function computeSeconds(scenario: Scenario, worker: number, coalesce: boo
 export function iterationTerms(scenario: Scenario, loads: Loads, coalesce: boolean): IterationTerms[] {
   const W = scenario.gpus.length;
   const lat = scenario.links.latencySec;
-  const hostGatherSec = loads.hostDramBytes / scenario.host.gatherBytesPerSec;
+  // §7: bytes at the memory's bandwidth plus a fixed cost per random row access
+  const hostGatherSec =
+    loads.hostDramBytes / scenario.host.gatherBytesPerSec + loads.hostDramRowAccesses * scenario.host.gatherSecondsPerRow;
   const ringFactor = W > 1 ? (2 * (W - 1)) / W : 0;
   const allReduceSec =
     W > 1 && loads.rowsReplicated > 0
@@ -192,7 +210,7 @@ export function iterationTerms(scenario: Scenario, loads: Loads, coalesce: boole
     return {
       denseSec,
       dedupSec,
-      localGatherSec: loads.hbmBytes[w]! / gpu.gatherBytesPerSec,
+      localGatherSec: loads.hbmBytes[w]! / gpu.gatherBytesPerSec + loads.hbmRowAccesses[w]! * gpu.gatherSecondsPerRow,
       allToAllSec:
         loads.rowsSharded > 0 ? 2 * Math.max(loads.allToAllInSec[w]!, loads.allToAllOutSec[w]!) + 2 * lat : 0,
       hostLinkSec: loads.rowsHost > 0 ? loads.hostLinkBytes[w]! / gpu.hostToGpuBytesPerSec + 2 * lat : 0,

@@ -48,6 +48,20 @@ describe('evaluate on a hand-computed scenario', () => {
     expect(e.feasible).toBe(true);
   });
 
+  it('per-row access costs: one per pooled lookup, served row, gathered row and updated row', () => {
+    const s = buildScenario(
+      { ...base, devices: { ...base.devices, gpuGatherSecondsPerRow: 0.5, hostGatherSecondsPerRow: 0.25 } },
+      { baseDir: '.', file: 'hand.json' },
+    );
+    const plan = checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'replicated' }, { from: 1, to: 2, at: 'host' }] } }, s);
+    const e = evaluate(s, plan);
+    // GPU: 1 pooled lookup + 0.9375 updated replicated rows = 1.9375 accesses at 0.5 s
+    expect(e.gpus[0]!.terms.localGatherSec).toBeCloseTo(11.5 + 1.9375 * 0.5, 12);
+    // host: gathers 2 x 0.25 rows + 0.4375 updated rows = 0.9375 accesses at 0.25 s
+    expect(e.gpus[0]!.terms.hostGatherSec).toBeCloseTo(0.5 + 0.9375 * 0.25, 12);
+    expect(e.host.gatherSec).toBeCloseTo(0.5 + 0.9375 * 0.25, 12);
+  });
+
   it('full overlap takes the busiest resource', () => {
     const s = scenarioOf({ overlap: 'full' });
     const plan = checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'replicated' }, { from: 1, to: 2, at: 'host' }] } }, s);
