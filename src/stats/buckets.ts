@@ -64,9 +64,12 @@ export function bucketBoundaries(rows: number, maxBuckets: number): number[] {
   while (singles < maxBuckets - 1 && singles * (ratioFor(singles) - 1) < 1) singles++;
   const r = ratioFor(singles);
   const bounds: number[] = Array.from({ length: singles + 1 }, (_, i) => i);
+  let width = 1;
   for (let j = 1; j <= maxBuckets - singles; j++) {
     const prev = bounds[bounds.length - 1]!;
-    const next = j === maxBuckets - singles ? rows : Math.min(rows, Math.max(prev + 1, Math.round(singles * Math.pow(r, j))));
+    // widths never shrink (rounding of s r^j alone could make them jitter 2, 1, 2 near the head)
+    const next = j === maxBuckets - singles ? rows : Math.min(rows, Math.max(prev + width, Math.round(singles * Math.pow(r, j))));
+    width = next - prev;
     if (next <= prev) continue;
     bounds.push(next);
     if (next === rows) break;
