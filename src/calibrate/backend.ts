@@ -19,6 +19,12 @@ export interface TimingOptions {
   repeats: number;
   /** each sample repeats the kernel until at least this long, to rise above timer resolution */
   minSampleSec: number;
+  /**
+   * When set (cpu dedup), each timed call is preceded by an untimed write of this many bytes, which evicts the
+   * caches: in an iteration the dedup runs after gathers that flushed its scratch, and the calibration
+   * measures it in that state (proofs/calibration-fit.md §4).
+   */
+  evictBytes?: number;
 }
 
 export interface Timed {
@@ -45,6 +51,11 @@ export interface CalibrationBackend {
    * Windows of `stream` as for gather; the result is the first window's.
    */
   dedup(stream: Uint32Array, lookups: number, rows: number, timing: TimingOptions): Promise<Timed & { unique: Uint32Array; inverse: Uint32Array }>;
+  /**
+   * Optional (cpu): the optimizer update table[idx[j]] -= lr * grad[j] (kernels.ts updateRows) over windows of
+   * `stream` as for gather; `ok` says one call changed exactly the rows it should by the right amount.
+   */
+  update?(table: DeviceTable, stream: Uint32Array, lookups: number, timing: TimingOptions): Promise<Timed & { ok: boolean }>;
   /** move `bytes` between host and device memory (on cpu: a memory copy); `check` is the copied data's checksum */
   copy(bytes: number, direction: 'hostToDevice' | 'deviceToHost' | 'deviceToDevice', timing: TimingOptions): Promise<Timed & { ok: boolean }>;
   dispose(): Promise<void>;
@@ -86,6 +97,24 @@ export async function timeKernel(run: (inner: number) => Promise<void> | void, t
     const t0 = now();
     await run(inner);
     samples.push((now() - t0) / inner);
+  }
+  return median(samples);
+}
+
+/**
+ * Time single calls of `run`, each after an untimed `prepare` (cache eviction): a warm-up, then at least
+ * `repeats` samples and as many more as fit in `repeats * minSampleSec`; returns the median seconds per call.
+ */
+export async function timeColdKernel(run: () => Promise<void> | void, prepare: () => void, timing: TimingOptions, now = () => performance.now() / 1e3): Promise<number> {
+  prepare();
+  await run();
+  const samples: number[] = [];
+  const t0 = now();
+  while (samples.length < timing.repeats || (now() - t0 < timing.repeats * timing.minSampleSec && samples.length < 1000)) {
+    prepare();
+    const t = now();
+    await run();
+    samples.push(now() - t);
   }
   return median(samples);
 }

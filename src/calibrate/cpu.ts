@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
-import { type CalibrationBackend, type DeviceTable, type TimingOptions, timeKernel, windowStart } from './backend.js';
-import { dedupRows, dedupScratch, gatherRows } from './kernels.js';
+import { type CalibrationBackend, type DeviceTable, type TimingOptions, timeColdKernel, timeKernel, windowStart } from './backend.js';
+import { dedupRows, dedupScratch, gatherRows, updateRows } from './kernels.js';
 
 /**
  * The cpu backend: "device memory" is ordinary host memory and the kernels are kernels.ts. Its constants
@@ -51,17 +51,46 @@ export function openCpuBackend(): CalibrationBackend {
       }, timing);
       return { seconds, out: gatherRows(t.data, t.dim, stream.subarray(0, lookups)) };
     },
+    async update(table, stream, lookups, timing: TimingOptions) {
+      const t = table as CpuTable;
+      const grad = new Float32Array(lookups * t.dim).fill(1e-3);
+      let call = 0;
+      const seconds = await timeKernel((inner) => {
+        for (let i = 0; i < inner; i++) {
+          const o = windowStart(call++, lookups, stream.length);
+          updateRows(t.data, t.dim, stream.subarray(o, o + lookups), lookups, grad);
+        }
+      }, timing);
+      // check one call on a small table: row i must drop by lr * grad * (times i occurs), others stay
+      const rows = 64;
+      const small = new Float32Array(rows * t.dim).fill(1);
+      const ids = stream.subarray(0, Math.min(lookups, 256)).map((v) => v % rows);
+      updateRows(small, t.dim, ids, ids.length, grad, 0.5);
+      const times = new Uint32Array(rows);
+      for (const id of ids) times[id]!++;
+      let ok = true;
+      for (let r = 0; r < rows; r++)
+        for (let k = 0; k < t.dim; k++) if (Math.abs(small[r * t.dim + k]! - (1 - times[r]! * 0.5 * 1e-3)) > 1e-5) ok = false;
+      return { seconds, ok };
+    },
     async dedup(stream, lookups, rows, timing) {
       const scratch = dedupScratch(rows);
       const unique = new Uint32Array(lookups);
       const inverse = new Uint32Array(lookups);
       let call = 0;
-      const seconds = await timeKernel((inner) => {
-        for (let i = 0; i < inner; i++) {
-          const o = windowStart(call++, lookups, stream.length);
-          dedupRows(stream.subarray(o, o + lookups), scratch, unique, inverse);
-        }
-      }, timing);
+      const one = () => {
+        const o = windowStart(call++, lookups, stream.length);
+        dedupRows(stream.subarray(o, o + lookups), scratch, unique, inverse);
+      };
+      let seconds: number;
+      if (timing.evictBytes) {
+        const junk = new Uint8Array(timing.evictBytes);
+        let pass = 0;
+        seconds = await timeColdKernel(one, () => junk.fill(++pass & 255), timing);
+      } else
+        seconds = await timeKernel((inner) => {
+          for (let i = 0; i < inner; i++) one();
+        }, timing);
       const count = dedupRows(stream.subarray(0, lookups), scratch, unique, inverse);
       return { seconds, unique: unique.slice(0, count), inverse: inverse.slice() };
     },

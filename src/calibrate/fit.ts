@@ -127,3 +127,82 @@ export function fitBandwidth(points: ReadonlyArray<{ bytes: number; seconds: num
     points: f.points,
   };
 }
+
+/** One measurement of a random row-access kernel: `rows` accesses moving `bytes` bytes in `seconds`. */
+export interface RowCostPoint {
+  rows: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** The per-tier law time = latency + rows * secondsPerRow + bytes / bytesPerSec (proofs/calibration-fit.md §6). */
+export interface RowCostFit {
+  /** per-call latency (intercept), seconds, >= 0 */
+  latencySec: number;
+  /** fixed cost of one random row access, seconds, >= 0 */
+  secondsPerRow: number;
+  /** bandwidth, bytes per second (Infinity when the bytes term is 0 at the optimum) */
+  bytesPerSec: number;
+  rSquared: number;
+  worstRelativeResidual: number;
+  /** the points' predicted seconds */
+  predicted: number[];
+  points: number;
+}
+
+/**
+ * Fit time = c0 + c1 rows + c2 bytes with every coefficient >= 0 (non-negative least squares), relative
+ * weighting by default. The optimum of a least-squares problem with non-negativity constraints is the
+ * unconstrained optimum on some subset of the columns (its support) with non-negative coefficients
+ * (proofs/calibration-fit.md §6), so with three columns it is found by trying all seven subsets, keeping
+ * the feasible one with the least weighted residual. The rows and bytes columns must both vary
+ * independently (several row sizes), or the fit refuses as collinear.
+ */
+export function fitRowCost(points: readonly RowCostPoint[], opts: Pick<FitOptions, 'weighting'> = {}): RowCostFit {
+  if (points.length < 3) throw new RangeError(`fitRowCost: ${points.length} points cannot determine 3 coefficients`);
+  const weight = (p: RowCostPoint) => (opts.weighting === 'absolute' ? 1 : 1 / Math.max(Math.abs(p.seconds), 1e-300));
+  const cols = [(_: RowCostPoint) => 1, (p: RowCostPoint) => p.rows, (p: RowCostPoint) => p.bytes];
+  // the full problem first: collinear data (one row size only) is an error, not a subset choice
+  fitLinear(points.map((p) => ({ x: [p.rows, p.bytes], seconds: p.seconds })), opts);
+  let best: { coef: number[]; ssr: number } | undefined;
+  for (let mask = 1; mask < 8; mask++) {
+    if ((mask & 6) === 0) continue; // a constant alone is not a row-cost law
+    const use = [0, 1, 2].filter((j) => mask & (1 << j));
+    const intercept = use.includes(0);
+    const xs = use.filter((j) => j > 0);
+    let f: LinearFit;
+    try {
+      f = fitLinear(points.map((p) => ({ x: xs.map((j) => cols[j]!(p)), seconds: p.seconds })), { ...opts, noIntercept: !intercept });
+    } catch {
+      continue; // a subset whose columns are zero or collinear
+    }
+    const coef = [0, 0, 0];
+    if (intercept) coef[0] = f.latencySec;
+    xs.forEach((j, i) => (coef[j] = f.slopes[i]!));
+    if (coef.some((c) => c < 0)) continue;
+    const ssr = points.reduce((s, p, i) => s + ((f.predicted[i]! - p.seconds) * weight(p)) ** 2, 0);
+    if (!best || ssr < best.ssr) best = { coef, ssr };
+  }
+  if (!best) throw new RangeError('fitRowCost: no non-negative fit (time does not grow with rows or bytes)');
+  const [c0, c1, c2] = best.coef as [number, number, number];
+  const predicted = points.map((p) => c0 + c1 * p.rows + c2 * p.bytes);
+  const mean = points.reduce((s, p) => s + p.seconds, 0) / points.length;
+  let ssRes = 0;
+  let ssTot = 0;
+  let worst = 0;
+  points.forEach((p, i) => {
+    const r = predicted[i]! - p.seconds;
+    ssRes += r * r;
+    ssTot += (p.seconds - mean) ** 2;
+    worst = Math.max(worst, Math.abs(r) / Math.abs(p.seconds));
+  });
+  return {
+    latencySec: c0,
+    secondsPerRow: c1,
+    bytesPerSec: c2 > 0 ? 1 / c2 : Infinity,
+    rSquared: ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0,
+    worstRelativeResidual: worst,
+    predicted,
+    points: points.length,
+  };
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DeviceProfile } from '../model/schema.js';
 import type { CalibrationBackend, TimingOptions } from './backend.js';
-import { fitBandwidth, fitLinear, type BandwidthFit } from './fit.js';
+import { fitBandwidth, fitLinear, fitRowCost, type BandwidthFit, type RowCostFit, type RowCostPoint } from './fit.js';
 import { checkDedup, gatherRows, makeTable, sameFloats } from './kernels.js';
 import { sampleIndices } from './rng.js';
 
@@ -23,6 +23,8 @@ export interface SweepPlan {
   streamLookups: number;
   dedupRows: number;
   dedupLookups: number[];
+  /** bytes written before each timed dedup call (cold caches, as in an iteration); 0: warm */
+  dedupEvictBytes: number;
   copyBytes: number[];
   timing: TimingOptions;
   seed: number;
@@ -54,15 +56,16 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
   const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
   if (opts.quick)
     return {
-      rowBytes: [64, 256, 1024],
+      rowBytes: [64, 128, 256, 1024],
       tableBytes: uniq([cap(256 * 1024), big]),
       skews: [{ kind: 'uniform' }, { kind: 'zipf', alpha: 1.05 }],
       lookups: [1024, 8192, 32768],
       streamLookups: 1 << 20,
       dedupRows: 1 << 20,
       dedupLookups: [4096, 32768, 131072],
+      dedupEvictBytes: 2 * opts.llcBytes,
       copyBytes: uniq([64 * 1024, MiB, 8 * MiB, cap(32 * MiB), cap(4 * opts.llcBytes)]),
-      timing: { repeats: 3, minSampleSec: 0.004 },
+      timing: { repeats: 7, minSampleSec: 0.01 },
       seed: opts.seed ?? 1,
     };
   return {
@@ -73,6 +76,7 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
     streamLookups: 1 << 21,
     dedupRows: 1 << 22,
     dedupLookups: [4096, 16384, 65536, 262144],
+    dedupEvictBytes: 2 * opts.llcBytes,
     copyBytes: uniq([64 * 1024, 256 * 1024, MiB, 4 * MiB, 16 * MiB, cap(opts.llcBytes), cap(4 * opts.llcBytes)]),
     timing: { repeats: 5, minSampleSec: 0.01 },
     seed: opts.seed ?? 1,
@@ -110,16 +114,31 @@ export interface CopyMeasurement {
   bytesPerSec: number;
   correct: boolean;
 }
-export type Measurement = GatherMeasurement | DedupMeasurement | CopyMeasurement;
+/** The optimizer update (kernels.ts updateRows) of `lookups` rows: one read-modify-write access each, 2 r bytes. */
+export interface UpdateMeasurement {
+  family: 'update';
+  rowBytes: number;
+  tableBytes: number;
+  rows: number;
+  skew: string;
+  lookups: number;
+  /** bytes read and written: 2 lookups rowBytes */
+  bytes: number;
+  seconds: number;
+  bytesPerSec: number;
+  correct: boolean;
+}
+export type Measurement = GatherMeasurement | DedupMeasurement | CopyMeasurement | UpdateMeasurement;
 
 export interface Progress {
   (done: number, total: number, label: string): void;
 }
 
 /** Count the steps of a sweep (for a progress bar). */
-export function sweepSteps(plan: SweepPlan, copyDirections: readonly CopyDirection[]): number {
+export function sweepSteps(plan: SweepPlan, copyDirections: readonly CopyDirection[], withUpdates = false): number {
   return (
     plan.rowBytes.length * plan.tableBytes.length * plan.skews.length * plan.lookups.length +
+    (withUpdates ? plan.rowBytes.length * plan.skews.length * plan.lookups.length : 0) +
     plan.skews.length * plan.dedupLookups.length +
     copyDirections.length * plan.copyBytes.length
   );
@@ -132,7 +151,8 @@ export async function runSweep(
   opts: { copyDirections?: readonly CopyDirection[]; onProgress?: Progress } = {},
 ): Promise<Measurement[]> {
   const directions = opts.copyDirections ?? (['hostToDevice', 'deviceToHost', 'deviceToDevice'] as const);
-  const total = sweepSteps(plan, directions);
+  const total = sweepSteps(plan, directions, backend.update !== undefined);
+  const largestTable = Math.max(...plan.tableBytes);
   let done = 0;
   const step = (label: string) => opts.onProgress?.(++done, total, label);
   const out: Measurement[] = [];
@@ -143,11 +163,13 @@ export async function runSweep(
       const rows = Math.max(1, Math.floor(tableBytes / rowBytes));
       const host = makeTable(rows, dim);
       const table = await backend.uploadTable(host, rows, dim);
+      const streams: Array<[Skew, Uint32Array]> = [];
       try {
         for (const skew of plan.skews) {
           // One index stream per (table, skew), long enough that cycling through it touches more rows than
           // the caches hold (see CalibrationBackend.gather).
           const stream = sampleIndices(rows, Math.max(plan.streamLookups, 2 * Math.max(...plan.lookups)), skew, seed++);
+          streams.push([skew, stream]);
           for (const lookups of plan.lookups) {
             const idx = stream.subarray(0, lookups);
             const r = await backend.gather(table, stream, lookups, plan.timing);
@@ -167,6 +189,16 @@ export async function runSweep(
             step(`gather ${rowBytes} B rows, ${(rows * rowBytes / MiB).toFixed(1)} MiB table, ${skewName(skew)}, ${lookups} lookups`);
           }
         }
+        // The optimizer update, on the largest table only (random access past the caches: the per-row fits,
+        // proofs/calibration-fit.md §6). After the gathers, since it changes the table's values.
+        if (backend.update && tableBytes === largestTable)
+          for (const [skew, stream] of streams)
+            for (const lookups of plan.lookups) {
+              const r = await backend.update(table, stream, lookups, plan.timing);
+              const bytes = 2 * lookups * rowBytes;
+              out.push({ family: 'update', rowBytes, tableBytes: rows * rowBytes, rows, skew: skewName(skew), lookups, bytes, seconds: r.seconds, bytesPerSec: bytes / r.seconds, correct: r.ok });
+              step(`update ${rowBytes} B rows, ${(rows * rowBytes / MiB).toFixed(1)} MiB table, ${skewName(skew)}, ${lookups} rows`);
+            }
       } finally {
         backend.freeTable(table);
       }
@@ -176,7 +208,7 @@ export async function runSweep(
     const stream = plan.dedupLookups.length ? sampleIndices(plan.dedupRows, Math.max(plan.streamLookups, 2 * Math.max(...plan.dedupLookups)), skew, seed++) : new Uint32Array(0);
     for (const lookups of plan.dedupLookups) {
       const idx = stream.subarray(0, lookups);
-      const r = await backend.dedup(stream, lookups, plan.dedupRows, plan.timing);
+      const r = await backend.dedup(stream, lookups, plan.dedupRows, { ...plan.timing, evictBytes: plan.dedupEvictBytes });
       out.push({
         family: 'dedup',
         rows: plan.dedupRows,
@@ -202,6 +234,8 @@ export async function runSweep(
 
 export interface FamilyFit extends BandwidthFit {
   family: string;
+  /** per-tier fits (§6): fixed seconds per random row access */
+  secondsPerRow?: number;
   /** the fitted bandwidth as a fraction of the device-to-device copy bandwidth */
   efficiency?: number;
 }
@@ -221,6 +255,7 @@ const where = <T extends Measurement>(ms: Measurement[], f: (m: Measurement) => 
 const isGather = (m: Measurement): m is GatherMeasurement => m.family === 'gather';
 const isDedup = (m: Measurement): m is DedupMeasurement => m.family === 'dedup';
 const isCopy = (m: Measurement): m is CopyMeasurement => m.family === 'copy';
+const isUpdate = (m: Measurement): m is UpdateMeasurement => m.family === 'update';
 
 /** Relative weighting: every point's error counts as a fraction of its time (proofs/calibration-fit.md §3). */
 const RELATIVE = { weighting: 'relative' } as const;
@@ -229,16 +264,20 @@ const RELATIVE = { weighting: 'relative' } as const;
 export function constantMapping(backend: string): Record<string, string> {
   if (backend === 'cpu')
     return {
-      gpuGatherBytesPerSec: 'gather of Zipf-skewed lookups from the largest table (the rows a cache serves live in "device" = host memory)',
-      hostGatherBytesPerSec: 'gather of uniform lookups from the largest table (the cold rows the host serves)',
+      gpuGatherBytesPerSec: 'per-byte term of gathers and updates of Zipf-skewed rows, all row sizes, largest table (the rows a cache serves live in "device" = host memory)',
+      gpuGatherSecondsPerRow: 'per-row term of the same fit',
+      hostGatherBytesPerSec: 'per-byte term of gathers and updates of uniform rows, all row sizes, largest table (the cold rows the host serves)',
+      hostGatherSecondsPerRow: 'per-row term of the same fit',
       hostToGpuBytesPerSec: 'memory copy between two host buffers (the host-to-device link of a cpu "device")',
       gpuToGpuBytesPerSec: 'memory copy between two host buffers (one memory holds every "device")',
       latencySec: 'intercept of the copy fit',
       dedupSecondsPerLookup: 'slope of dedup seconds against lookups',
     };
   return {
-    gpuGatherBytesPerSec: 'gather kernel on the device, Zipf-skewed lookups, largest table',
-    hostGatherBytesPerSec: 'cpu gather of uniform lookups from the largest table, measured on the host',
+    gpuGatherBytesPerSec: 'per-byte term of the device gather, Zipf-skewed lookups, all row sizes, largest table',
+    gpuGatherSecondsPerRow: 'per-row term of the same fit',
+    hostGatherBytesPerSec: 'per-byte term of the cpu gather of uniform lookups, all row sizes, largest table, measured on the host',
+    hostGatherSecondsPerRow: 'per-row term of the same fit',
     hostToGpuBytesPerSec: 'host-to-device buffer writes',
     latencySec: 'intercept of the host-to-device copy fit',
     dedupSecondsPerLookup: 'slope of device dedup seconds against lookups',
@@ -282,16 +321,46 @@ export function fitProfile(
     }
   for (const f of [h2d, d2h, d2d]) if (f) families.push(f);
 
-  const largest = (ms: GatherMeasurement[]) => {
+  // Per-tier row-cost fits (proofs/calibration-fit.md §6): gathers (one access and r bytes per lookup) and
+  // updates (one access and 2 r bytes per row) of every row size, on the largest table (past the last-level
+  // cache, so accesses are random DRAM accesses), fitted jointly as latency + rows s + bytes / B.
+  const updates = where(measurements, isUpdate);
+  const largest = <T extends GatherMeasurement | UpdateMeasurement>(ms: T[]): T[] => {
     const top = Math.max(...ms.map((m) => m.tableBytes));
     return ms.filter((m) => m.tableBytes === top);
   };
+  const rowPoints = (ms: Array<GatherMeasurement | UpdateMeasurement>): RowCostPoint[] => ms.map((m) => ({ rows: m.lookups, bytes: m.bytes, seconds: m.seconds }));
+  const tierFit = (family: string, ms: Array<GatherMeasurement | UpdateMeasurement>): FamilyFit & { fit: RowCostFit } => {
+    const f = fitRowCost(rowPoints(ms), RELATIVE);
+    return {
+      family,
+      latencySec: f.latencySec,
+      secondsPerRow: f.secondsPerRow,
+      bytesPerSec: f.bytesPerSec,
+      rSquared: f.rSquared,
+      worstRelativeResidual: f.worstRelativeResidual,
+      points: f.points,
+      fit: f,
+    };
+  };
   const bigGathers = largest(gathers);
-  const skewed = bigGathers.filter((m) => m.skew !== 'uniform');
-  const gpuGather = { family: 'gather/largest-table/skewed', ...fitBandwidth(skewed.length >= 2 ? skewed : bigGathers, RELATIVE) };
-  const hostPts = opts.hostGather && opts.hostGather.length > 0 ? largest(opts.hostGather) : bigGathers;
-  const hostUniform = hostPts.filter((m) => m.skew === 'uniform');
-  const hostGather = { family: 'hostGather/largest-table/uniform', ...fitBandwidth(hostUniform.length >= 2 ? hostUniform : hostPts, RELATIVE) };
+  const bigUpdates = updates.length ? largest(updates) : [];
+  const tierPoints = (ms: Array<GatherMeasurement | UpdateMeasurement>, pick: (skew: string) => boolean) => {
+    const chosen = ms.filter((m) => pick(m.skew));
+    return chosen.length >= 3 ? chosen : ms;
+  };
+  // Cached rows are the hot ones (Zipf); the host serves the cold ones (uniform): proofs/calibration-fit.md §4.
+  const { fit: gpuRowFit, ...gpuGather } = tierFit('gather+update/largest-table/skewed', tierPoints([...bigGathers, ...bigUpdates], (k) => k !== 'uniform'));
+  const hostSource = opts.hostGather && opts.hostGather.length > 0 ? largest(opts.hostGather) : [...bigGathers, ...bigUpdates];
+  const { fit: hostRowFit, ...hostGather } = tierFit(
+    opts.hostGather && opts.hostGather.length > 0 ? 'hostGather/largest-table/uniform' : 'gather+update/largest-table/uniform',
+    tierPoints(hostSource, (k) => k === 'uniform'),
+  );
+  for (const [key, pts] of new Map([...updates.reduce((m, u) => m.set(`update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`, [...(m.get(`update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`) ?? []), u]), new Map<string, UpdateMeasurement[]>())]))
+    if (pts.length >= 2) families.push({ family: key, ...fitBandwidth(pts, RELATIVE) });
+  // A bandwidth term of exactly 0 (all time per row) is written as an unreachable bandwidth, since the profile
+  // takes finite numbers only.
+  const finiteBandwidth = (b: number) => (Number.isFinite(b) ? b : 1e15);
   const dedupFit = fitLinear(dedups.map((d) => ({ x: [d.lookups], seconds: d.seconds })), RELATIVE);
   const dedup: FamilyFit = {
     family: 'dedup',
@@ -304,8 +373,10 @@ export function fitProfile(
   families.push(gpuGather, hostGather, dedup);
 
   const constants: DeviceProfile['constants'] = {
-    gpuGatherBytesPerSec: gpuGather.bytesPerSec,
-    hostGatherBytesPerSec: hostGather.bytesPerSec,
+    gpuGatherBytesPerSec: finiteBandwidth(gpuRowFit.bytesPerSec),
+    gpuGatherSecondsPerRow: gpuRowFit.secondsPerRow,
+    hostGatherBytesPerSec: finiteBandwidth(hostRowFit.bytesPerSec),
+    hostGatherSecondsPerRow: hostRowFit.secondsPerRow,
   };
   if (h2d) {
     constants.hostToGpuBytesPerSec = h2d.bytesPerSec;
@@ -316,7 +387,11 @@ export function fitProfile(
   if (backend.name === 'cpu' && d2d) constants.gpuToGpuBytesPerSec = d2d.bytesPerSec;
   if (d2d) constants.deviceCopyBytesPerSec = d2d.bytesPerSec;
   constants.dedupSecondsPerLookup = Math.max(0, dedupFit.slopes[0]!);
-  const gatherEfficiency = copyLimit ? gpuGather.bytesPerSec / copyLimit : 0;
+  // Gather efficiency: the fitted law's throughput for the largest row size measured (per-row cost included),
+  // as a fraction of the copy bandwidth.
+  const topRow = Math.max(...bigGathers.map((m) => m.rowBytes));
+  const effectiveGather = topRow / (gpuRowFit.secondsPerRow + topRow / gpuRowFit.bytesPerSec);
+  const gatherEfficiency = copyLimit ? effectiveGather / copyLimit : 0;
   return {
     profile: {
       kind: 'scarec-device-profile',

@@ -4,7 +4,7 @@
  */
 
 /** out[j * dim + k] = table[idx[j] * dim + k]. */
-export function gatherRows(table: Float32Array, dim: number, idx: Uint32Array, out = new Float32Array(idx.length * dim)): Float32Array {
+export function gatherRows(table: Float32Array, dim: number, idx: Uint32Array, out: Float32Array = new Float32Array(idx.length * dim)): Float32Array {
   const n = idx.length;
   if (dim >= 64) {
     // 256-byte rows and up: a typed-array set is a memmove, faster than the element loop (which wins on short rows)
@@ -20,6 +20,19 @@ export function gatherRows(table: Float32Array, dim: number, idx: Uint32Array, o
     for (let k = 0; k < dim; k++) out[dst + k] = table[src + k]!;
   }
   return out;
+}
+
+/**
+ * The optimizer update of rows: table[slots[i]] -= lr * grad[i] for i < count. Each row is read and written
+ * once (one random read-modify-write access, 2 r bytes: the model's update, proofs/cost-model.md §3, §7);
+ * the gradient is read sequentially. The calibration times this loop and `scarec validate` runs it.
+ */
+export function updateRows(table: Float32Array, dim: number, slots: Uint32Array, count: number, grad: Float32Array, lr = 0.01): void {
+  for (let i = 0; i < count; i++) {
+    const a = slots[i]! * dim;
+    const b = i * dim;
+    for (let k = 0; k < dim; k++) table[a + k] -= lr * grad[b + k]!;
+  }
 }
 
 /**

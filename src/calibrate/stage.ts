@@ -4,21 +4,27 @@ import type { CheckedPlan } from '../model/plan.js';
 import type { Scenario } from '../model/scenario.js';
 import type { DeviceProfile } from '../model/schema.js';
 import { median } from './backend.js';
-import { dedupRows, dedupScratch } from './kernels.js';
+import { dedupRows, dedupScratch, gatherRows, updateRows } from './kernels.js';
 import { Rng } from '../sim/rng.js';
 import { samplerFor, type RankSampler } from '../sim/sampler.js';
 
 /**
  * The plan's embedding stage, run for real on the cpu backend (one worker), phase by phase as the cost
- * model charges it (proofs/cost-model.md; the correspondence is in proofs/calibration-fit.md §5):
- *   dedup        coalesce each table's batch (distinct ids and the inverse map)        -> dedupSec
- *   hostGather   gather the missed rows from the host table into a staging buffer,
- *                and after backward apply their update (read and write each row)     -> hostGatherSec
- *   hostLink     copy the staged rows and their ids to the device, the gradients back -> hostLinkSec
- *   localGather  pool: every lookup reads its row from the device cache or the copied
- *                misses; then update the cached rows touched                           -> localGatherSec
- * Dense compute is not run (the prediction uses denseSecondsPerSample = 0), and the phases run one after
- * another, so the prediction uses the serial overlap policy.
+ * model charges it (proofs/cost-model.md §1-§7; the correspondence is proofs/calibration-fit.md §5). Every
+ * timed phase runs only kernels that the calibration timed (kernels.ts: dedupRows, gatherRows, updateRows,
+ * and the buffer copy of cpu.ts), on exactly the quantities the model counts:
+ *   dedup        dedupRows over the K lookups of each table                          -> K dedupSecondsPerLookup
+ *   hostGather   gatherRows of the U_host missed rows into a staging buffer, and after
+ *                backward updateRows of the same rows                                 -> 2 U_host accesses, 3 U_host r bytes
+ *   hostLink     copy of the staged rows and ids into device memory, of the
+ *                gradients back                                                       -> U_host (2 r + indexBytes) bytes + 2 latency
+ *   localGather  gatherRows of all K lookups from device memory (cached rows and the
+ *                copied misses live in one device buffer), then updateRows of the
+ *                U_dev cached rows touched                                             -> K + U_dev accesses, K r + 2 U_dev r bytes
+ * One more step is timed but not modelled: "bookkeeping", which sorts each distinct id into cache or host by
+ * the plan's ranges and builds the pool's index list (a few compares per id, no table access). It is in the
+ * measured total, so the error shows what the model leaves out. Dense compute is not run (the prediction
+ * uses denseSecondsPerSample = 0) and the phases run one after another (serial overlap).
  */
 
 export interface PhaseSeconds {
@@ -28,15 +34,40 @@ export interface PhaseSeconds {
   localGatherSec: number;
 }
 
+/** What one iteration moved, summed over tables: the quantities the model multiplies its constants by. */
+export interface StageCounts {
+  /** lookups deduplicated (K summed over tables; 0 without coalescing) */
+  dedupLookups: number;
+  /** random row accesses in host memory: gathered rows + updated rows */
+  hostAccesses: number;
+  /** host memory bytes: gathered U r + updated 2 U r */
+  hostBytes: number;
+  /** bytes over the host link, both directions */
+  linkBytes: number;
+  /** random row accesses in device memory: pooled lookups + updated cached rows */
+  deviceAccesses: number;
+  /** device memory bytes: pooled K r + updated 2 U_dev r */
+  deviceBytes: number;
+  /** distinct rows fetched from the host (U_host) */
+  hostRows: number;
+}
+
 export interface StageMeasurement {
   plan: string;
   iterations: number;
-  /** median seconds per iteration (sum of the phases) */
+  /** median seconds per iteration (sum of the phases and the bookkeeping) */
   measuredSec: number;
   /** median of each phase */
   phases: PhaseSeconds;
+  /** median seconds of the bookkeeping step (timed, not modelled) */
+  bookkeepingSec: number;
+  /** the model's prediction (evaluate() on the calibrated scenario: expected counts) */
   predictedSec: number;
   predictedPhases: PhaseSeconds;
+  /** the profile's constants times the counts this run realised (mean per iteration) */
+  countedPhases: PhaseSeconds;
+  /** mean counts per iteration */
+  counts: StageCounts;
   /** (predicted - measured) / measured */
   relativeError: number;
   /** rows fetched from the host per iteration (mean), and the model's expectation */
@@ -46,23 +77,64 @@ export interface StageMeasurement {
   checksum: number;
 }
 
-/** The scenario with the profile's constants and the run's conditions (one worker, serial, no dense). */
-export function calibratedScenario(scenario: Scenario, profile: DeviceProfile): Scenario {
+/** The profile's constants that the stage's prediction uses (defaults 0 where the profile has none). */
+export interface StageConstants {
+  gpuGatherBytesPerSec: number;
+  gpuGatherSecondsPerRow: number;
+  hostGatherBytesPerSec: number;
+  hostGatherSecondsPerRow: number;
+  hostToGpuBytesPerSec: number;
+  latencySec: number;
+  dedupSecondsPerLookup: number;
+}
+
+export function stageConstants(profile: DeviceProfile): StageConstants {
   const c = profile.constants;
   const need = (key: keyof typeof c & string) => {
     const v = c[key] as number | undefined;
     if (v === undefined) throw new InputError(`the profile has no ${key}`, `profile: constants.${key}`);
     return v;
   };
-  const gather = need('gpuGatherBytesPerSec');
-  const hostToGpu = need('hostToGpuBytesPerSec');
-  const hostGather = need('hostGatherBytesPerSec');
+  const opt = (key: keyof typeof c & string) => (c[key] as number | undefined) ?? 0;
+  return {
+    gpuGatherBytesPerSec: need('gpuGatherBytesPerSec'),
+    gpuGatherSecondsPerRow: opt('gpuGatherSecondsPerRow'),
+    hostGatherBytesPerSec: need('hostGatherBytesPerSec'),
+    hostGatherSecondsPerRow: opt('hostGatherSecondsPerRow'),
+    hostToGpuBytesPerSec: need('hostToGpuBytesPerSec'),
+    latencySec: opt('latencySec'),
+    dedupSecondsPerLookup: opt('dedupSecondsPerLookup'),
+  };
+}
+
+/** The scenario with the profile's constants and the run's conditions (one worker, serial, no dense). */
+export function calibratedScenario(scenario: Scenario, profile: DeviceProfile): Scenario {
+  const c = stageConstants(profile);
   return {
     ...scenario,
-    gpus: scenario.gpus.map((g) => ({ ...g, gatherBytesPerSec: gather, hostToGpuBytesPerSec: hostToGpu, denseSecondsPerSample: 0 })),
-    host: { ...scenario.host, gatherBytesPerSec: hostGather },
-    links: { ...scenario.links, latencySec: (c.latencySec as number | undefined) ?? 0 },
-    training: { ...scenario.training, overlap: 'serial', dedupSecondsPerLookup: (c.dedupSecondsPerLookup as number | undefined) ?? 0 },
+    gpus: scenario.gpus.map((g) => ({
+      ...g,
+      gatherBytesPerSec: c.gpuGatherBytesPerSec,
+      gatherSecondsPerRow: c.gpuGatherSecondsPerRow,
+      hostToGpuBytesPerSec: c.hostToGpuBytesPerSec,
+      denseSecondsPerSample: 0,
+    })),
+    host: { ...scenario.host, gatherBytesPerSec: c.hostGatherBytesPerSec, gatherSecondsPerRow: c.hostGatherSecondsPerRow },
+    links: { ...scenario.links, latencySec: c.latencySec },
+    training: { ...scenario.training, overlap: 'serial', dedupSecondsPerLookup: c.dedupSecondsPerLookup },
+  };
+}
+
+/**
+ * The model's terms for given counts (proofs/cost-model.md §7 with one worker): each phase is a constant
+ * times a counted quantity. `hostLatency` is whether the plan uses the host link at all.
+ */
+export function phasesFromCounts(c: StageConstants, n: StageCounts, hostLatency: boolean): PhaseSeconds {
+  return {
+    dedupSec: n.dedupLookups * c.dedupSecondsPerLookup,
+    hostGatherSec: n.hostBytes / c.hostGatherBytesPerSec + n.hostAccesses * c.hostGatherSecondsPerRow,
+    hostLinkSec: hostLatency ? n.linkBytes / c.hostToGpuBytesPerSec + 2 * c.latencySec : 0,
+    localGatherSec: n.deviceBytes / c.gpuGatherBytesPerSec + n.deviceAccesses * c.gpuGatherSecondsPerRow,
   };
 }
 
@@ -72,23 +144,28 @@ interface TableState {
   sampler: RankSampler;
   rng: Rng;
   ranks: Float64Array;
-  /** per row: slot in the device table (>= 0) or -(slot + 1) in the host table */
-  slot: Int32Array;
+  /** the plan's ranges of this table, sorted: [from, to), host or not, first slot in its memory */
+  rangeFrom: Float64Array;
+  rangeTo: Float64Array;
+  rangeHost: Uint8Array;
+  rangeSlot: Float64Array;
+  /** cached rows in device memory */
+  cachedRows: number;
+  /** device memory: the cached rows, then room for the batch's misses copied from the host */
   device: Float32Array;
   host: Float32Array;
   scratch: ReturnType<typeof dedupScratch>;
   unique: Uint32Array;
   inverse: Uint32Array;
-  /** per distinct id of the batch: where the pool reads it (device slot, or position among the misses) */
-  fromHost: Uint8Array;
+  /** per distinct id of the batch: its row in device memory (cache slot, or cachedRows + position among misses) */
   where: Uint32Array;
   hostSlots: Uint32Array;
   deviceSlots: Uint32Array;
+  poolIdx: Uint32Array;
   staging: Float32Array;
-  missOnDevice: Float32Array;
   idsHost: Uint8Array;
   idsDevice: Uint8Array;
-  gradDevice: Float32Array;
+  grad: Float32Array;
   gradHost: Float32Array;
   out: Float32Array;
   batch: Uint32Array;
@@ -101,13 +178,25 @@ function setupTable(scenario: Scenario, plan: CheckedPlan, t: number, seed: numb
   const where = `table "${table.name}"`;
   if (table.bytesPerElement !== 4) throw new InputError(`validate runs fp32 tables (bytesPerElement 4), got ${table.bytesPerElement}`, where);
   if (table.rows > MAX_ROWS) throw new InputError(`validate samples tables of at most ${MAX_ROWS} rows; this one has ${table.rows}`, where);
+  if (table.optimizerBytesPerRow !== 0)
+    throw new InputError(`validate updates rows without optimizer state; set optimizerBytesPerRow to 0 (got ${table.optimizerBytesPerRow})`, where);
   const dim = table.dim;
   const lookups = Math.max(1, Math.round(scenario.gpus[0]!.batchSamples * table.pooling));
-  const slot = new Int32Array(table.rows);
+  const ranges = [...plan.tables[table.name]!].sort((a, b) => a.from - b.from);
+  const rangeFrom = new Float64Array(ranges.length);
+  const rangeTo = new Float64Array(ranges.length);
+  const rangeHost = new Uint8Array(ranges.length);
+  const rangeSlot = new Float64Array(ranges.length);
   let nDevice = 0;
   let nHost = 0;
-  for (const r of plan.tables[table.name]!)
-    for (let i = r.from; i < r.to; i++) slot[i] = r.at === 'host' ? -(++nHost) : nDevice++;
+  ranges.forEach((r, i) => {
+    rangeFrom[i] = r.from;
+    rangeTo[i] = r.to;
+    rangeHost[i] = r.at === 'host' ? 1 : 0;
+    rangeSlot[i] = r.at === 'host' ? nHost : nDevice;
+    if (r.at === 'host') nHost += r.to - r.from;
+    else nDevice += r.to - r.from;
+  });
   const fill = (n: number) => {
     const a = new Float32Array(n * dim);
     for (let i = 0; i < a.length; i++) a[i] = (i % 1021) * 0.001;
@@ -121,177 +210,210 @@ function setupTable(scenario: Scenario, plan: CheckedPlan, t: number, seed: numb
     sampler: samplerFor(table.distribution, table.distributionSpec),
     rng: new Rng(seed, t),
     ranks: new Float64Array(lookups),
-    slot,
-    device: fill(nDevice),
+    rangeFrom,
+    rangeTo,
+    rangeHost,
+    rangeSlot,
+    cachedRows: nDevice,
+    device: fill(nDevice + lookups),
     host: fill(nHost),
     scratch: dedupScratch(table.rows),
     unique: new Uint32Array(lookups),
     inverse: new Uint32Array(lookups),
-    fromHost: new Uint8Array(lookups),
     where: new Uint32Array(lookups),
     hostSlots: new Uint32Array(lookups),
     deviceSlots: new Uint32Array(lookups),
+    poolIdx: new Uint32Array(lookups),
     staging: new Float32Array(lookups * dim),
-    missOnDevice: new Float32Array(lookups * dim),
     idsHost: new Uint8Array(Math.ceil(lookups * indexBytes)),
     idsDevice: new Uint8Array(Math.ceil(lookups * indexBytes)),
-    gradDevice: new Float32Array(lookups * dim).fill(1e-3),
+    grad: new Float32Array(lookups * dim).fill(1e-3),
     gradHost: new Float32Array(lookups * dim),
     out: new Float32Array(lookups * dim),
     batch: new Uint32Array(lookups),
   };
 }
 
-/** rows [src*dim, +dim) of `from` to row dst of `to` */
-function copyRow(from: Float32Array, src: number, to: Float32Array, dst: number, dim: number): void {
-  if (dim >= 64) to.set(from.subarray(src * dim, src * dim + dim), dst * dim);
-  else for (let k = 0, a = src * dim, b = dst * dim; k < dim; k++) to[b + k] = from[a + k]!;
-}
-
-/** row[slot] -= lr * grad[g]: reads and writes the row once (the model's 2 (r + o) update bytes, o = 0) */
-function updateRow(rows: Float32Array, slot: number, grad: Float32Array, g: number, dim: number): void {
-  for (let k = 0, a = slot * dim, b = g * dim; k < dim; k++) rows[a + k] -= 0.01 * grad[b + k]!;
-}
-
-/** One iteration of one table; adds its phase times to `acc` and returns the host rows fetched. */
-function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: PhaseSeconds): number {
-  const { dim, lookups } = s;
-  let t0 = performance.now();
-  let distinct: number;
-  if (coalesce) distinct = dedupRows(s.batch, s.scratch, s.unique, s.inverse);
-  else {
-    // no coalescing: every lookup is its own "distinct" row
-    distinct = lookups;
-    s.unique.set(s.batch);
-    for (let j = 0; j < lookups; j++) s.inverse[j] = j;
+/** Index of the range holding id (binary search over the sorted range starts). */
+function rangeOf(s: TableState, id: number): number {
+  let lo = 0;
+  let hi = s.rangeFrom.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (s.rangeFrom[mid]! <= id) lo = mid;
+    else hi = mid - 1;
   }
+  return lo;
+}
+
+interface IterationTimes extends PhaseSeconds {
+  bookkeepingSec: number;
+}
+
+const now = () => performance.now() / 1e3;
+
+/** One iteration of one table; adds its phase times to `acc` and its counts to `n`. */
+function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: IterationTimes, n: StageCounts): void {
+  const { dim, lookups } = s;
+  const r = dim * 4;
+  let t0 = now();
+  let distinct = lookups;
+  if (coalesce) {
+    distinct = dedupRows(s.batch, s.scratch, s.unique, s.inverse);
+    acc.dedupSec += now() - t0;
+    n.dedupLookups += lookups;
+  }
+
+  // bookkeeping: cache or host by the plan's ranges, and the pool's row in device memory for every lookup
+  t0 = now();
+  const ids = coalesce ? s.unique : s.batch;
   let nHost = 0;
   let nDevice = 0;
   for (let u = 0; u < distinct; u++) {
-    const sl = s.slot[s.unique[u]!]!;
-    if (sl < 0) {
-      s.fromHost[u] = 1;
-      s.where[u] = nHost;
-      s.hostSlots[nHost++] = -sl - 1;
+    const id = ids[u]!;
+    const k = rangeOf(s, id);
+    const slot = s.rangeSlot[k]! + (id - s.rangeFrom[k]!);
+    if (s.rangeHost[k]) {
+      s.where[u] = s.cachedRows + nHost;
+      s.hostSlots[nHost++] = slot;
     } else {
-      s.fromHost[u] = 0;
-      s.where[u] = sl;
-      s.deviceSlots[nDevice++] = sl;
+      s.where[u] = slot;
+      s.deviceSlots[nDevice++] = slot;
     }
   }
-  let t1 = performance.now();
-  if (coalesce) acc.dedupSec += (t1 - t0) / 1e3;
-  else acc.localGatherSec += (t1 - t0) / 1e3; // bookkeeping only; there is no dedup phase to charge
+  if (coalesce) for (let j = 0; j < lookups; j++) s.poolIdx[j] = s.where[s.inverse[j]!]!;
+  else s.poolIdx.set(s.where.subarray(0, lookups));
+  acc.bookkeepingSec += now() - t0;
 
   // host gather of the missed rows into the staging buffer
-  t0 = performance.now();
-  for (let i = 0; i < nHost; i++) copyRow(s.host, s.hostSlots[i]!, s.staging, i, dim);
-  t1 = performance.now();
-  acc.hostGatherSec += (t1 - t0) / 1e3;
+  t0 = now();
+  gatherRows(s.host, dim, s.hostSlots.subarray(0, nHost), s.staging);
+  acc.hostGatherSec += now() - t0;
 
-  // host link down: rows and ids
-  t0 = performance.now();
-  s.missOnDevice.set(s.staging.subarray(0, nHost * dim));
+  // host link down: rows and ids, into the miss area of device memory
+  t0 = now();
+  s.device.set(s.staging.subarray(0, nHost * dim), s.cachedRows * dim);
   s.idsDevice.set(s.idsHost.subarray(0, Math.ceil(nHost * indexBytes)));
-  t1 = performance.now();
-  acc.hostLinkSec += (t1 - t0) / 1e3;
+  acc.hostLinkSec += now() - t0;
 
-  // pool: every lookup reads its row from the device cache or from the copied misses
-  t0 = performance.now();
-  for (let j = 0; j < lookups; j++) {
-    const u = s.inverse[j]!;
-    if (s.fromHost[u]) copyRow(s.missOnDevice, s.where[u]!, s.out, j, dim);
-    else copyRow(s.device, s.where[u]!, s.out, j, dim);
-  }
-  // backward on the device: update the cached rows touched
-  for (let i = 0; i < nDevice; i++) updateRow(s.device, s.deviceSlots[i]!, s.gradDevice, i, dim);
-  t1 = performance.now();
-  acc.localGatherSec += (t1 - t0) / 1e3;
+  // pool: every lookup reads its row from device memory; backward updates the cached rows touched
+  t0 = now();
+  gatherRows(s.device, dim, s.poolIdx, s.out);
+  updateRows(s.device, dim, s.deviceSlots, nDevice, s.grad);
+  acc.localGatherSec += now() - t0;
 
   // host link up: gradients of the missed rows
-  t0 = performance.now();
-  s.gradHost.set(s.gradDevice.subarray(0, nHost * dim));
-  t1 = performance.now();
-  acc.hostLinkSec += (t1 - t0) / 1e3;
+  t0 = now();
+  s.gradHost.set(s.grad.subarray(0, nHost * dim));
+  acc.hostLinkSec += now() - t0;
 
   // host update of the missed rows
-  t0 = performance.now();
-  for (let i = 0; i < nHost; i++) updateRow(s.host, s.hostSlots[i]!, s.gradHost, i, dim);
-  t1 = performance.now();
-  acc.hostGatherSec += (t1 - t0) / 1e3;
-  return nHost;
+  t0 = now();
+  updateRows(s.host, dim, s.hostSlots, nHost, s.gradHost);
+  acc.hostGatherSec += now() - t0;
+
+  n.hostRows += nHost;
+  n.hostAccesses += 2 * nHost;
+  n.hostBytes += 3 * nHost * r;
+  n.linkBytes += nHost * (2 * r + indexBytes);
+  n.deviceAccesses += lookups + nDevice;
+  n.deviceBytes += (lookups + 2 * nDevice) * r;
 }
 
-const zeroPhases = (): PhaseSeconds => ({ dedupSec: 0, hostGatherSec: 0, hostLinkSec: 0, localGatherSec: 0 });
-const total = (p: PhaseSeconds) => p.dedupSec + p.hostGatherSec + p.hostLinkSec + p.localGatherSec;
+const zeroTimes = (): IterationTimes => ({ dedupSec: 0, hostGatherSec: 0, hostLinkSec: 0, localGatherSec: 0, bookkeepingSec: 0 });
+const zeroCounts = (): StageCounts => ({ dedupLookups: 0, hostAccesses: 0, hostBytes: 0, linkBytes: 0, deviceAccesses: 0, deviceBytes: 0, hostRows: 0 });
+const total = (p: IterationTimes) => p.dedupSec + p.hostGatherSec + p.hostLinkSec + p.localGatherSec + p.bookkeepingSec;
 
 export interface StageOptions {
   iterations: number;
+  /** untimed iterations first (JIT, page faults, caches); default 3 */
   warmup?: number;
   seed?: number;
 }
 
-/** Run the plan's embedding stage `iterations` times and compare with the calibrated model. */
-export function measureStage(scenario: Scenario, plan: CheckedPlan, profile: DeviceProfile, opts: StageOptions): StageMeasurement {
+interface PlanRun {
+  plan: CheckedPlan;
+  states: TableState[];
+  times: IterationTimes[];
+  counts: StageCounts;
+  checksum: number;
+}
+
+/**
+ * Run several plans' embedding stages, interleaved iteration by iteration (so slow drift from other
+ * processes on the machine hits every plan alike, and their ratio is measured under the same conditions),
+ * and compare each with the calibrated model.
+ */
+export function measureStages(scenario: Scenario, plans: readonly CheckedPlan[], profile: DeviceProfile, opts: StageOptions): StageMeasurement[] {
   if (scenario.gpus.length !== 1)
     throw new InputError(`validate measures one worker; the scenario has ${scenario.gpus.length} GPUs (set devices.gpus to 1)`, `${scenario.file ?? 'scenario'}: devices.gpus`);
+  const constants = stageConstants(profile);
   const model = calibratedScenario(scenario, profile);
+  const runs: PlanRun[] = plans.map((plan) => ({
+    plan,
+    states: scenario.tables.map((_, t) => setupTable(scenario, plan, t, opts.seed ?? 7)),
+    times: [],
+    counts: zeroCounts(),
+    checksum: 0,
+  }));
+  const warmup = opts.warmup ?? 3;
+  for (let it = 0; it < warmup + opts.iterations; it++)
+    for (const run of runs) {
+      // Sampling is data loading, not part of the embedding stage: it is not timed.
+      for (const s of run.states) {
+        s.sampler.fill(s.rng, s.ranks, s.lookups);
+        for (let j = 0; j < s.lookups; j++) s.batch[j] = s.ranks[j]!; // rank = row id
+      }
+      const acc = zeroTimes();
+      const n = zeroCounts();
+      for (const s of run.states) {
+        runTable(s, run.plan.coalesce, scenario.training.indexBytes, acc, n);
+        run.checksum += s.out[(it * 31) % s.out.length]!;
+      }
+      if (it >= warmup) {
+        run.times.push(acc);
+        for (const k of Object.keys(n) as Array<keyof StageCounts>) run.counts[k] += n[k] / opts.iterations;
+      }
+    }
+  return runs.map((run) => summarise(scenario, model, constants, run, opts.iterations));
+}
+
+function summarise(scenario: Scenario, model: Scenario, constants: StageConstants, run: PlanRun, iterations: number): StageMeasurement {
+  const { plan, times } = run;
   const prediction: Evaluation = evaluate(model, plan);
-  const states = scenario.tables.map((_, t) => setupTable(scenario, plan, t, opts.seed ?? 7));
-  const warmup = opts.warmup ?? 2;
-  const perIteration: PhaseSeconds[] = [];
-  let hostRows = 0;
-  let checksum = 0;
-  for (let it = 0; it < warmup + opts.iterations; it++) {
-    // Sampling is data loading, not part of the embedding stage: it is not timed.
-    for (const s of states) {
-      s.sampler.fill(s.rng, s.ranks, s.lookups);
-      for (let j = 0; j < s.lookups; j++) s.batch[j] = s.ranks[j]!; // rank = row id
-    }
-    const acc = zeroPhases();
-    let rows = 0;
-    for (const s of states) {
-      rows += runTable(s, plan.coalesce, scenario.training.indexBytes, acc);
-      checksum += s.out[(it * 31) % s.out.length]!;
-    }
-    if (it >= warmup) {
-      perIteration.push(acc);
-      hostRows += rows;
-    }
-  }
-  const phases: PhaseSeconds = {
-    dedupSec: median(perIteration.map((p) => p.dedupSec)),
-    hostGatherSec: median(perIteration.map((p) => p.hostGatherSec)),
-    hostLinkSec: median(perIteration.map((p) => p.hostLinkSec)),
-    localGatherSec: median(perIteration.map((p) => p.localGatherSec)),
-  };
-  const measuredSec = median(perIteration.map(total));
+  const med = (k: keyof IterationTimes) => median(times.map((p) => p[k]));
+  const phases: PhaseSeconds = { dedupSec: med('dedupSec'), hostGatherSec: med('hostGatherSec'), hostLinkSec: med('hostLinkSec'), localGatherSec: med('localGatherSec') };
+  const measuredSec = median(times.map(total));
   const t = prediction.gpus[0]!.terms;
-  const predictedPhases: PhaseSeconds = {
-    dedupSec: t.dedupSec,
-    hostGatherSec: t.hostGatherSec,
-    hostLinkSec: t.hostLinkSec,
-    localGatherSec: t.localGatherSec,
-  };
+  const predictedPhases: PhaseSeconds = { dedupSec: t.dedupSec, hostGatherSec: t.hostGatherSec, hostLinkSec: t.hostLinkSec, localGatherSec: t.localGatherSec };
+  const usesHost = scenario.tables.some((table) => plan.tables[table.name]!.some((r) => r.at === 'host'));
   const predictedHostRows = scenario.tables.reduce((s, table) => {
     let rows = 0;
-    const K = states[table.index]!.lookups;
+    const K = run.states[table.index]!.lookups;
     for (const r of plan.tables[table.name]!)
       if (r.at === 'host') rows += plan.coalesce ? table.distribution.touched(r.from, r.to, K).value : K * table.distribution.mass(r.from, r.to).value;
     return s + rows;
   }, 0);
   return {
     plan: plan.name ?? plan.algorithm ?? 'plan',
-    iterations: opts.iterations,
+    iterations,
     measuredSec,
     phases,
+    bookkeepingSec: med('bookkeepingSec'),
     predictedSec: prediction.iterationSec,
     predictedPhases,
+    countedPhases: phasesFromCounts(constants, run.counts, usesHost),
+    counts: run.counts,
     relativeError: (prediction.iterationSec - measuredSec) / measuredSec,
-    hostRowsPerIteration: hostRows / opts.iterations,
+    hostRowsPerIteration: run.counts.hostRows,
     predictedHostRowsPerIteration: predictedHostRows,
-    checksum,
+    checksum: run.checksum,
   };
+}
+
+/** Run one plan's embedding stage `iterations` times and compare with the calibrated model. */
+export function measureStage(scenario: Scenario, plan: CheckedPlan, profile: DeviceProfile, opts: StageOptions): StageMeasurement {
+  return measureStages(scenario, [plan], profile, opts)[0]!;
 }
 
 export interface Comparison {

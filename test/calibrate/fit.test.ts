@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitBandwidth, fitLinear } from '../../src/calibrate/fit.js';
+import { fitBandwidth, fitLinear, fitRowCost } from '../../src/calibrate/fit.js';
 import { seededRandom } from '../../src/calibrate/rng.js';
 
 describe('fitLinear / fitBandwidth (proofs/calibration-fit.md)', () => {
@@ -65,5 +65,48 @@ describe('fitLinear / fitBandwidth (proofs/calibration-fit.md)', () => {
     expect(() => fitLinear([{ x: [1], seconds: 1 }])).toThrow(/cannot determine/);
     expect(() => fitLinear([{ x: [1, 2], seconds: 1 }, { x: [2, 4], seconds: 2 }, { x: [3, 6], seconds: 3 }])).toThrow(/collinear/);
     expect(() => fitLinear([{ x: [1], seconds: NaN }, { x: [2], seconds: 1 }])).toThrow(/non-finite/);
+  });
+
+  it('fitRowCost recovers per-row and per-byte constants jointly across row sizes (gathers and updates)', () => {
+    // gathers move r bytes per access, updates 2r: both obey latency + rows s + bytes / B
+    const lat = 4e-6;
+    const s = 180e-9;
+    const bw = 7e9;
+    const pts = [];
+    for (const r of [64, 128, 256, 1024])
+      for (const rows of [1024, 8192, 32768])
+        for (const perRow of [r, 2 * r]) pts.push({ rows, bytes: rows * perRow, seconds: lat + rows * s + (rows * perRow) / bw });
+    const f = fitRowCost(pts);
+    expect(f.secondsPerRow / s).toBeCloseTo(1, 9);
+    expect(f.bytesPerSec / bw).toBeCloseTo(1, 9);
+    expect(f.latencySec / lat).toBeCloseTo(1, 6);
+    expect(f.rSquared).toBeCloseTo(1, 12);
+    // with 2% seeded noise the per-row cost is within 5%, the bandwidth within 10%
+    const rand = seededRandom(5);
+    const noisy = pts.map((p) => ({ ...p, seconds: p.seconds * (1 + 0.04 * (rand() - 0.5)) }));
+    const g = fitRowCost(noisy);
+    expect(Math.abs(g.secondsPerRow / s - 1)).toBeLessThan(0.05);
+    expect(Math.abs(g.bytesPerSec / bw - 1)).toBeLessThan(0.1);
+    expect(g.worstRelativeResidual).toBeLessThan(0.03);
+  });
+
+  it('fitRowCost keeps every coefficient non-negative: a pure per-row law gets no bytes term, and no negative one', () => {
+    // time depends on rows only, with a slight decrease in bytes that a free fit would turn into a negative slope
+    const pts = [64, 256, 1024].flatMap((r) => [1000, 4000, 16000].map((rows) => ({ rows, bytes: rows * r, seconds: rows * 2e-7 * (1 - r * 1e-5) })));
+    const free = fitLinear(pts.map((p) => ({ x: [p.rows, p.bytes], seconds: p.seconds })));
+    expect(free.slopes[1]!).toBeLessThan(0);
+    const f = fitRowCost(pts);
+    expect(f.latencySec).toBeGreaterThanOrEqual(0);
+    expect(f.secondsPerRow).toBeGreaterThan(0);
+    expect(f.bytesPerSec).toBe(Infinity);
+    // the constrained optimum is no worse than any other feasible candidate, e.g. the rows-only fit through 0
+    const rowsOnly = fitLinear(pts.map((p) => ({ x: [p.rows], seconds: p.seconds })), { noIntercept: true });
+    const ssr = (pred: number[]) => pts.reduce((a, p, i) => a + ((pred[i]! - p.seconds) / p.seconds) ** 2, 0);
+    expect(ssr(f.predicted)).toBeLessThanOrEqual(ssr(rowsOnly.predicted) * (1 + 1e-12));
+  });
+
+  it('fitRowCost refuses one row size (rows and bytes collinear)', () => {
+    const pts = [1000, 4000, 16000].map((rows) => ({ rows, bytes: rows * 64, seconds: rows * 1e-7 }));
+    expect(() => fitRowCost(pts)).toThrow(/collinear/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDedup, dedupReference, dedupRows, dedupScratch, gatherRows, makeTable, sameFloats } from '../../src/calibrate/kernels.js';
+import { checkDedup, dedupReference, dedupRows, dedupScratch, gatherRows, makeTable, sameFloats, updateRows } from '../../src/calibrate/kernels.js';
 import { sampleIndices, seededRandom, zipfCdf } from '../../src/calibrate/rng.js';
 
 describe('cpu reference kernels', () => {
@@ -62,5 +62,18 @@ describe('cpu reference kernels', () => {
     for (let i = 0; i < n; i++) chi2 += (freq[i]! - draws * probs[i]!) ** 2 / (draws * probs[i]!);
     // 19 degrees of freedom: the 99.9% quantile is 43.8 (sorting makes the statistic smaller, not larger)
     expect(chi2).toBeLessThan(43.8);
+  });
+
+  it('updateRows subtracts lr * grad from each listed row, once per occurrence, and leaves other rows alone', () => {
+    const dim = 3;
+    const table = new Float32Array(5 * dim).map((_, i) => i);
+    const slots = new Uint32Array([4, 1, 4, 0, 9]); // the last is past `count` and must be ignored
+    const grad = new Float32Array(5 * dim).map((_, i) => i + 1);
+    updateRows(table, dim, slots, 4, grad, 0.5);
+    const want = Array.from({ length: 5 * dim }, (_, i) => i);
+    [4, 1, 4, 0].forEach((row, j) => {
+      for (let k = 0; k < dim; k++) want[row * dim + k]! -= 0.5 * (j * dim + k + 1);
+    });
+    expect(Array.from(table)).toEqual(want);
   });
 });

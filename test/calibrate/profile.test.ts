@@ -6,20 +6,28 @@ import { fitProfile, type Measurement } from '../../src/calibrate/harness.js';
 import { buildScenario, loadScenario } from '../../src/model/scenario.js';
 import { deviceProfileSchema } from '../../src/model/schema.js';
 
-/** Synthetic measurements made exactly by the law time = latency + bytes / bandwidth, per family. */
+/**
+ * Synthetic measurements made exactly by the law time = latency + rows * secondsPerRow + bytes / bandwidth:
+ * gathers (r bytes per row) of every table, updates (2 r bytes per row) of the largest one.
+ */
 function synthetic(): Measurement[] {
   const ms: Measurement[] = [];
-  const gather = (skew: string, tableBytes: number, bw: number) => {
+  const gather = (skew: string, tableBytes: number, bw: number, perRow: number) => {
     for (const rowBytes of [64, 256])
       for (const lookups of [1000, 8000, 64000]) {
         const bytes = lookups * rowBytes;
-        const seconds = 2e-6 + bytes / bw;
+        const seconds = 2e-6 + lookups * perRow + bytes / bw;
         ms.push({ family: 'gather', rowBytes, tableBytes, rows: tableBytes / rowBytes, skew, lookups, bytes, seconds, bytesPerSec: bytes / seconds, correct: true });
+        if (tableBytes === 1 << 27) {
+          const ub = 2 * bytes;
+          const us = 2e-6 + lookups * perRow + ub / bw;
+          ms.push({ family: 'update', rowBytes, tableBytes, rows: tableBytes / rowBytes, skew, lookups, bytes: ub, seconds: us, bytesPerSec: ub / us, correct: true });
+        }
       }
   };
-  gather('uniform', 1 << 27, 3e9);
-  gather('zipf1.05', 1 << 27, 7e9);
-  gather('uniform', 1 << 18, 20e9); // cache-resident: not used for the constants
+  gather('uniform', 1 << 27, 3e9, 150e-9);
+  gather('zipf1.05', 1 << 27, 7e9, 60e-9);
+  gather('uniform', 1 << 18, 20e9, 0); // cache-resident: not used for the constants
   for (const lookups of [4096, 32768, 131072]) {
     const seconds = 1e-5 + lookups * 25e-9;
     ms.push({ family: 'dedup', rows: 1 << 20, skew: 'uniform', lookups, distinct: lookups, seconds, lookupsPerSec: lookups / seconds, correct: true });
@@ -38,12 +46,15 @@ describe('fitProfile', () => {
     const c = profile.constants;
     expect(c.gpuGatherBytesPerSec! / 7e9).toBeCloseTo(1, 9);
     expect(c.hostGatherBytesPerSec! / 3e9).toBeCloseTo(1, 9);
+    expect(c.gpuGatherSecondsPerRow! / 60e-9).toBeCloseTo(1, 9);
+    expect(c.hostGatherSecondsPerRow! / 150e-9).toBeCloseTo(1, 9);
     expect(c.hostToGpuBytesPerSec! / 12e9).toBeCloseTo(1, 9);
     expect(c.latencySec!).toBeCloseTo(5e-6, 12);
     expect((c.gpuToHostBytesPerSec as number) / 11e9).toBeCloseTo(1, 9);
     expect(c.gpuToGpuBytesPerSec! / 30e9).toBeCloseTo(1, 9);
     expect(c.dedupSecondsPerLookup! / 25e-9).toBeCloseTo(1, 9);
-    expect(profile.gatherEfficiency).toBeCloseTo(7 / 30, 9);
+    // the fitted law's throughput at the largest row size (256 B), over the copy bandwidth
+    expect(profile.gatherEfficiency).toBeCloseTo(256 / (60e-9 + 256 / 7e9) / 30e9, 9);
     for (const f of profile.families) expect(f.rSquared).toBeCloseTo(1, 9);
   });
   it('is a valid device profile', () => {
@@ -65,6 +76,8 @@ describe('fitProfile', () => {
     expect(s.gpus[0]!.gatherBytesPerSec).toBe(profile.constants.gpuGatherBytesPerSec);
     expect(s.gpus[0]!.hostToGpuBytesPerSec).toBe(profile.constants.hostToGpuBytesPerSec);
     expect(s.host.gatherBytesPerSec).toBe(profile.constants.hostGatherBytesPerSec);
+    expect(s.gpus[0]!.gatherSecondsPerRow).toBe(profile.constants.gpuGatherSecondsPerRow);
+    expect(s.host.gatherSecondsPerRow).toBe(profile.constants.hostGatherSecondsPerRow);
     expect(s.links.latencySec).toBe(profile.constants.latencySec);
     expect(s.training.dedupSecondsPerLookup).toBe(profile.constants.dedupSecondsPerLookup);
     const own = buildScenario({ ...data, devices: { ...data.devices, gpuGatherBytesPerSec: 123 } }, { baseDir: dir, file: 's.json' });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calibratedScenario, compareStages, measureStage } from '../../src/calibrate/stage.js';
+import { calibratedScenario, compareStages, measureStage, measureStages, phasesFromCounts, stageConstants } from '../../src/calibrate/stage.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import { loadPlans } from '../../src/model/plan.js';
 import { loadScenario } from '../../src/model/scenario.js';
@@ -39,5 +39,31 @@ describe('measured embedding stage (validate)', () => {
     // the cache plan moves fewer host rows, so the model predicts it faster
     expect(c.predictedSpeedup).toBeGreaterThan(1);
     expect(Number.isFinite(c.relativeError)).toBe(true);
+  });
+
+  it('counts what the model counts: with realised counts equal to expectations, constants*counts equal evaluate()', () => {
+    const [a, b] = measureStages(scenario, [plan('cache.plan.json'), plan('host.plan.json')], profile, { iterations: 8, warmup: 1 });
+    for (const m of [a!, b!]) {
+      // dedup counts are exact (K per table); host rows within 2% of E[U]; every phase then agrees within 3%
+      expect(m.counts.dedupLookups).toBe(4096 * (2 + 1 + 4));
+      expect(m.countedPhases.dedupSec).toBeCloseTo(m.predictedPhases.dedupSec, 12);
+      for (const k of ['hostGatherSec', 'hostLinkSec', 'localGatherSec'] as const)
+        expect(Math.abs(m.countedPhases[k] / m.predictedPhases[k] - 1)).toBeLessThan(0.03);
+      // host memory: a gather and an update per fetched row, 3 r bytes
+      expect(m.counts.hostAccesses).toBeCloseTo(2 * m.counts.hostRows, 9);
+    }
+    // the host plan pools every lookup from device memory and updates nothing there
+    expect(b!.counts.deviceAccesses).toBe(4096 * 7);
+    expect(b!.counts.deviceBytes).toBe(4096 * (2 * 64 + 1 * 256 + 4 * 128));
+  });
+  it('phasesFromCounts is each constant times its count', () => {
+    const c = stageConstants(profile);
+    const n = { dedupLookups: 10, hostAccesses: 4, hostBytes: 1000, linkBytes: 500, deviceAccesses: 7, deviceBytes: 2000, hostRows: 2 };
+    const p = phasesFromCounts(c, n, true);
+    expect(p.dedupSec).toBeCloseTo(10 * c.dedupSecondsPerLookup, 20);
+    expect(p.hostGatherSec).toBeCloseTo(1000 / c.hostGatherBytesPerSec + 4 * c.hostGatherSecondsPerRow, 20);
+    expect(p.hostLinkSec).toBeCloseTo(500 / c.hostToGpuBytesPerSec + 2 * c.latencySec, 20);
+    expect(p.localGatherSec).toBeCloseTo(2000 / c.gpuGatherBytesPerSec + 7 * c.gpuGatherSecondsPerRow, 20);
+    expect(phasesFromCounts(c, n, false).hostLinkSec).toBe(0);
   });
 });

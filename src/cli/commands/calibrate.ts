@@ -7,6 +7,7 @@ import { calibrateBackend, openBackend } from '../../calibrate/open.js';
 import { BackendError, InputError } from '../../errors.js';
 import { action, printJson } from '../run.js';
 
+const ns = (x: number | undefined) => (x === undefined ? '-' : `${(x * 1e9).toPrecision(3)} ns`);
 const gbps = (x: number | undefined) => (x === undefined ? '-' : `${(x / 1e9).toPrecision(4)} GB/s`);
 
 export function formatCalibration(r: CalibrationResult): string {
@@ -15,20 +16,22 @@ export function formatCalibration(r: CalibrationResult): string {
   const lines = [
     `calibrated ${p.backend} on ${p.device} (${p.date})`,
     `  gpuGatherBytesPerSec   ${gbps(c.gpuGatherBytesPerSec)}`,
+    `  gpuGatherSecondsPerRow ${ns(c.gpuGatherSecondsPerRow)}`,
     `  hostGatherBytesPerSec  ${gbps(c.hostGatherBytesPerSec)}`,
+    `  hostGatherSecondsPerRow ${ns(c.hostGatherSecondsPerRow)}`,
     `  hostToGpuBytesPerSec   ${gbps(c.hostToGpuBytesPerSec)}`,
     `  gpuToGpuBytesPerSec    ${gbps(c.gpuToGpuBytesPerSec)}`,
     `  latencySec             ${c.latencySec === undefined ? '-' : `${(c.latencySec * 1e6).toPrecision(3)} us`}`,
     `  dedupSecondsPerLookup  ${c.dedupSecondsPerLookup === undefined ? '-' : `${(c.dedupSecondsPerLookup * 1e9).toPrecision(3)} ns`}`,
     `  gather efficiency      ${(p.gatherEfficiency * 100).toFixed(1)}% of copy bandwidth`,
     `  results checked        ${p.measurements.length - p.incorrect} of ${p.measurements.length} equal the cpu reference`,
-    '  fit                                              bandwidth     latency     R^2   worst residual  efficiency',
+    '  fit                                              bandwidth     latency     R^2   worst residual  efficiency  per row',
   ];
   for (const f of p.families)
     lines.push(
-      `  ${f.family.padEnd(46)} ${gbps(f.bytesPerSec).padStart(13)} ${`${(f.latencySec * 1e6).toFixed(1)} us`.padStart(11)} ${f.rSquared.toFixed(3).padStart(7)} ${`${(f.worstRelativeResidual * 100).toFixed(1)}%`.padStart(15)} ${f.efficiency === undefined ? '' : `${(f.efficiency * 100).toFixed(1)}%`.padStart(11)}`,
+      `  ${f.family.padEnd(46)} ${gbps(f.bytesPerSec).padStart(13)} ${`${(f.latencySec * 1e6).toFixed(1)} us`.padStart(11)} ${f.rSquared.toFixed(3).padStart(7)} ${`${(f.worstRelativeResidual * 100).toFixed(1)}%`.padStart(15)} ${f.efficiency === undefined ? '' : `${(f.efficiency * 100).toFixed(1)}%`.padStart(11)}${f.secondsPerRow === undefined ? '' : `  ${ns(f.secondsPerRow)}`}`,
     );
-  lines.push('  (dedup "bandwidth" is lookups per second)');
+  lines.push('  (dedup "bandwidth" is lookups per second; the per-tier fits are latency + rows * per row + bytes / bandwidth)');
   return lines.join('\n');
 }
 

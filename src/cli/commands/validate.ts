@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compareStages, measureStage, type Comparison, type StageMeasurement } from '../../calibrate/stage.js';
+import { compareStages, measureStages, type Comparison, type StageMeasurement } from '../../calibrate/stage.js';
 import { BACKEND_NAMES } from '../../calibrate/backend.js';
 import { BackendError, InputError } from '../../errors.js';
 import { loadPlans } from '../../model/plan.js';
@@ -11,18 +11,28 @@ import { action, parseNumberOption, printJson } from '../run.js';
 const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
+const count = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
+const mb = (x: number) => `${(x / 1e6).toFixed(2)} MB`;
+
+/**
+ * Per phase: measured, the model's prediction (expected counts), the profile's constants times the counts this
+ * run realised, and the counts themselves (random row accesses, bytes), so a reader sees which constant is off.
+ */
 export function formatStage(m: StageMeasurement): string {
-  const rows: Array<[string, number, number]> = [
-    ['dedup', m.phases.dedupSec, m.predictedPhases.dedupSec],
-    ['host gather + update', m.phases.hostGatherSec, m.predictedPhases.hostGatherSec],
-    ['host link', m.phases.hostLinkSec, m.predictedPhases.hostLinkSec],
-    ['device gather + update', m.phases.localGatherSec, m.predictedPhases.localGatherSec],
+  const c = m.counts;
+  const rows: Array<[string, number, number | undefined, number | undefined, string]> = [
+    ['dedup', m.phases.dedupSec, m.predictedPhases.dedupSec, m.countedPhases.dedupSec, `${count(c.dedupLookups)} lookups`],
+    ['host gather + update', m.phases.hostGatherSec, m.predictedPhases.hostGatherSec, m.countedPhases.hostGatherSec, `${count(c.hostAccesses)} rows, ${mb(c.hostBytes)}`],
+    ['host link', m.phases.hostLinkSec, m.predictedPhases.hostLinkSec, m.countedPhases.hostLinkSec, `${mb(c.linkBytes)}`],
+    ['device gather + update', m.phases.localGatherSec, m.predictedPhases.localGatherSec, m.countedPhases.localGatherSec, `${count(c.deviceAccesses)} rows, ${mb(c.deviceBytes)}`],
+    ['bookkeeping (not modelled)', m.bookkeepingSec, undefined, undefined, ''],
   ];
+  const opt = (x: number | undefined) => (x === undefined ? '-' : ms(x));
   return [
     `plan ${m.plan}: measured ${ms(m.measuredSec)}/iteration (median of ${m.iterations}), predicted ${ms(m.predictedSec)}, error ${pct(m.relativeError)}`,
     `  host rows/iteration: measured ${m.hostRowsPerIteration.toFixed(0)}, expected ${m.predictedHostRowsPerIteration.toFixed(0)}`,
-    '  phase                        measured    predicted',
-    ...rows.map(([name, a, b]) => `  ${name.padEnd(26)} ${ms(a).padStart(11)} ${ms(b).padStart(12)}`),
+    `  ${'phase'.padEnd(27)} ${'measured'.padStart(11)} ${'predicted'.padStart(11)} ${'const*count'.padStart(11)}  counted per iteration`,
+    ...rows.map(([name, a, b, d, what]) => `  ${name.padEnd(27)} ${ms(a).padStart(11)} ${opt(b).padStart(11)} ${opt(d).padStart(11)}  ${what}`),
   ].join('\n');
 }
 
@@ -34,7 +44,7 @@ export function registerValidate(program: Command): void {
     .requiredOption('--plan <file>', 'plan JSON file')
     .requiredOption('--profile <file>', 'device profile written by `scarec calibrate`')
     .option('--backend <name>', 'backend that runs the stage (cpu)', 'cpu')
-    .option('--iterations <n>', 'measured iterations', parseNumberOption('--iterations', { integer: true, min: 1, max: 100000 }), 20)
+    .option('--iterations <n>', 'measured iterations', parseNumberOption('--iterations', { integer: true, min: 1, max: 100000 }), 40)
     .option('--against <file>', 'a second plan: report the measured and predicted speedup of --plan over it')
     .option('--seed <n>', 'sampling seed', parseNumberOption('--seed', { integer: true, min: 0 }), 7)
     .option('--json', 'print one JSON object')
@@ -51,9 +61,10 @@ export function registerValidate(program: Command): void {
           if (isArray) throw new InputError('validate takes one plan, not an array', file);
           return plans[0]!;
         };
-        const base = measureStage(scenario, one(opts.plan), profile, { iterations: opts.iterations, seed: opts.seed });
-        let comparison: Comparison | undefined;
-        if (opts.against) comparison = compareStages(base, measureStage(scenario, one(opts.against), profile, { iterations: opts.iterations, seed: opts.seed }));
+        // both plans interleaved iteration by iteration, so drift from other processes hits them alike
+        const plans = [one(opts.plan), ...(opts.against ? [one(opts.against)] : [])];
+        const [base, other] = measureStages(scenario, plans, profile, { iterations: opts.iterations, seed: opts.seed }) as [StageMeasurement, StageMeasurement | undefined];
+        const comparison: Comparison | undefined = other ? compareStages(base, other) : undefined;
         if (opts.json) {
           printJson({ scenario: scenario.name, backend: opts.backend, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: base, ...(comparison ? { against: comparison.other, measuredSpeedup: comparison.measuredSpeedup, predictedSpeedup: comparison.predictedSpeedup, speedupError: comparison.relativeError } : {}) });
           return;
