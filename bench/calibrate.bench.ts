@@ -1,11 +1,17 @@
 import type { BackendName } from '../src/calibrate/backend.js';
 import { calibrateBackend, openBackend } from '../src/calibrate/open.js';
+import { join } from 'node:path';
+import { compareStages, measureStages } from '../src/calibrate/stage.js';
+import { loadPlans } from '../src/model/plan.js';
+import { loadScenario } from '../src/model/scenario.js';
+import type { DeviceProfile } from '../src/model/schema.js';
 import type { BenchContext, BenchResult } from './types.js';
 
 /** Quick calibration on every backend that is available here: fitted constants and gather efficiency. */
 export default async function bench(ctx: BenchContext): Promise<BenchResult> {
   const rows: BenchResult['rows'] = [];
   const notes: string[] = [];
+  let cpuProfile: DeviceProfile | undefined;
   for (const name of ['cpu', 'gpujs', 'webgpu'] as BackendName[]) {
     const o = await openBackend(name);
     if (!o.ok) {
@@ -28,10 +34,43 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
       latencyUs: typeof c.latencySec === 'number' ? c.latencySec * 1e6 : null,
       dedupNsPerLookup: typeof c.dedupSecondsPerLookup === 'number' ? c.dedupSecondsPerLookup * 1e9 : null,
       gatherEfficiency: profile.gatherEfficiency,
+      gpuGatherNsPerRow: typeof c.gpuGatherSecondsPerRow === 'number' ? c.gpuGatherSecondsPerRow * 1e9 : null,
+      hostGatherNsPerRow: typeof c.hostGatherSecondsPerRow === 'number' ? c.hostGatherSecondsPerRow * 1e9 : null,
       gatherR2: profile.fits.gpuGather.rSquared,
+      hostGatherR2: profile.fits.hostGather.rSquared,
       incorrect: profile.incorrect,
     });
+    if (name === 'cpu') cpuProfile = profile;
     if (ctx.quick) break; // smoke runs: the cpu backend only
+  }
+  if (cpuProfile) {
+    // `scarec validate` on the small fixture with the profile just fitted: both plans interleaved, 40 iterations
+    const dir = join(import.meta.dirname, '..', 'test', 'calibrate', 'fixtures');
+    const scenario = loadScenario(join(dir, 'small.json'));
+    const plan = (f: string) => loadPlans(join(dir, f), scenario).plans[0]!;
+    const [cache, host] = measureStages(scenario, [plan('cache.plan.json'), plan('host.plan.json')], cpuProfile, { iterations: ctx.quick ? 10 : 40 });
+    const cmp = compareStages(cache!, host!);
+    for (const m of [cache!, host!])
+      rows.push({
+        backend: 'cpu validate',
+        plan: m.plan,
+        measuredMs: m.measuredSec * 1e3,
+        predictedMs: m.predictedSec * 1e3,
+        errorPct: m.relativeError * 100,
+        dedupMs: m.phases.dedupSec * 1e3,
+        dedupPredMs: m.predictedPhases.dedupSec * 1e3,
+        hostGatherMs: m.phases.hostGatherSec * 1e3,
+        hostGatherPredMs: m.predictedPhases.hostGatherSec * 1e3,
+        hostLinkMs: m.phases.hostLinkSec * 1e3,
+        hostLinkPredMs: m.predictedPhases.hostLinkSec * 1e3,
+        deviceMs: m.phases.localGatherSec * 1e3,
+        devicePredMs: m.predictedPhases.localGatherSec * 1e3,
+        bookkeepingMs: m.bookkeepingSec * 1e3,
+      });
+    notes.push(
+      `validate (cpu, test/calibrate/fixtures/small.json): cache-greedy error ${(cache!.relativeError * 100).toFixed(1)}%, host error ${(host!.relativeError * 100).toFixed(1)}%; ` +
+        `speedup of cache-greedy over host measured ${cmp.measuredSpeedup.toFixed(2)}x, predicted ${cmp.predictedSpeedup.toFixed(2)}x (target: within 15% per plan)`,
+    );
   }
   notes.push('gather efficiency = fitted gather bandwidth / device-to-device copy bandwidth, measured in the same run');
   return { title: 'Calibration (--quick): fitted constants and gather efficiency per backend', rows, notes };
