@@ -400,7 +400,13 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
       }
     }
   }
-  return plansFromCounts(scenario, items, counts, coalesce, 'greedy');
+  const own = plansFromCounts(scenario, items, counts, coalesce, 'greedy');
+  // The frequency cache is optimal in its own plan space (one GPU, serial: proofs/caching-knapsack.md);
+  // keep whichever of the two evaluate prefers.
+  const cache = { ...cacheGreedyPlan(scenario).plan, name: 'greedy', algorithm: 'greedy' };
+  const eOwn = evaluate(scenario, own);
+  const eCache = evaluate(scenario, cache);
+  return eCache.feasible && (!eOwn.feasible || eCache.iterationSec < eOwn.iterationSec) ? cache : own;
 }
 
 export { evaluate };

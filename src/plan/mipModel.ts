@@ -155,6 +155,24 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     scenario.host.memoryBytes / MEM_UNIT_BYTES,
   );
 
+  // Symmetry breaking: interchangeable GPUs (same parameters, batch and node) are ordered by memory used.
+  // Any plan can be permuted among them without changing its cost, so this keeps an optimum
+  // (proofs/placement-mip.md) and spares branch and bound the mirror images.
+  if (W > 1 && space !== 'cache') {
+    const key = (g: number) => {
+      const x = scenario.gpus[g]!;
+      return [x.memoryBytes, x.gatherBytesPerSec, x.hostToGpuBytesPerSec, x.denseSecondsPerSample, x.batchSamples, x.node].join('|');
+    };
+    for (let g = 0; g + 1 < W; g++) {
+      if (key(g) !== key(g + 1)) continue;
+      const terms: Term[] = [];
+      items.forEach((_, i) => {
+        const m = loadsOf[i]![gpuClass(g)]!.gpuMemoryBytes[g]! / MEM_UNIT_BYTES;
+        terms.push({ var: names[i]![gpuClass(g)]!, coef: m }, { var: names[i]![gpuClass(g + 1)]!, coef: -m });
+      });
+      b.addConstraint(`sym${g}`, terms, '>=', 0);
+    }
+  }
   const z = b.addVar('z', { type: 'continuous', lower: 0, upper: null });
   const H = hostClass(W);
   // Shared terms as defined variables: all-reduce and host DRAM seconds (same on every GPU).
