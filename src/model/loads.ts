@@ -193,31 +193,70 @@ export function computeSeconds(scenario: Scenario, worker: number, coalesce: boo
   };
 }
 
+/**
+ * Seconds of each resource of a loads vector, before latencies (§7). Linear in the loads: the placement
+ * MIPs take these, per unit of a bucket, as their time coefficients, so they cannot drift from evaluate.
+ */
+export interface ResourceSeconds {
+  /** per GPU: HBM bytes at its bandwidth plus its per-row access cost */
+  gatherSec: Float64Array;
+  /** per GPU: host-link bytes at its link bandwidth */
+  hostLinkSec: Float64Array;
+  /** per GPU, one phase: all-to-all seconds received and sent (the term is 2 max(in, out)) */
+  allToAllInSec: Float64Array;
+  allToAllOutSec: Float64Array;
+  /** ring all-reduce seconds (every GPU) */
+  allReduceSec: number;
+  /** host DRAM seconds: bytes at host bandwidth plus per-row access cost (shared by every GPU) */
+  hostDramSec: number;
+}
+
+export function resourceSeconds(scenario: Scenario, loads: Loads): ResourceSeconds {
+  const W = scenario.gpus.length;
+  const ringFactor = W > 1 ? (2 * (W - 1)) / W : 0;
+  return {
+    gatherSec: Float64Array.from(
+      scenario.gpus,
+      (gpu, w) => loads.hbmBytes[w]! / gpu.gatherBytesPerSec + loads.hbmRowAccesses[w]! * gpu.gatherSecondsPerRow,
+    ),
+    hostLinkSec: Float64Array.from(scenario.gpus, (gpu, w) => loads.hostLinkBytes[w]! / gpu.hostToGpuBytesPerSec),
+    allToAllInSec: loads.allToAllInSec,
+    allToAllOutSec: loads.allToAllOutSec,
+    allReduceSec: W > 1 ? (ringFactor * loads.allReduceBytes) / allReduceBytesPerSec(scenario) : 0,
+    hostDramSec:
+      loads.hostDramBytes / scenario.host.gatherBytesPerSec + loads.hostDramRowAccesses * scenario.host.gatherSecondsPerRow,
+  };
+}
+
 /** Turn loads into per-GPU terms. Latencies are paid per phase by the classes in use (§7). */
 export function iterationTerms(scenario: Scenario, loads: Loads, coalesce: boolean): IterationTerms[] {
   const W = scenario.gpus.length;
   const lat = scenario.links.latencySec;
-  // §7: bytes at the memory's bandwidth plus a fixed cost per random row access
-  const hostGatherSec =
-    loads.hostDramBytes / scenario.host.gatherBytesPerSec + loads.hostDramRowAccesses * scenario.host.gatherSecondsPerRow;
-  const ringFactor = W > 1 ? (2 * (W - 1)) / W : 0;
-  const allReduceSec =
-    W > 1 && loads.rowsReplicated > 0
-      ? (ringFactor * loads.allReduceBytes) / allReduceBytesPerSec(scenario) + 2 * (W - 1) * lat
-      : 0;
-  return scenario.gpus.map((gpu, w) => {
+  const sec = resourceSeconds(scenario, loads);
+  const allReduceSec = W > 1 && loads.rowsReplicated > 0 ? sec.allReduceSec + 2 * (W - 1) * lat : 0;
+  return scenario.gpus.map((_gpu, w) => {
     const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
     return {
       denseSec,
       dedupSec,
-      localGatherSec: loads.hbmBytes[w]! / gpu.gatherBytesPerSec + loads.hbmRowAccesses[w]! * gpu.gatherSecondsPerRow,
-      allToAllSec:
-        loads.rowsSharded > 0 ? 2 * Math.max(loads.allToAllInSec[w]!, loads.allToAllOutSec[w]!) + 2 * lat : 0,
-      hostLinkSec: loads.rowsHost > 0 ? loads.hostLinkBytes[w]! / gpu.hostToGpuBytesPerSec + 2 * lat : 0,
+      localGatherSec: sec.gatherSec[w]!,
+      allToAllSec: loads.rowsSharded > 0 ? 2 * Math.max(sec.allToAllInSec[w]!, sec.allToAllOutSec[w]!) + 2 * lat : 0,
+      hostLinkSec: loads.rowsHost > 0 ? sec.hostLinkSec[w]! + 2 * lat : 0,
       allReduceSec,
-      hostGatherSec,
+      hostGatherSec: sec.hostDramSec,
     };
   });
+}
+
+/** loads += k * unit, every field (class row counts included). */
+export function addScaledLoads(loads: Loads, unit: Loads, k: number): void {
+  if (k === 0) return;
+  for (const key of Object.keys(loads) as (keyof Loads)[]) {
+    const into = loads[key];
+    const from = unit[key];
+    if (typeof into === 'number') (loads[key] as number) = into + k * (from as number);
+    else for (let w = 0; w < into.length; w++) into[w]! += k * (from as Float64Array)[w]!;
+  }
 }
 
 /** Combine the terms by the overlap policy: serial sum, or the busiest resource (compute = dense + dedup). */

@@ -2,7 +2,7 @@ import { InfeasibleError } from '../errors.js';
 import { evaluate, expectedRangeSums } from '../model/evaluate.js';
 import {
   addRangeLoads,
-  allReduceBytesPerSec,
+  resourceSeconds,
   emptyLoads,
   globalLookups,
   gpuEmbeddingCapacityBytes,
@@ -35,14 +35,11 @@ export function hostCoalescedPlan(scenario: Scenario): CheckedPlan {
  * latencies): gathers, both all-to-all phases, host link, all-reduce, host DRAM. Used for densities.
  */
 export function linearSecondsPerGpu(scenario: Scenario, loads: Loads): Float64Array {
-  const W = scenario.gpus.length;
-  const ring = W > 1 ? (2 * (W - 1)) / W : 0;
-  const shared = (ring * loads.allReduceBytes) / allReduceBytesPerSec(scenario) + loads.hostDramBytes / scenario.host.gatherBytesPerSec;
-  return Float64Array.from(scenario.gpus, (g, w) =>
-    loads.hbmBytes[w]! / g.gatherBytesPerSec +
-    2 * Math.max(loads.allToAllInSec[w]!, loads.allToAllOutSec[w]!) +
-    loads.hostLinkBytes[w]! / g.hostToGpuBytesPerSec +
-    shared,
+  const sec = resourceSeconds(scenario, loads);
+  const shared = sec.allReduceSec + sec.hostDramSec;
+  return Float64Array.from(
+    scenario.gpus,
+    (_g, w) => sec.gatherSec[w]! + 2 * Math.max(sec.allToAllInSec[w]!, sec.allToAllOutSec[w]!) + sec.hostLinkSec[w]! + shared,
   );
 }
 

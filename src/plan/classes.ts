@@ -22,6 +22,8 @@ export type PlaceClass = { at: 'replicated' } | { at: 'gpu'; gpu: number } | { a
 export function classList(W: number): PlaceClass[] {
   return [{ at: 'replicated' }, ...Array.from({ length: W }, (_, g) => ({ at: 'gpu' as const, gpu: g })), { at: 'host' }];
 }
+export { addScaledLoads } from '../model/loads.js';
+
 export const REP = 0;
 export const gpuClass = (g: number) => 1 + g;
 export const hostClass = (W: number) => W + 1;
@@ -43,24 +45,6 @@ export function unitLoads(scenario: Scenario, item: Bucket, cls: PlaceClass, coa
     perRow ? 1 / item.rows : 1,
   );
   return loads;
-}
-
-/** loads += k * unit (class row counters are tracked separately as exact integers by callers). */
-export function addScaledLoads(loads: Loads, unit: Loads, k: number): void {
-  if (k === 0) return;
-  const W = loads.hbmBytes.length;
-  for (let w = 0; w < W; w++) {
-    loads.gpuMemoryBytes[w]! += k * unit.gpuMemoryBytes[w]!;
-    loads.hbmBytes[w]! += k * unit.hbmBytes[w]!;
-    loads.hostLinkBytes[w]! += k * unit.hostLinkBytes[w]!;
-    loads.allToAllInBytes[w]! += k * unit.allToAllInBytes[w]!;
-    loads.allToAllOutBytes[w]! += k * unit.allToAllOutBytes[w]!;
-    loads.allToAllInSec[w]! += k * unit.allToAllInSec[w]!;
-    loads.allToAllOutSec[w]! += k * unit.allToAllOutSec[w]!;
-  }
-  loads.hostMemoryBytes += k * unit.hostMemoryBytes;
-  loads.allReduceBytes += k * unit.allReduceBytes;
-  loads.hostDramBytes += k * unit.hostDramBytes;
 }
 
 /** Makespan (seconds) of aggregated loads: evaluate's own iterationTerms and combineTerms. */

@@ -1,6 +1,6 @@
 import { InfeasibleError } from '../errors.js';
 import { ModelBuilder, type Model, type Term } from '../mip/model.js';
-import { allReduceBytesPerSec, computeSeconds, gpuEmbeddingCapacityBytes, type Loads } from '../model/loads.js';
+import { computeSeconds, gpuEmbeddingCapacityBytes, resourceSeconds, type Loads, type ResourceSeconds } from '../model/loads.js';
 import type { Scenario } from '../model/scenario.js';
 import type { Bucket } from './buckets.js';
 import { classList, gpuClass, hostClass, REP, unitLoads } from './classes.js';
@@ -98,6 +98,8 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
   const loadsOf: (Loads | undefined)[][] = items.map((item, i) =>
     classes.map((cls, c) => (names[i]![c] ? unitLoads(scenario, item, cls, coalesce, !binary, opts.lower ? item.lowerSums : item.sums) : undefined)),
   );
+  // Time coefficients by evaluate's own conversion of loads to seconds (resourceSeconds), per unit.
+  const secOf: (ResourceSeconds | undefined)[][] = loadsOf.map((row) => row.map((l) => (l ? resourceSeconds(scenario, l) : undefined)));
   // Every row of every item is placed exactly once.
   items.forEach((item, i) => {
     const terms = names[i]!.filter((v): v is string => v !== undefined).map((v) => ({ var: v, coef: 1 }));
@@ -176,41 +178,39 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
   const z = b.addVar('z', { type: 'continuous', lower: 0, upper: null });
   const H = hostClass(W);
   // Shared terms as defined variables: all-reduce and host DRAM seconds (same on every GPU).
-  const ringFactor = W > 1 ? (2 * (W - 1)) / W : 0;
   let ar: string | undefined;
   if (yRep) {
     ar = b.addVar('t_allreduce', { type: 'continuous', lower: 0, upper: null });
     const terms: Term[] = [{ var: ar, coef: -1 }];
-    items.forEach((_, i) => terms.push({ var: names[i]![REP]!, coef: (ringFactor * loadsOf[i]![REP]!.allReduceBytes * us) / allReduceBytesPerSec(scenario) }));
+    items.forEach((_, i) => terms.push({ var: names[i]![REP]!, coef: secOf[i]![REP]!.allReduceSec * us }));
     b.addConstraint('def_allreduce', terms, '=', 0);
   }
   const dram = b.addVar('t_hostdram', { type: 'continuous', lower: 0, upper: null });
   {
     const terms: Term[] = [{ var: dram, coef: -1 }];
-    items.forEach((_, i) => terms.push({ var: names[i]![H]!, coef: (loadsOf[i]![H]!.hostDramBytes * us) / scenario.host.gatherBytesPerSec }));
+    items.forEach((_, i) => terms.push({ var: names[i]![H]!, coef: secOf[i]![H]!.hostDramSec * us }));
     b.addConstraint('def_hostdram', terms, '=', 0);
   }
 
   for (let w = 0; w < W; w++) {
-    const gpu = scenario.gpus[w]!;
     const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
     // Local gathers: pooling reads of every row (class independent: the host class carries only them),
     // plus the extra HBM traffic of rows kept on this GPU.
     const gather: Term[] = [];
     let gatherConst = 0;
     items.forEach((item, i) => {
-      const base = loadsOf[i]![H]!.hbmBytes[w]!;
+      const base = secOf[i]![H]!.gatherSec[w]!;
       gatherConst += base * (binary ? 1 : item.rows);
       for (let c = 0; c < classes.length; c++) {
         const v = names[i]![c];
         if (!v || c === H) continue;
-        const extra = loadsOf[i]![c]!.hbmBytes[w]! - base;
-        if (extra !== 0) gather.push({ var: v, coef: (extra * us) / gpu.gatherBytesPerSec });
+        const extra = secOf[i]![c]!.gatherSec[w]! - base;
+        if (extra !== 0) gather.push({ var: v, coef: extra * us });
       }
     });
-    const gatherConstUs = (gatherConst * us) / gpu.gatherBytesPerSec;
+    const gatherConstUs = gatherConst * us;
     // Host link of worker w.
-    const hostLink: Term[] = items.map((_, i) => ({ var: names[i]![H]!, coef: (loadsOf[i]![H]!.hostLinkBytes[w]! * us) / gpu.hostToGpuBytesPerSec }));
+    const hostLink: Term[] = items.map((_, i) => ({ var: names[i]![H]!, coef: secOf[i]![H]!.hostLinkSec[w]! * us }));
     // All-to-all: a_w >= in_w and a_w >= out_w (epigraph of the max), seconds per phase.
     let a: string | undefined;
     if (sharded) {

@@ -11,6 +11,10 @@ const variants = [
   { label: 'heterogeneous GPUs, 2 nodes', input: smallInput({ hetero: true, nodes: true }) },
   { label: 'serial, 1 GPU', input: smallInput({ gpus: 1, gpuMemoryBytes: 40 }) },
   { label: 'no latency, roomy GPUs', input: smallInput({ latencySec: 0, gpuMemoryBytes: 1000 }) },
+  {
+    label: 'per-row access costs of GPU and host memory',
+    input: { ...smallInput(), devices: { ...smallInput().devices, gpuGatherSecondsPerRow: 3e-8, hostGatherSecondsPerRow: 2e-7 } },
+  },
 ];
 
 describe('exact = best of every enumerated row-level plan (one bucket per row)', () => {
