@@ -60,8 +60,11 @@ export function measuredFromProfile(profile: DeviceProfile): MeasuredPoint[] {
     if (m.family === 'copy' && m.direction === 'hostToDevice' && c.hostToGpuBytesPerSec)
       predicted = (c.latencySec ?? 0) + bytes / c.hostToGpuBytesPerSec;
     else if (m.family === 'gather') {
-      const bw = m.skew === 'uniform' ? c.hostGatherBytesPerSec : c.gpuGatherBytesPerSec;
-      if (bw) predicted = bytes / bw;
+      // the calibrated law of its tier: per-row access cost plus bytes at bandwidth (proofs/cost-model.md §7)
+      const host = m.skew === 'uniform';
+      const bw = host ? c.hostGatherBytesPerSec : c.gpuGatherBytesPerSec;
+      const perRow = (host ? c.hostGatherSecondsPerRow : c.gpuGatherSecondsPerRow) ?? 0;
+      if (bw) predicted = Number(m.lookups ?? 0) * perRow + bytes / bw;
       label = `gather ${m.rowBytes} B rows, ${m.skew}`;
     } else if (m.family === 'dedup' && c.dedupSecondsPerLookup) {
       predicted = Number(m.lookups) * c.dedupSecondsPerLookup;
@@ -72,7 +75,13 @@ export function measuredFromProfile(profile: DeviceProfile): MeasuredPoint[] {
   return out;
 }
 
-const CONSTANT_KEYS = ['gpuGatherBytesPerSec', 'hostGatherBytesPerSec', 'dedupSecondsPerLookup'] as const;
+const CONSTANT_KEYS = [
+  'gpuGatherBytesPerSec',
+  'gpuGatherSecondsPerRow',
+  'hostGatherBytesPerSec',
+  'hostGatherSecondsPerRow',
+  'dedupSecondsPerLookup',
+] as const;
 
 /** The scenario with a device profile's constants in place of its own (the scenario's values would win otherwise). */
 export function applyProfile(scenario: Scenario, profileFile: string, profile: DeviceProfile): Scenario {
