@@ -33,10 +33,13 @@ export interface Comparison {
  * z-score of a mean against its expectation. When the batches show no spread (se = 0), fall back to the
  * analytic bound on the standard error (`seBound`, from the variance bound) and, if that is 0 too, the
  * quantity is deterministic: report 0 for a difference at rounding level. Never NaN or Infinity.
+ * The expectation itself is only known to a relative 1e-9 (the distributions' bound width,
+ * proofs/zipf-sums.md), so the scale is never below that: a table whose rows are all touched in every batch
+ * (se = 0, variance bound ~1e-28) is not flagged for a 1e-13 rounding difference.
  */
 export function zScore(mean: number, se: number, expected: number, seBound = 0): number {
   const diff = mean - expected;
-  const scale = se > 0 ? se : seBound;
+  const scale = Math.max(se > 0 ? se : seBound, 1e-9 * Math.abs(expected));
   if (scale > 0) return diff / scale;
   return Math.abs(diff) <= 1e-9 * Math.max(1, Math.abs(expected)) ? 0 : Math.sign(diff) * 1e9;
 }
