@@ -9,16 +9,12 @@
 import type { Model } from '../src/mip/model.js';
 import { solve } from '../src/mip/solve.js';
 import type { BenchContext, BenchResult } from './types.js';
+import { Rng } from '../src/sim/rng.js';
 
+/** Seeded uniform doubles in [0, 1) from the simulator's generator (one PRNG in the project). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.nextDouble();
 }
 
 /** n items, 10 bins: x_ib binary, each item in exactly one bin, bin loads within capacity, minimise cost. */

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { KeyCounter, kthLargest } from '../../src/data/counter.js';
 import { HyperLogLog, fmix32 } from '../../src/data/hyperloglog.js';
+import { Rng } from '../../src/sim/rng.js';
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Seeded uniform doubles in [0, 1) from the simulator's generator (one PRNG in the project). */
+function mulberry32(seed: number): () => number {
+  const g = new Rng(seed);
+  return () => g.nextDouble();
 }
 
 /** A Zipf(alpha)-like stream over `n` keys (inverse CDF on a table), keys scrambled to uint32. */

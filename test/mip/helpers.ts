@@ -1,15 +1,10 @@
 import type { Model, Term } from '../../src/mip/model.js';
+import { Rng } from '../../src/sim/rng.js';
 
-/** Deterministic PRNG (mulberry32) so random models are reproducible from a seed. */
+/** Seeded uniform doubles in [0, 1) from the simulator's generator (one PRNG in the project). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.nextDouble();
 }
 
 /** Exhaustive enumeration of a pure-integer model with finite bounds: the reference optimum (null = infeasible). */
