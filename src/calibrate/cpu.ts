@@ -16,6 +16,16 @@ export function copyBuffer(src: Uint8Array, dst: Uint8Array, bytes: number): voi
   dst.set(src.subarray(0, bytes));
 }
 
+/** Time a host memory copy of `bytes` and check it (spot checks every 4 KiB); shared by cpu and gpujs. */
+export async function timedHostCopy(src: Uint8Array, dst: Uint8Array, bytes: number, timing: TimingOptions): Promise<{ seconds: number; ok: boolean }> {
+  const seconds = await timeKernel((inner) => {
+    for (let i = 0; i < inner; i++) copyBuffer(src, dst, bytes);
+  }, timing);
+  let ok = true;
+  for (let i = 0; i < bytes; i += 4096) if (dst[i] !== src[i]) ok = false;
+  return { seconds, ok };
+}
+
 export function cpuDeviceName(): string {
   const c = cpus();
   return `${c[0]?.model?.trim() ?? 'unknown CPU'} (${c.length} cores)`;
@@ -96,12 +106,7 @@ export function openCpuBackend(): CalibrationBackend {
     },
     async copy(bytes, _direction, timing) {
       const { src, dst } = buffers(bytes);
-      const seconds = await timeKernel((inner) => {
-        for (let i = 0; i < inner; i++) copyBuffer(src, dst, bytes);
-      }, timing);
-      let ok = true;
-      for (let i = 0; i < bytes; i += 4096) if (dst[i] !== src[i]) ok = false;
-      return { seconds, ok };
+      return timedHostCopy(src, dst, bytes, timing);
     },
     async dispose() {
       copyBufs = undefined;

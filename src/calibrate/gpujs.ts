@@ -1,5 +1,5 @@
 import { type BackendOpening, type CalibrationBackend, type DeviceTable, timeKernel, windowStart } from './backend.js';
-import { copyBuffer } from './cpu.js';
+import { timedHostCopy } from './cpu.js';
 
 /**
  * The gpujs backend: gpu.js 2.24.1 kernels in its cpu mode (no native build needed). gpu.js numbers are
@@ -134,12 +134,7 @@ export async function openGpuJsBackend(): Promise<BackendOpening> {
       const src = new Uint8Array(bytes);
       const dst = new Uint8Array(bytes);
       for (let i = 0; i < bytes; i += 4096) src[i] = (i >>> 12) & 255;
-      const seconds = await timeKernel((inner) => {
-        for (let i = 0; i < inner; i++) copyBuffer(src, dst, bytes);
-      }, timing);
-      let ok = true;
-      for (let i = 0; i < bytes; i += 4096) if (dst[i] !== src[i]) ok = false;
-      return { seconds, ok };
+      return timedHostCopy(src, dst, bytes, timing);
     },
     async dispose() {
       gpu.destroy();
