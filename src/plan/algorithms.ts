@@ -14,7 +14,7 @@ import { uniformPlan, type CheckedPlan } from '../model/plan.js';
 import type { Scenario, Table } from '../model/scenario.js';
 import type { PlanRange } from '../model/schema.js';
 import { touchProbability } from '../stats/touch.js';
-import { scenarioBuckets, type Bucket } from './buckets.js';
+import { scenarioBuckets, type Bucket, type BucketCache } from './buckets.js';
 import { addScaledLoads, classList, fixRowCounters, gpuClass, hostClass, makespanSec, plansFromCounts, REP, unitLoads } from './classes.js';
 import { checkCapacity } from './mipModel.js';
 
@@ -225,6 +225,8 @@ export interface GreedyOptions {
   maxBuckets?: number;
   /** local-improvement budget in milliseconds (default 40) */
   budgetMs?: number;
+  /** buckets shared with other algorithms of the same call */
+  bucketCache?: BucketCache;
 }
 
 /**
@@ -241,7 +243,7 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
   checkCapacity(scenario, 'tiered');
   const W = scenario.gpus.length;
   const coalesce = true;
-  const items = scenarioBuckets(scenario, opts.maxBuckets ?? 32);
+  const items = opts.bucketCache ? opts.bucketCache.buckets(scenario, opts.maxBuckets ?? 32) : scenarioBuckets(scenario, opts.maxBuckets ?? 32);
   const classes = classList(W);
   const H = hostClass(W);
   const unit: Loads[][] = items.map((it) => classes.map((cls) => unitLoads(scenario, it, cls, coalesce, true)));

@@ -89,3 +89,28 @@ export function tableItems(scenario: Scenario): Bucket[] {
     lowerSums: expectedRangeSums(scenario, table, 0, table.rows),
   }));
 }
+
+/**
+ * Buckets of one scenario, computed once per (scenario, bucket count, plan space) and shared by the
+ * algorithms of one `compare` call (greedy, exact, the certificate): the Zipf range sums are the costly part.
+ * The caller owns the cache (no module-level state); scenarios are keyed by identity.
+ */
+export interface BucketCache {
+  buckets(scenario: Scenario, maxBuckets: number): Bucket[];
+  tables(scenario: Scenario): Bucket[];
+}
+
+export function bucketCache(): BucketCache {
+  const byScenario = new WeakMap<Scenario, Map<string, Bucket[]>>();
+  const memo = (scenario: Scenario, key: string, make: () => Bucket[]): Bucket[] => {
+    let m = byScenario.get(scenario);
+    if (!m) byScenario.set(scenario, (m = new Map()));
+    let v = m.get(key);
+    if (!v) m.set(key, (v = make()));
+    return v;
+  };
+  return {
+    buckets: (scenario, maxBuckets) => memo(scenario, `b${maxBuckets}`, () => scenarioBuckets(scenario, maxBuckets)),
+    tables: (scenario) => memo(scenario, 'tables', () => tableItems(scenario)),
+  };
+}

@@ -5,9 +5,10 @@ import type { CheckedPlan } from '../model/plan.js';
 import type { Scenario } from '../model/scenario.js';
 import { cacheGreedyPlan, greedyPlan, hostCoalescedPlan, hostPlan, tablewiseGreedyPlan, type KnapsackCertificate } from './algorithms.js';
 import { exactPlacement, type ExactOptions, type ExactResult } from './exact.js';
+import { bucketCache } from './buckets.js';
 
 export * from './algorithms.js';
-export { scenarioBuckets, tableItems, lowerRangeSums, bucketBoundaries as planBucketBoundaries, type Bucket as PlanItem } from './buckets.js';
+export { scenarioBuckets, tableItems, lowerRangeSums, bucketCache, type BucketCache, bucketBoundaries as planBucketBoundaries, type Bucket as PlanItem } from './buckets.js';
 export * from './classes.js';
 export * from './exact.js';
 export * from './mipModel.js';
@@ -52,7 +53,7 @@ export async function runAlgorithm(scenario: Scenario, algorithm: Algorithm, opt
       return done(plan, { knapsack: certificate });
     }
     case 'greedy':
-      return done(greedyPlan(scenario));
+      return done(greedyPlan(scenario, { bucketCache: opts.bucketCache }));
     case 'exact':
     case 'exact-tablewise':
     case 'exact-cache': {
@@ -89,7 +90,9 @@ export interface CompareOptions extends ExactOptions {
 export async function comparePlans(scenario: Scenario, opts: CompareOptions = {}): Promise<{ rows: CompareRow[]; exact?: ExactResult }> {
   const algos = opts.algorithms ?? (['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact'] as Algorithm[]);
   const results: PlacementResult[] = [];
-  for (const a of algos) results.push(await runAlgorithm(scenario, a, opts));
+  // One set of buckets (and their Zipf range sums) per bucket count, shared by greedy, exact and the certificate.
+  const shared = { ...opts, bucketCache: opts.bucketCache ?? bucketCache() };
+  for (const a of algos) results.push(await runAlgorithm(scenario, a, shared));
   const b0 = results.find((r) => r.algorithm === 'host') ?? (await runAlgorithm(scenario, 'host'));
   const exact = results.find((r) => r.algorithm === 'exact')?.exact;
   let ref: number | null = null;
