@@ -142,7 +142,14 @@ export function cacheGreedyPlan(scenario: Scenario): { plan: CheckedPlan; certif
     return mean(linearSecondsPerGpu(scenario, h)) - mean(linearSecondsPerGpu(scenario, r));
   };
   const bytesOf = (t: Table) => t.rowBytes + t.optimizerBytesPerRow;
-  const density = (t: Table, rank: number) => saving(t, t.distribution.probability(rank)) / bytesOf(t);
+  // Bisection on lambda repeats the same binary-search probes: memoise density per (table, rank).
+  const memo = scenario.tables.map(() => new Map<number, number>());
+  const density = (t: Table, rank: number): number => {
+    const m = memo[t.index]!;
+    let d = m.get(rank);
+    if (d === undefined) m.set(rank, (d = saving(t, t.distribution.probability(rank)) / bytesOf(t)));
+    return d;
+  };
   /** number of leading ranks of t with density >= lambda (binary search; density non-increasing in rank) */
   const prefix = (t: Table, lambda: number): number => {
     let lo = 0;
@@ -402,10 +409,10 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
   const own = plansFromCounts(scenario, items, counts, coalesce, 'greedy');
   // The frequency cache is optimal in its own plan space (one GPU, serial: proofs/caching-knapsack.md);
   // keep whichever of the two evaluate prefers.
+  // `time` is the bucketed makespan of `own` (evaluate's cost function on the bucket sums); it fits memory.
   const cache = { ...cacheGreedyPlan(scenario).plan, name: 'greedy', algorithm: 'greedy' };
-  const eOwn = evaluate(scenario, own);
   const eCache = evaluate(scenario, cache);
-  return eCache.feasible && (!eOwn.feasible || eCache.iterationSec < eOwn.iterationSec) ? cache : own;
+  return eCache.feasible && eCache.iterationSec < time ? cache : own;
 }
 
 export { evaluate };

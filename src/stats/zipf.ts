@@ -13,6 +13,8 @@ import { touchProbability, touchVariance } from './touch.js';
 
 /** Rows summed exactly at the start of every range; beyond them x >= HEAD_TERMS makes the EM remainder tiny. */
 export const ZIPF_HEAD_TERMS = 1024;
+/** Rows summed exactly at the start of a range that begins at x >= ZIPF_HEAD_TERMS. */
+export const ZIPF_SHORT_HEAD = 16;
 
 /**
  * The summand of sum_x g((1 - c x^-alpha)^K) as a function of x = rank + 1, where E = (1-p)^K = exp(L),
@@ -77,7 +79,9 @@ function varianceTerm(alpha: number, c: number, lookups: number): SmoothTerm {
  * Terms are positive, so the head sum is a valid `scale` (a lower bound on the total) for the tail.
  */
 function rangeSum(term: SmoothTerm, x0: number, x1: number): Interval {
-  const headEnd = Math.min(x1, x0 + ZIPF_HEAD_TERMS - 1);
+  // A range that starts at x0 >= ZIPF_HEAD_TERMS is already where the EM remainder is tiny: a short head
+  // (a positive scale for the tail) is enough, so tail buckets of huge tables cost O(ZIPF_SHORT_HEAD), not 1024.
+  const headEnd = Math.min(x1, x0 + (x0 >= ZIPF_HEAD_TERMS ? ZIPF_SHORT_HEAD : ZIPF_HEAD_TERMS) - 1);
   let head = 0;
   for (let x = headEnd; x >= x0; x--) head += term.value(x); // smallest terms first
   if (headEnd === x1) return interval(head * (1 - ROUNDING_PAD), head * (1 + ROUNDING_PAD));
