@@ -73,9 +73,9 @@ export function registerPlan(program: Command): void {
         const lines = [formatEvaluation(r.evaluation)];
         if (r.exact) {
           const e = r.exact;
-          lines.push(`  MIP (${e.solver}, ${e.space}, ${e.items} items, <= ${e.bucketsPerTableMax} buckets/table): ${e.status}, objective ${e.objective?.toPrecision(8)} us, best bound ${e.bestBound?.toPrecision(8) ?? 'none'} us, gap ${e.gap ?? 'n/a'}, ${e.solveSeconds.toFixed(2)} s`);
+          lines.push(`  MIP (${e.solver}, ${e.space}, ${e.items} items, <= ${e.bucketsPerTableMax} buckets/table): ${e.status} by ${e.method} (gap tolerance ${e.relativeGapTolerance}), objective ${e.objective?.toPrecision(8)} us, best bound ${e.bestBound?.toPrecision(8) ?? 'none'} us, gap ${e.gap ?? 'n/a'}, ${e.solveSeconds.toFixed(2)} s`);
           if (e.interval)
-            lines.push(`  certified row-level optimum: throughput in [${e.interval.throughputLowerSamplesPerSec.toPrecision(6)}, ${e.interval.throughputUpperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s (width ${e.interval.relativeWidth === null ? '?' : (e.interval.relativeWidth * 100).toFixed(3) + '%'})`);
+            lines.push(`  certified row-level optimum: throughput in [${e.interval.throughputLowerSamplesPerSec.toPrecision(6)}, ${e.interval.throughputUpperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s (width ${e.interval.relativeWidth === null ? "?" : (e.interval.relativeWidth * 100).toFixed(3) + "%"}, lower bound: ${e.interval.lowerBoundMethod})`);
         }
         if (r.knapsack) lines.push(`  cache knapsack: saved ${(r.knapsack.savedSec * 1e3).toPrecision(5)} ms, fractional bound ${(r.knapsack.fractionalBoundSec * 1e3).toPrecision(5)} ms`);
         if (opts.out) lines.push(`  plan written to ${opts.out}`);
