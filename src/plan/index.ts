@@ -71,9 +71,20 @@ export interface CompareRow {
   globalBatch: number;
   feasible: boolean;
   speedupOverB0: number;
-  /** (reference - throughput) / reference; reference = the exact plan when proven optimal, else the proven bound */
+  /**
+   * (reference - throughput) / reference; reference = the exact plan when proven optimal for the bucketed
+   * model, else the solver's proven bound. The bucketed optimum is exact for the bucketed model, not for the
+   * row-level problem, so a heuristic can beat it at row level: the gap is then negative (and gapToBound is the
+   * certified number).
+   */
   gapToOptimum: number | null;
   gapReference: 'optimum' | 'bound' | 'none';
+  /**
+   * (bound - throughput) / bound against the certified upper bound on row-level throughput at the exact plan's
+   * batch (proofs/bucket-certificate.md): never negative; null when there is no certificate or the row ran at
+   * another batch.
+   */
+  gapToBound: number | null;
   memoryPerGpuBytes: number[];
   elapsedMs: number;
   status?: string;
@@ -107,6 +118,7 @@ export async function comparePlans(scenario: Scenario, opts: CompareOptions = {}
       refKind = 'bound';
     }
   }
+  const boundThroughput = exact?.interval?.throughputUpperSamplesPerSec ?? null;
   const rows = results.map((r): CompareRow => ({
     algorithm: r.algorithm,
     throughputSamplesPerSec: r.evaluation.throughputSamplesPerSec,
@@ -116,6 +128,10 @@ export async function comparePlans(scenario: Scenario, opts: CompareOptions = {}
     speedupOverB0: b0.evaluation.throughputSamplesPerSec > 0 ? r.evaluation.throughputSamplesPerSec / b0.evaluation.throughputSamplesPerSec : 0,
     gapToOptimum: ref !== null && ref > 0 ? (ref - r.evaluation.throughputSamplesPerSec) / ref : null,
     gapReference: refKind,
+    gapToBound:
+      boundThroughput !== null && boundThroughput > 0 && exact && r.evaluation.globalBatch === exact.globalBatch
+        ? (boundThroughput - r.evaluation.throughputSamplesPerSec) / boundThroughput
+        : null,
     memoryPerGpuBytes: r.evaluation.gpus.map((g) => g.memoryUsedBytes),
     elapsedMs: r.elapsedMs,
     ...(r.exact ? { status: r.exact.status } : {}),
