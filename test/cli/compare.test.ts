@@ -15,7 +15,10 @@ describe('scarec compare', () => {
       expect(x.gapToOptimum).toBeGreaterThanOrEqual(-1e-12);
       expect(x.speedupOverB0).toBeCloseTo(x.throughputSamplesPerSec / by.host.throughputSamplesPerSec, 12);
       expect(x.memoryPerGpuBytes).toHaveLength(2);
+      // the certified row-level bound holds for every plan at the exact plan's batch
+      if (x.gapToBound !== null) expect(x.gapToBound).toBeGreaterThanOrEqual(-1e-9);
     }
+    expect(by.exact.gapToBound).not.toBeNull();
   });
   it('table output names every algorithm', () => {
     const r = runCli(['compare', 'test/fixtures/tiny.json']);
