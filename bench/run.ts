@@ -3,7 +3,7 @@
  * bench/results/latest.json and bench/results/latest.md. The machine is shared and noisy: benchmarks
  * report medians and compare as ratios measured in one run.
  */
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,17 +23,22 @@ const machine = {
   node: process.version,
   platform: `${process.platform}-${process.arch}`,
 };
-const results: Array<BenchResult & { file: string; seconds: number }> = [];
+type Entry = BenchResult & { file: string; seconds: number; date: string };
+const results: Entry[] = [];
 for (const f of files) {
   process.stderr.write(`bench ${f} ...\n`);
   const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: (c: BenchContext) => Promise<BenchResult> };
   const t0 = performance.now();
   const r = await mod.default(ctx);
-  results.push({ file: f, seconds: (performance.now() - t0) / 1e3, ...r });
+  results.push({ file: f, seconds: (performance.now() - t0) / 1e3, date: new Date().toISOString(), ...r });
   process.stderr.write(`  done in ${((performance.now() - t0) / 1e3).toFixed(1)} s\n`);
 }
 
-const out = { date: new Date().toISOString(), machine, quick: ctx.quick, benches: results };
+// Running some benchmarks keeps the others' last results (each entry carries its own date).
+const latest = join(here, 'results', 'latest.json');
+const previous: Entry[] = existsSync(latest) ? ((JSON.parse(readFileSync(latest, 'utf8')) as { benches?: Entry[] }).benches ?? []) : [];
+const merged = [...previous.filter((p) => !results.some((r) => r.file === p.file)), ...results].sort((a, b) => a.file.localeCompare(b.file));
+const out = { date: new Date().toISOString(), machine, quick: ctx.quick, benches: merged };
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
 
@@ -44,8 +49,8 @@ const md: string[] = [
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node} (${machine.platform}).`,
   '',
 ];
-for (const r of results) {
-  md.push(`## ${r.title}`, '', `\`bench/${r.file}\`, ${r.seconds.toFixed(1)} s`, '');
+for (const r of merged) {
+  md.push(`## ${r.title}`, '', `\`bench/${r.file}\`, run ${r.date ?? out.date}, ${r.seconds.toFixed(1)} s`, '');
   const cols = [...new Set(r.rows.flatMap((row) => Object.keys(row)))];
   if (cols.length > 0) {
     md.push(`| ${cols.join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`);
