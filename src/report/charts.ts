@@ -129,18 +129,25 @@ function makeScale(scale: AxisScale, domain: [number, number], range: [number, n
   return scale === 'log' ? d3.scaleLog().domain(domain).range(range).nice() : d3.scaleLinear().domain(domain).range(range).nice();
 }
 
-/** SI-style tick labels (1k, 2.5M, 1e-6): short and unit-free (the unit is in the axis label). */
-function tickFormat(scale: AxisScale) {
+/**
+ * SI-style tick labels (1k, 2.5M, 1e-6) for large values and plain decimals (0.5, 0.02) below 1: short and
+ * unit-free (the unit is in the axis label). A log axis spanning many decades labels only powers of ten.
+ */
+function tickFormat(scale: AxisScale, domain?: readonly number[]) {
   const si = d3.format('~s');
+  const plain = d3.format('~g');
+  const decades = scale === 'log' && domain ? Math.abs(Math.log10(Number(domain[1]) / Number(domain[0]))) : 0;
+  const leads = decades > 4 ? [1] : [1, 2, 5];
   return (v: d3.NumberValue) => {
     const x = Number(v);
     if (scale === 'log') {
       const e = Math.log10(x);
-      // label only 1, 2 and 5 times a power of ten so log axes stay legible
+      // label only 1, 2 and 5 times a power of ten (or only powers of ten) so log axes stay legible
       const lead = Math.round(x / 10 ** Math.floor(e + 1e-9));
-      if (![1, 2, 5].includes(lead)) return '';
+      if (!leads.includes(lead)) return '';
     }
     if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e15)) return d3.format('.0e')(x);
+    if (Math.abs(x) < 1) return plain(x);
     return si(x);
   };
 }
@@ -226,12 +233,12 @@ export function lineChart(spec: LineChartSpec): string {
     .append('g')
     .attr('class', 'x-axis')
     .attr('transform', `translate(0, ${height - MARGIN.bottom})`)
-    .call(d3.axisBottom(x).ticks(8).tickFormat(tickFormat(xs)));
+    .call(d3.axisBottom(x).ticks(8).tickFormat(tickFormat(xs, x.domain())));
   svg
     .append('g')
     .attr('class', 'y-axis')
     .attr('transform', `translate(${MARGIN.left}, 0)`)
-    .call(d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys)));
+    .call(d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())));
   drawFrame(svg, spec, width, height);
 
   const colorOf = new Map<string, string>();
@@ -326,7 +333,7 @@ export function groupedBarChart(spec: BarChartSpec): string {
     .append('g')
     .attr('class', 'y-axis')
     .attr('transform', `translate(${MARGIN.left}, 0)`)
-    .call(d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys)));
+    .call(d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())));
   drawFrame(svg, spec, width, height);
 
   spec.series.forEach((s, i) => {
