@@ -7,7 +7,7 @@ import { medianMs, type BenchContext, type BenchResult } from './types.js';
 
 const TERABYTE_ROWS = [45833188, 36746, 17245, 7413, 20243, 3, 7114, 1441, 62, 29275261, 1572176, 345138, 10, 2209, 11267, 128, 4, 974, 14, 48937457, 11316796, 40094537, 452104, 12606, 104, 35];
 
-function terabyte(): Scenario {
+export function terabyte(): Scenario {
   const file = 'models/criteo-terabyte-8gpu.json';
   if (existsSync(file)) return loadScenario(file);
   return buildScenario(
@@ -23,7 +23,7 @@ function terabyte(): Scenario {
 }
 
 /** Generated family: T tables (log-uniform rows 10..5e7, zipf 0.8..1.3), W GPUs, memory for ~30% of the rows. */
-function generated(T: number, W: number, seed: number): Scenario {
+export function generated(T: number, W: number, seed: number): Scenario {
   let x = seed >>> 0;
   const rnd = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const tables = Array.from({ length: T }, (_, i) => ({

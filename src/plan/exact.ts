@@ -8,7 +8,8 @@ import type { CheckedPlan } from '../model/plan.js';
 import { withGlobalBatch, type Scenario } from '../model/scenario.js';
 import { scenarioBuckets, tableItems, type Bucket, type BucketCache } from './buckets.js';
 import { bucketedLoads, classList, hostClass, makespanSec, plansFromCounts } from './classes.js';
-import { buildPlacementModel, countsFromValues, TIME_UNIT_SEC, type PlacementModel, type PlanSpace } from './mipModel.js';
+import { aggregateBoundModel, buildPlacementModel, countsFromValues, TIME_UNIT_SEC, type PlacementModel, type PlanSpace } from './mipModel.js';
+import { cacheGreedyPlan, greedyPlan, tablewiseGreedyPlan } from './algorithms.js';
 
 /**
  * Default relative gap of the placement MIPs: 1e-5. The bucketed objective is itself within the bucket
@@ -56,7 +57,7 @@ export interface BucketInterval {
    * that MIP, hence on the row-level optimum), the lower-sums MIP's own bound after a short branch and
    * bound, or the plan space's own MIP bound (table-wise: exact sums).
    */
-  lowerBoundMethod: 'lower-model-lp-relaxation' | 'lower-model-mip-bound' | 'mip-bound';
+  lowerBoundMethod: 'lower-model-lp-relaxation' | 'lower-model-aggregate-relaxation' | 'lower-model-mip-bound' | 'mip-bound';
 }
 
 export interface ExactResult {
@@ -80,9 +81,12 @@ export interface ExactResult {
   /**
    * How the solve was settled: 'lp-rounding' = the LP relaxation's optimum (a proven bound) and a rounded
    * integer plan within the requested gap of it, so no branch and bound was needed; 'branch-and-bound' =
-   * the MIP backend (proofs/placement-mip.md).
+   * the MIP backend (proofs/placement-mip.md); 'heuristic-incumbent' = the time limit stopped the solve and
+   * the heuristic plan (greedy, as bucket counts of the model) was the best integer point known: status
+   * 'timelimit', with the best proven bound (LP relaxation, or the aggregate relaxation when even the LP
+   * did not finish) and the gap to it.
    */
-  method: 'lp-rounding' | 'branch-and-bound';
+  method: 'lp-rounding' | 'branch-and-bound' | 'heuristic-incumbent';
   /** requested relative gap */
   relativeGapTolerance: number;
   /** wall time of the whole exact call (all candidate batches, coalescing choices and the certificate), seconds */
@@ -171,6 +175,10 @@ interface Relaxed {
   lpBound: number | null;
   /** the rounded plan when it is within the requested gap of the LP bound */
   rounded?: OneSolve;
+  /** the rounded LP point when it fits memory but is not within the gap: an incumbent candidate */
+  roundedPoint?: { counts: number[][]; objective: number };
+  /** the LP relaxation stopped at the time limit (no time is left for branch and bound) */
+  lpTimedOut?: boolean;
   t0: number;
 }
 
@@ -187,11 +195,11 @@ async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: boolean,
   const tol = opts.relativeGap ?? EXACT_RELATIVE_GAP;
   const relax = await solve(lpRelaxation(pm.model), { solver, timeLimitSec: opts.timeLimitSec });
   if (relax.status === 'infeasible') throw new InfeasibleError(`no placement fits the memory of the GPUs and the host (${space} plan space)`);
-  if (relax.status !== 'optimal' || relax.objective === null) return { s: scenario, pm, lpBound: null, t0 };
+  if (relax.status !== 'optimal' || relax.objective === null) return { s: scenario, pm, lpBound: null, t0, lpTimedOut: relax.status === 'timelimit' };
   const { counts, fits, objective } = roundedPoint(pm, scenario, relax.values);
   const bound = Math.min(relax.objective, objective);
   const gap = relativeGap(objective, bound);
-  if (!fits || gap === null || gap > tol) return { s: scenario, pm, lpBound: relax.objective, t0 };
+  if (!fits || gap === null || gap > tol) return { s: scenario, pm, lpBound: relax.objective, t0, ...(fits ? { roundedPoint: { counts, objective } } : {}) };
   const plan = plansFromCounts(scenario, pm.items, counts, coalesce, space === 'tiered' ? 'exact' : `exact-${space}`);
   const result: SolveResult = {
     status: 'optimal',
@@ -208,19 +216,113 @@ async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: boolean,
   return { s: scenario, pm, lpBound: relax.objective, t0, rounded: { pm, result, method: 'lp-rounding', plan, evaluation: evaluate(scenario, plan) } };
 }
 
-/** Second step, when rounding did not settle it: branch and bound by the MIP backend. */
+/**
+ * Counts per model item and class of any plan (rows of each range counted in the bucket that holds them):
+ * an integer point of the bucketed MIP whenever the plan fits memory (the MIP does not order rows inside
+ * a bucket). Used to turn a heuristic plan into an incumbent of the model.
+ */
+export function countsFromPlan(scenario: Scenario, items: Bucket[], plan: CheckedPlan): number[][] {
+  const W = scenario.gpus.length;
+  return items.map((item) => {
+    const row = new Array<number>(W + 2).fill(0);
+    for (const r of plan.tables[scenario.tables[item.table]!.name] ?? []) {
+      const n = Math.min(r.to, item.to) - Math.max(r.from, item.from);
+      if (n <= 0) continue;
+      const c = r.at === 'replicated' ? REP_CLASS : r.at === 'host' ? hostClass(W) : 1 + (r.gpu ?? 0);
+      row[W === 1 && c === 1 ? REP_CLASS : c]! += n;
+    }
+    return row;
+  });
+}
+const REP_CLASS = 0;
+
+/** The heuristic of the plan space as an integer point of the model, with its objective (microseconds). */
+function heuristicPoint(r: Relaxed, opts: ExactOptions): { counts: number[][]; objective: number } | undefined {
+  const { s, pm } = r;
+  let plan: CheckedPlan;
+  try {
+    if (pm.space === 'tablewise') plan = tablewiseGreedyPlan(s);
+    else if (pm.space === 'cache') plan = cacheGreedyPlan(s).plan;
+    else plan = greedyPlan(s, { bucketCache: opts.bucketCache, budgetMs: 40 });
+  } catch (e) {
+    if (e instanceof InfeasibleError) return undefined;
+    throw e;
+  }
+  const counts = countsFromPlan(s, pm.items, plan);
+  if (pm.space === 'tablewise' && counts.some((row, i) => !row.some((x) => x === pm.items[i]!.rows))) return undefined;
+  const loads = bucketedLoads(s, pm.items, counts, pm.coalesce);
+  const fits =
+    loads.gpuMemoryBytes.every((b, g) => b <= gpuEmbeddingCapacityBytes(s, g) * (1 + 1e-12)) && loads.hostMemoryBytes <= s.host.memoryBytes * (1 + 1e-12);
+  return fits ? { counts, objective: makespanSec(s, loads, pm.coalesce) / TIME_UNIT_SEC } : undefined;
+}
+
+/**
+ * Proven lower bound (microseconds) from the aggregate relaxation (aggregateBoundModel): a small LP that
+ * finishes when the full LP relaxation does not. Null when it does not finish either.
+ */
+async function aggregateBound(s: Scenario, pm: PlacementModel, opts: ExactOptions, lower = false): Promise<number | null> {
+  if (pm.space === 'tablewise') return null;
+  const r = await solve(aggregateBoundModel(s, pm.items, { coalesce: pm.coalesce, lower, space: pm.space }), { solver: opts.solver ?? 'glpk', timeLimitSec: Math.max(5, opts.timeLimitSec ?? 0) });
+  return r.status === 'optimal' && r.objective !== null ? r.objective : null;
+}
+
+/**
+ * Second step, when rounding did not settle it: branch and bound by the MIP backend. When the time limit
+ * stops it (or the LP relaxation already used it up), the best integer point known is returned: the
+ * backend's incumbent, the rounded LP point or the heuristic's plan as bucket counts, whichever has the
+ * lowest objective, with status 'timelimit', the best proven bound and the gap to it. The backends take
+ * no MIP start (glpk.js and highs-js expose none), so the heuristic is kept as the answer, not passed in.
+ */
 async function branchAndBound(r: Relaxed, opts: ExactOptions): Promise<OneSolve> {
   if (r.rounded) return r.rounded;
   const { s: scenario, pm } = r;
+  const solver = opts.solver ?? 'glpk';
   const used = (performance.now() - r.t0) / 1e3;
   const remaining = opts.timeLimitSec === undefined ? undefined : Math.max(0.01, opts.timeLimitSec - used);
-  const result = await solve(pm.model, { solver: opts.solver ?? 'glpk', timeLimitSec: remaining, relativeGap: opts.relativeGap ?? EXACT_RELATIVE_GAP });
-  result.solveSeconds = (performance.now() - r.t0) / 1e3;
+  let result: SolveResult;
+  if (r.lpTimedOut) {
+    result = { status: 'timelimit', objective: null, values: {}, bestBound: null, boundSource: 'none', gap: null, solveSeconds: 0, solver, solverVersion: '', message: 'the LP relaxation stopped at the time limit' };
+  } else {
+    result = await solve(pm.model, { solver, timeLimitSec: remaining, relativeGap: opts.relativeGap ?? EXACT_RELATIVE_GAP });
+  }
   if (result.status === 'infeasible') throw new InfeasibleError(`no placement fits the memory of the GPUs and the host (${pm.space} plan space)`);
-  if (result.objective === null) throw new InfeasibleError(`the solver found no placement (${result.status}${result.message ? `: ${result.message}` : ''})`);
-  const counts = countsFromValues(pm, scenario, result.values);
-  const plan = plansFromCounts(scenario, pm.items, counts, pm.coalesce, pm.space === 'tiered' ? 'exact' : `exact-${pm.space}`);
-  return { pm, result, method: 'branch-and-bound', plan, evaluation: evaluate(scenario, plan) };
+  const stopped = result.objective === null || result.status === 'timelimit' || result.status === 'feasible' || result.status === 'error';
+  if (!stopped) {
+    result.solveSeconds = (performance.now() - r.t0) / 1e3;
+    const counts = countsFromValues(pm, scenario, result.values);
+    const plan = plansFromCounts(scenario, pm.items, counts, pm.coalesce, pm.space === 'tiered' ? 'exact' : `exact-${pm.space}`);
+    return { pm, result, method: 'branch-and-bound', plan, evaluation: evaluate(scenario, plan) };
+  }
+  // Stopped early: best integer point known, best proven bound.
+  const candidates: Array<{ counts: number[][]; objective: number; method: OneSolve['method'] }> = [];
+  if (result.objective !== null && Object.keys(result.values).length > 0) candidates.push({ counts: countsFromValues(pm, scenario, result.values), objective: result.objective, method: 'branch-and-bound' });
+  if (r.roundedPoint) candidates.push({ ...r.roundedPoint, method: 'lp-rounding' });
+  const h = heuristicPoint(r, opts);
+  if (h) candidates.push({ ...h, method: 'heuristic-incumbent' });
+  if (!candidates.length) throw new InfeasibleError(`the solver found no placement and the heuristic found none that fits (${result.status}${result.message ? `: ${result.message}` : ''})`);
+  const best = candidates.reduce((a, c) => (c.objective < a.objective ? c : a));
+  let bound = result.bestBound;
+  let boundSource = result.boundSource;
+  if (r.lpBound !== null && (bound === null || r.lpBound > bound)) [bound, boundSource] = [r.lpBound, 'lp-relaxation'];
+  if (bound === null) {
+    const agg = await aggregateBound(scenario, pm, opts);
+    if (agg !== null) [bound, boundSource] = [agg, 'lp-relaxation'];
+  }
+  if (bound !== null) bound = Math.min(bound, best.objective);
+  const plan = plansFromCounts(scenario, pm.items, best.counts, pm.coalesce, pm.space === 'tiered' ? 'exact' : `exact-${pm.space}`);
+  const out: SolveResult = {
+    status: 'timelimit',
+    objective: best.objective,
+    values: {},
+    bestBound: bound,
+    boundSource,
+    gap: relativeGap(best.objective, bound),
+    solveSeconds: (performance.now() - r.t0) / 1e3,
+    solver,
+    solverVersion: result.solverVersion,
+    message: `stopped at the time limit (${result.message ?? result.status}); best integer point: ${best.method}`,
+  };
+  return { pm, result: out, method: best.method, plan, evaluation: evaluate(scenario, plan) };
 }
 
 async function solveOne(scenario: Scenario, space: PlanSpace, coalesce: boolean, maxBuckets: number, opts: ExactOptions): Promise<OneSolve> {
@@ -351,6 +453,15 @@ async function certify(s: Scenario, one: OneSolve, space: PlanSpace, maxBuckets:
     status = `LP relaxation ${relax.status}`;
     method = 'lower-model-lp-relaxation';
     let settled = false;
+    if (boundUs === null) {
+      // The full LP did not finish: the aggregate relaxation of the lower model still bounds it.
+      boundUs = await aggregateBound(s, pm, opts, true);
+      if (boundUs !== null) {
+        status = `LP relaxation ${relax.status}; aggregate relaxation optimal`;
+        method = 'lower-model-aggregate-relaxation';
+        settled = true;
+      }
+    }
     if (boundUs !== null) {
       const rounded = roundedPoint(pm, s, relax.values, true);
       const gap = relativeGap(rounded.objective, Math.min(rounded.objective, boundUs));

@@ -286,3 +286,86 @@ export function countsFromValues(pm: PlacementModel, scenario: Scenario, values:
     return row;
   });
 }
+
+/**
+ * A small relaxation of the tiered (or cache) MIP that any LP solver settles in well under a second even
+ * for thousands of items: its optimum is a proven lower bound on the MIP, used when the full LP
+ * relaxation does not finish within the time limit. Three continuous variables per item (replicated,
+ * sharded, host rows) instead of W + 2 integers. It relaxes in four valid steps, each of which can only
+ * lower the optimum (so the LP optimum is <= the MIP optimum, hence <= the row-level optimum when
+ * `lower` is set, proofs/bucket-certificate.md):
+ * 1. the makespan max_w T_w is replaced by the mean over GPUs (max >= mean), per resource under full
+ *    overlap (z >= T_{w,r} for all w gives z >= mean_w T_{w,r});
+ * 2. 2 max(in_w, out_w) >= in_w + out_w for the all-to-all;
+ * 3. latencies are dropped (they are non-negative);
+ * 4. a sharded row costs the cheapest GPU's coefficient (per resource), and per-GPU memory is replaced by
+ *    its total (replicated rows still fit the smallest GPU): every plan of the MIP maps to a point of
+ *    this LP with no larger objective and satisfied constraints.
+ */
+export function aggregateBoundModel(scenario: Scenario, items: Bucket[], opts: { coalesce: boolean; lower?: boolean; space?: PlanSpace }): Model {
+  const W = scenario.gpus.length;
+  const us = 1 / TIME_UNIT_SEC;
+  const classes = classList(W);
+  const serial = scenario.training.overlap === 'serial';
+  const sharded = W > 1 && opts.space !== 'cache';
+  // GPUs with identical parameters and node are interchangeable: one representative per key.
+  const key = (g: number) => {
+    const x = scenario.gpus[g]!;
+    return [x.memoryBytes, x.gatherBytesPerSec, x.gatherSecondsPerRow, x.hostToGpuBytesPerSec, x.denseSecondsPerSample, x.batchSamples, x.node].join('|');
+  };
+  const reps = [...new Map(scenario.gpus.map((_, g) => [key(g), g])).values()];
+  const meanOf = (a: Float64Array) => a.reduce((s, x) => s + x, 0) / a.length;
+  // per resource (serial: one total), mean over GPUs, seconds per unit
+  type Res = number[];
+  const resOf = (sec: ResourceSeconds): Res => {
+    const gather = meanOf(sec.gatherSec);
+    const link = meanOf(sec.hostLinkSec);
+    const a2a = meanOf(sec.allToAllInSec) + meanOf(sec.allToAllOutSec);
+    return serial ? [gather + link + a2a + sec.allReduceSec + sec.hostDramSec] : [gather, link, a2a, sec.allReduceSec, sec.hostDramSec];
+  };
+  const b = new ModelBuilder('scarec_aggregate_bound');
+  const nRes = serial ? 1 : 5;
+  const cost: Term[][] = Array.from({ length: nRes }, () => []);
+  const memRep: Term[] = [];
+  const memGpu: Term[] = [];
+  const memHost: Term[] = [];
+  items.forEach((item, i) => {
+    const sums = opts.lower ? item.lowerSums : item.sums;
+    const sec = (c: number) => resOf(resourceSeconds(scenario, unitLoads(scenario, item, classes[c]!, opts.coalesce, true, sums)));
+    const table = scenario.tables[item.table]!;
+    const m = (table.rowBytes + table.optimizerBytesPerRow) / MEM_UNIT_BYTES;
+    const r = b.addVar(`r${i}`, { type: 'continuous', lower: 0, upper: item.rows });
+    const h = b.addVar(`h${i}`, { type: 'continuous', lower: 0, upper: item.rows });
+    const assign: Term[] = [{ var: r, coef: 1 }, { var: h, coef: 1 }];
+    const add = (v: string, c: Res) => c.forEach((x, k) => x !== 0 && cost[k]!.push({ var: v, coef: x * us }));
+    add(r, sec(REP));
+    add(h, sec(hostClass(W)));
+    memRep.push({ var: r, coef: m });
+    memGpu.push({ var: r, coef: W * m });
+    memHost.push({ var: h, coef: m });
+    if (sharded) {
+      const s = b.addVar(`s${i}`, { type: 'continuous', lower: 0, upper: item.rows });
+      const per = reps.map((g) => sec(gpuClass(g)));
+      add(s, per[0]!.map((_, k) => Math.min(...per.map((p) => p[k]!))));
+      assign.push({ var: s, coef: 1 });
+      memGpu.push({ var: s, coef: m });
+    }
+    b.addConstraint(`assign${i}`, assign, '=', item.rows);
+  });
+  const caps = scenario.gpus.map((_, g) => gpuEmbeddingCapacityBytes(scenario, g) / MEM_UNIT_BYTES);
+  b.addConstraint('mem_rep', memRep, '<=', Math.min(...caps));
+  b.addConstraint('mem_gpus', memGpu, '<=', caps.reduce((s, x) => s + x, 0));
+  b.addConstraint('mem_host', memHost, '<=', scenario.host.memoryBytes / MEM_UNIT_BYTES);
+  const z = b.addVar('z', { type: 'continuous', lower: 0, upper: null });
+  const compute = scenario.gpus.map((_, w) => {
+    const { denseSec, dedupSec } = computeSeconds(scenario, w, opts.coalesce);
+    return (denseSec + dedupSec) * us;
+  });
+  if (serial) b.addConstraint('time', [{ var: z, coef: 1 }, ...cost[0]!.map((t) => ({ var: t.var, coef: -t.coef }))], '>=', compute.reduce((s, x) => s + x, 0) / W);
+  else {
+    b.addConstraint('time_compute', [{ var: z, coef: 1 }], '>=', Math.max(...compute));
+    cost.forEach((terms, k) => b.addConstraint(`time_r${k}`, [{ var: z, coef: 1 }, ...terms.map((t) => ({ var: t.var, coef: -t.coef }))], '>=', 0));
+  }
+  b.setObjective('minimize', [{ var: z, coef: 1 }]);
+  return b.build();
+}
