@@ -54,7 +54,7 @@ export default async function placementBench(ctx: BenchContext): Promise<BenchRe
   const family = ctx.quick ? [[10, 2], [26, 8]] : [[10, 2], [26, 8], [100, 16], [500, 64]];
   for (const [T, W] of family) {
     const s = generated(T!, W!, 7 + T! + W!);
-    instances.push({ s, timeLimitSec: T! >= 500 ? 30 : 15, buckets: T! >= 100 ? 4 : 8, batches: [s.training.globalBatch] });
+    instances.push({ s, timeLimitSec: T! >= 100 ? 10 : 15, buckets: T! >= 500 ? 2 : T! >= 100 ? 4 : 8, batches: [s.training.globalBatch] });
   }
 
   for (const { s, timeLimitSec, buckets, batches } of instances) {

@@ -15,7 +15,7 @@ import type { Scenario, Table } from '../model/scenario.js';
 import type { PlanRange } from '../model/schema.js';
 import { touchProbability } from '../stats/touch.js';
 import { scenarioBuckets, type Bucket, type BucketCache } from './buckets.js';
-import { addScaledLoads, classList, fixRowCounters, gpuClass, hostClass, makespanSec, plansFromCounts, REP, unitLoads } from './classes.js';
+import { addScaledLoads, bucketedLoads, classList, fastLoads, gpuClass, hostClass, makespanSec, plansFromCounts, REP, type FastLoads, type FastState } from './classes.js';
 import { checkCapacity } from './mipModel.js';
 
 /** B0: every lookup fetches its row from host memory, no coalescing (DESIGN §6). */
@@ -250,30 +250,25 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
   checkCapacity(scenario, 'tiered');
   const W = scenario.gpus.length;
   const coalesce = true;
-  const items = opts.bucketCache ? opts.bucketCache.buckets(scenario, opts.maxBuckets ?? 32) : scenarioBuckets(scenario, opts.maxBuckets ?? 32);
+  // 32 buckets per table, fewer when the memoised unit seconds (items x classes x GPUs) would pass ~8e6 entries
+  const T = scenario.tables.length;
+  const mb = opts.maxBuckets ?? Math.max(2, Math.min(32, Math.floor(8e6 / (T * (W + 2) * W))));
+  const items = opts.bucketCache ? opts.bucketCache.buckets(scenario, mb) : scenarioBuckets(scenario, mb);
   const classes = classList(W);
   const H = hostClass(W);
-  const unit: Loads[][] = items.map((it) => classes.map((cls) => unitLoads(scenario, it, cls, coalesce, true)));
+  const fast = fastLoads(scenario, items, coalesce);
   const caps = Float64Array.from(scenario.gpus, (_, g) => gpuEmbeddingCapacityBytes(scenario, g));
   const mem = items.map((it) => scenario.tables[it.table]!.rowBytes + scenario.tables[it.table]!.optimizerBytesPerRow);
 
   // Per-row tier costs (mean over GPUs of linear seconds).
-  const cRep = unit.map((u) => mean(linearSecondsPerGpu(scenario, u[REP]!)));
-  const cHost = unit.map((u) => mean(linearSecondsPerGpu(scenario, u[H]!)));
-  const cShard = unit.map((u) => {
+  const cRep = items.map((_, i) => fast.meanLinear(i, REP));
+  const cHost = items.map((_, i) => fast.meanLinear(i, H));
+  const cShard = items.map((_, i) => {
     if (W === 1) return Infinity;
-    const avg = emptyLoads(W);
-    for (let g = 0; g < W; g++) addScaledLoads(avg, u[gpuClass(g)]!, 1 / W);
-    return mean(linearSecondsPerGpu(scenario, avg));
+    let sum = 0;
+    for (let g = 0; g < W; g++) sum += fast.meanLinear(i, gpuClass(g));
+    return sum / W;
   });
-
-  const evalCounts = (counts: number[][]) => {
-    const loads = emptyLoads(W);
-    counts.forEach((row, i) => row.forEach((n, c) => addScaledLoads(loads, unit[i]![c]!, n)));
-    fixRowCounters(loads, items, counts, W);
-    return { loads, time: makespanSec(scenario, loads, coalesce) };
-  };
-  const fitsGpu = (loads: Loads) => loads.gpuMemoryBytes.every((b, g) => b <= caps[g]! * (1 + 1e-12));
 
   const build = (allowRep: boolean, allowShard: boolean, allowHost: boolean): number[][] | undefined => {
     // Upgrades on each bucket's lower convex hull of (memory per row, cost per row).
@@ -354,65 +349,116 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
     return counts;
   };
 
-  let best: { counts: number[][]; time: number; loads: Loads } | undefined;
+  let best: { counts: number[][]; time: number } | undefined;
   for (const [r, s, h] of [[true, true, true], [false, true, true], [true, false, true], [false, false, true], [true, true, false], [false, true, false], [true, false, false]] as const) {
     const counts = build(r, s, h);
     if (!counts) continue;
-    const { loads, time } = evalCounts(counts);
-    if (loads.hostMemoryBytes > scenario.host.memoryBytes * (1 + 1e-12) || !fitsGpu(loads)) continue;
-    if (!best || time < best.time) best = { counts, time, loads };
+    const st = fast.state(counts);
+    if (!fast.fits(st)) continue;
+    const time = fast.makespan(st);
+    if (!best || time < best.time) best = { counts, time };
   }
   if (!best) throw new InfeasibleError('greedy found no placement that fits GPU and host memory');
 
-  // Local improvement with evaluate-consistent deltas, under a time budget.
-  const deadline = performance.now() + (opts.budgetMs ?? 40);
+  // Local improvement on typed-array loads (memoised per-bucket unit seconds), under a time budget.
   const counts = best.counts;
-  let { loads, time } = best;
-  const tryMove = (i: number, from: number, to: number, k: number): boolean => {
-    const trial = structuredClone(loads);
-    addScaledLoads(trial, unit[i]![from]!, -k);
-    addScaledLoads(trial, unit[i]![to]!, k);
-    counts[i]![from]! -= k;
-    counts[i]![to]! += k;
-    fixRowCounters(trial, items, counts, W);
-    const t = makespanSec(scenario, trial, coalesce);
-    if (t < time * (1 - 1e-12) && fitsGpu(trial) && trial.hostMemoryBytes <= scenario.host.memoryBytes * (1 + 1e-12)) {
-      loads = trial;
-      time = t;
-      return true;
-    }
-    counts[i]![from]! += k;
-    counts[i]![to]! -= k;
-    return false;
-  };
-  const allowedClasses = classes.map((_, c) => c).filter((c) => c === H || c === REP || W > 1);
-  let improved = true;
-  while (improved && performance.now() < deadline) {
-    improved = false;
-    for (let i = 0; i < items.length && performance.now() < deadline; i++) {
-      for (const from of allowedClasses) {
-        const have = counts[i]![from]!;
-        if (have === 0) continue;
-        for (const to of allowedClasses) {
-          if (to === from) continue;
-          for (let k = have; k >= 1; k = Math.floor(k / 4)) {
-            if (tryMove(i, from, to, k)) {
-              improved = true;
-              break;
-            }
-          }
-          if (counts[i]![from]! === 0) break;
-        }
-      }
-    }
-  }
+  improveCounts(fast, counts, performance.now() + (opts.budgetMs ?? 40));
   const own = plansFromCounts(scenario, items, counts, coalesce, 'greedy');
-  // The frequency cache is optimal in its own plan space (one GPU, serial: proofs/caching-knapsack.md);
-  // keep whichever of the two evaluate prefers.
-  // `time` is the bucketed makespan of `own` (evaluate's cost function on the bucket sums); it fits memory.
+  if (W > 1) return own;
+  // One GPU: the frequency cache is optimal in its own plan space (serial: proofs/caching-knapsack.md);
+  // keep whichever of the two evaluate prefers. The bucketed makespan of `own` is evaluate's cost
+  // function on the bucket sums (makespanSec of the aggregated loads).
+  const time = makespanSec(scenario, bucketedLoads(scenario, items, counts, coalesce), coalesce);
   const cache = { ...cacheGreedyPlan(scenario).plan, name: 'greedy', algorithm: 'greedy' };
   const eCache = evaluate(scenario, cache);
   return eCache.feasible && eCache.iterationSec < time ? cache : own;
 }
+
+/**
+ * Local search over row counts: moves of k rows of one bucket between two classes (replicated, shard on
+ * g, host), k = the whole class, halves, quarters, ..., and the largest k that fits the target's memory;
+ * plus memory-neutral exchanges (k rows of bucket i into GPU memory, the same bytes of bucket j out of it).
+ * A move is kept when it lowers the makespan, or keeps it and lowers the sum of per-GPU times (ties at
+ * the makespan are common with interchangeable GPUs, and a strict-makespan search stalls on them).
+ * Lexicographic strict descent: it terminates.
+ */
+export function improveCounts(fast: FastLoads, counts: number[][], deadline: number): void {
+  const { W, H, nC } = fast;
+  const st = fast.state(counts);
+  let score = fast.score(st);
+  const classes = Array.from({ length: nC }, (_, c) => c).filter((c) => c === H || c === REP || W > 1);
+  const tryMove = (i: number, from: number, to: number, k: number): boolean => {
+    if (k <= 0) return false;
+    fast.move(st, i, from, to, k);
+    if (fast.fits(st)) {
+      const sc = fast.score(st);
+      if (better(sc, score)) {
+        score = sc;
+        counts[i]![from]! -= k;
+        counts[i]![to]! += k;
+        return true;
+      }
+    }
+    fast.move(st, i, to, from, k);
+    return false;
+  };
+  const n = counts.length;
+  let improved = true;
+  let rounds = 0;
+  while (improved && performance.now() < deadline) {
+    improved = false;
+    rounds++;
+    for (let i = 0; i < n; i++) {
+      if ((i & 15) === 0 && performance.now() >= deadline) break;
+      for (const from of classes) {
+        for (const to of classes) {
+          if (to === from) continue;
+          const have = counts[i]![from]!;
+          if (have === 0) break;
+          const room = fast.room(st, i, to);
+          let done = false;
+          if (room > 0 && room < have) done = tryMove(i, from, to, room);
+          for (let k = have; !done && k >= 1; k = Math.floor(k / 2)) done = tryMove(i, from, to, Math.min(k, room));
+          if (done) improved = true;
+        }
+      }
+    }
+    // Exchanges through a full GPU: rows of bucket i in, the same bytes of bucket j out (to host).
+    if (!improved && W >= 1 && performance.now() < deadline) {
+      for (let g = 0; g < W && performance.now() < deadline; g++) {
+        const cg = W === 1 ? REP : gpuClass(g);
+        for (let i = 0; i < n && performance.now() < deadline; i++) {
+          const hi = counts[i]![H]!;
+          if (hi === 0) continue;
+          for (let j = 0; j < n; j++) {
+            const gj = counts[j]![cg]!;
+            if (j === i || gj === 0) continue;
+            // k_i m_i = k_j m_j (rounded down so memory does not grow)
+            const kj = Math.min(gj, Math.max(1, Math.floor(gj / 2)));
+            const ki = Math.min(hi, Math.floor((kj * fast.mem[j]!) / fast.mem[i]!));
+            if (ki <= 0) continue;
+            fast.move(st, j, cg, H, kj);
+            fast.move(st, i, H, cg, ki);
+            const sc = fits(fast, st) ? fast.score(st) : undefined;
+            if (sc && better(sc, score)) {
+              score = sc;
+              counts[j]![cg]! -= kj;
+              counts[j]![H]! += kj;
+              counts[i]![H]! -= ki;
+              counts[i]![cg]! += ki;
+              improved = true;
+            } else {
+              fast.move(st, i, cg, H, ki);
+              fast.move(st, j, H, cg, kj);
+            }
+          }
+        }
+      }
+    }
+  }
+  void rounds;
+}
+const fits = (fast: FastLoads, st: FastState) => fast.fits(st);
+const better = (a: [number, number], b: [number, number]) => a[0] < b[0] * (1 - 1e-12) || (a[0] <= b[0] * (1 + 1e-12) && a[1] < b[1] * (1 - 1e-12));
 
 export { evaluate };

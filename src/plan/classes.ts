@@ -1,8 +1,11 @@
 import {
   addRangeLoads,
   combineTerms,
+  computeSeconds,
   emptyLoads,
+  gpuEmbeddingCapacityBytes,
   iterationTerms,
+  resourceSeconds,
   type Loads,
   type RangeSums,
 } from '../model/loads.js';
@@ -120,4 +123,148 @@ export function fixRowCounters(loads: Loads, items: Bucket[], counts: number[][]
     loads.rowsSharded = sh;
   }
   loads.rowsHost = host;
+}
+
+/**
+ * Aggregated loads as typed arrays of resource seconds, for local search (greedy): the unit seconds of
+ * every (item, class) are memoised once (resourceSeconds of unitLoads, the one cost function), a move of
+ * k rows adds k times a unit, and the makespan is iterationTerms + combineTerms written over these arrays
+ * (test/plan/greedy.test.ts checks it against makespanSec of bucketedLoads).
+ */
+export interface FastState {
+  gather: Float64Array;
+  link: Float64Array;
+  ain: Float64Array;
+  aout: Float64Array;
+  gmem: Float64Array;
+  /** [allReduceSec, hostDramSec, hostMemoryBytes, rowsReplicated, rowsSharded, rowsHost] */
+  s: Float64Array;
+}
+export interface FastLoads {
+  W: number;
+  H: number;
+  nC: number;
+  /** bytes per row of each item (row plus optimizer state) */
+  mem: Float64Array;
+  state(counts: number[][]): FastState;
+  move(st: FastState, i: number, from: number, to: number, k: number): void;
+  fits(st: FastState): boolean;
+  makespan(st: FastState): number;
+  /** [makespan, sum of per-GPU times] */
+  score(st: FastState): [number, number];
+  /** rows of item i that class `to` still has memory for */
+  room(st: FastState, i: number, to: number): number;
+  /** mean over GPUs of the linear seconds of one row of item i in class c */
+  meanLinear(i: number, c: number): number;
+}
+
+export function fastLoads(scenario: Scenario, items: Bucket[], coalesce: boolean): FastLoads {
+  const W = scenario.gpus.length;
+  const classes = classList(W);
+  const nC = classes.length;
+  const H = hostClass(W);
+  const n = items.length;
+  const U = (len: number) => new Float64Array(len);
+  const gather = U(n * nC * W), link = U(n * nC * W), ain = U(n * nC * W), aout = U(n * nC * W), gmem = U(n * nC * W), sc = U(n * nC * 3);
+  const mem = Float64Array.from(items, (it) => scenario.tables[it.table]!.rowBytes + scenario.tables[it.table]!.optimizerBytesPerRow);
+  items.forEach((item, i) => {
+    classes.forEach((cls, c) => {
+      if (W === 1 && c === gpuClass(0)) return; // never used with one GPU (the replicated class covers it)
+      const l = unitLoads(scenario, item, cls, coalesce, true);
+      const sec = resourceSeconds(scenario, l);
+      const q = (i * nC + c) * W;
+      gather.set(sec.gatherSec, q);
+      link.set(sec.hostLinkSec, q);
+      ain.set(sec.allToAllInSec, q);
+      aout.set(sec.allToAllOutSec, q);
+      gmem.set(l.gpuMemoryBytes, q);
+      sc[(i * nC + c) * 3] = sec.allReduceSec;
+      sc[(i * nC + c) * 3 + 1] = sec.hostDramSec;
+      sc[(i * nC + c) * 3 + 2] = l.hostMemoryBytes;
+    });
+  });
+  const caps = Float64Array.from(scenario.gpus, (_, g) => gpuEmbeddingCapacityBytes(scenario, g));
+  const hostCap = scenario.host.memoryBytes;
+  const compute = Float64Array.from(scenario.gpus, (_, w) => {
+    const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
+    return denseSec + dedupSec;
+  });
+  const lat = scenario.links.latencySec;
+  const serial = scenario.training.overlap === 'serial';
+  const kind = (c: number) => (c === REP ? 3 : c === H ? 5 : W === 1 ? 3 : 4);
+  const add = (st: FastState, i: number, c: number, k: number) => {
+    const q = (i * nC + c) * W;
+    for (let w = 0; w < W; w++) {
+      st.gather[w]! += k * gather[q + w]!;
+      st.link[w]! += k * link[q + w]!;
+      st.ain[w]! += k * ain[q + w]!;
+      st.aout[w]! += k * aout[q + w]!;
+      st.gmem[w]! += k * gmem[q + w]!;
+    }
+    const r = (i * nC + c) * 3;
+    st.s[0]! += k * sc[r]!;
+    st.s[1]! += k * sc[r + 1]!;
+    st.s[2]! += k * sc[r + 2]!;
+    st.s[kind(c)]! += k;
+  };
+  const empty = (): FastState => ({ gather: U(W), link: U(W), ain: U(W), aout: U(W), gmem: U(W), s: U(6) });
+  const perGpu = (st: FastState, w: number): number => {
+    // iterationTerms + combineTerms (src/model/loads.ts), over the aggregated seconds
+    const arSec = W > 1 && st.s[3]! > 0.5 ? st.s[0]! + 2 * (W - 1) * lat : 0;
+    const a2a = st.s[4]! > 0.5 ? 2 * Math.max(st.ain[w]!, st.aout[w]!) + 2 * lat : 0;
+    const hl = st.s[5]! > 0.5 ? st.link[w]! + 2 * lat : 0;
+    return serial ? compute[w]! + st.gather[w]! + a2a + hl + arSec + st.s[1]! : Math.max(compute[w]!, st.gather[w]!, a2a, hl, arSec, st.s[1]!);
+  };
+  const self: FastLoads = {
+    W,
+    H,
+    nC,
+    mem,
+    state(counts) {
+      const st = empty();
+      counts.forEach((row, i) => row.forEach((k, c) => k > 0 && add(st, i, c, k)));
+      return st;
+    },
+    move(st, i, from, to, k) {
+      add(st, i, from, -k);
+      add(st, i, to, k);
+    },
+    fits(st) {
+      for (let w = 0; w < W; w++) if (st.gmem[w]! > caps[w]! * (1 + 1e-12)) return false;
+      return st.s[2]! <= hostCap * (1 + 1e-12);
+    },
+    makespan(st) {
+      let worst = 0;
+      for (let w = 0; w < W; w++) worst = Math.max(worst, perGpu(st, w));
+      return worst;
+    },
+    score(st) {
+      let worst = 0;
+      let sum = 0;
+      for (let w = 0; w < W; w++) {
+        const t = perGpu(st, w);
+        worst = Math.max(worst, t);
+        sum += t;
+      }
+      return [worst, sum];
+    },
+    room(st, i, to) {
+      if (to === H) return Math.floor(Math.max(0, hostCap - st.s[2]!) / mem[i]!);
+      if (to === REP) {
+        let free = Infinity;
+        for (let w = 0; w < W; w++) free = Math.min(free, caps[w]! - st.gmem[w]!);
+        return Math.floor(Math.max(0, free) / mem[i]!);
+      }
+      const g = to - 1;
+      return Math.floor(Math.max(0, caps[g]! - st.gmem[g]!) / mem[i]!);
+    },
+    meanLinear(i, c) {
+      const q = (i * nC + c) * W;
+      const r = (i * nC + c) * 3;
+      let sum = 0;
+      for (let w = 0; w < W; w++) sum += gather[q + w]! + 2 * Math.max(ain[q + w]!, aout[q + w]!) + link[q + w]! + sc[r]! + sc[r + 1]!;
+      return sum / W;
+    },
+  };
+  return self;
 }
