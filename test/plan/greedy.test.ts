@@ -58,3 +58,16 @@ describe('greedy typed-array loads agree with the one cost function', () => {
     expect(g.iterationSec).toBeLessThanOrEqual(ex.evaluation.iterationSec * 1.05);
   });
 });
+
+describe('greedy batch search', () => {
+  it('returns the candidate batch whose greedy plan has the highest throughput', async () => {
+    const { greedyBatchSearch } = await import('../../src/plan/index.js');
+    const { withGlobalBatch } = await import('../../src/model/scenario.js');
+    const input = { ...smallInput({ gpuMemoryBytes: 200 }), training: { ...smallInput().training, activationBytesPerSample: 10, candidateBatches: [4, 8, 16, 64] } };
+    const s = scenarioOf(input);
+    const r = greedyBatchSearch(s);
+    const per = [4, 8, 16].map((B) => evaluate(withGlobalBatch(s, B), greedyPlan(withGlobalBatch(s, B))).throughputSamplesPerSec);
+    expect(evaluate(r.scenario, r.plan).throughputSamplesPerSec).toBeCloseTo(Math.max(...per), 9);
+    expect(r.globalBatch).toBe([4, 8, 16][per.indexOf(Math.max(...per))]);
+  });
+});
