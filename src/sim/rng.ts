@@ -51,7 +51,47 @@ export class Rng {
   nextDouble(): number {
     const hi = this.nextU32() >>> 5; // 27 bits
     const lo = this.nextU32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo) / 9007199254740992;
+    return (hi * 67108864 + lo) * DOUBLE_UNIT;
+  }
+
+  /**
+   * out[from..from+n) = the next n values of nextDouble(), in order: the same stream, but the state lives
+   * in locals for the loop (about 3x faster than n calls). Samplers draw their uniforms through this in
+   * chunks no larger than the number of uniforms they are sure to consume, so the stream they read is
+   * exactly the sequence of nextDouble() calls and no generated value is thrown away.
+   */
+  fillDoubles(out: Float64Array, n: number, from = 0): void {
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    const end = from + n;
+    for (let i = from; i < end; i++) {
+      // two xoshiro128** steps, inlined: 27 high bits, then 26
+      let m = Math.imul(s1, 5);
+      const hi = Math.imul((m << 7) | (m >>> 25), 9) >>> 5;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      m = Math.imul(s1, 5);
+      const lo = Math.imul((m << 7) | (m >>> 25), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = (hi * 67108864 + lo) * DOUBLE_UNIT;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
   }
 
   /** uniform integer in [0, n), n up to 2^53; relative bias at most n / 2^53 (floor of a 53-bit uniform) */
@@ -59,3 +99,6 @@ export class Rng {
     return Math.floor(this.nextDouble() * n);
   }
 }
+
+/** 2^-53: multiplying by it is exact, the same as dividing by 2^53 */
+const DOUBLE_UNIT = 1 / 9007199254740992;

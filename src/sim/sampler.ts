@@ -26,7 +26,8 @@ export class UniformSampler implements RankSampler {
   }
   fill(rng: Rng, out: Float64Array, n: number): void {
     const N = this.rows;
-    for (let i = 0; i < n; i++) out[i] = Math.floor(rng.nextDouble() * N);
+    rng.fillDoubles(out, n);
+    for (let i = 0; i < n; i++) out[i] = Math.floor(out[i]! * N);
   }
 }
 
@@ -136,6 +137,7 @@ export class CountsSampler implements RankSampler {
   private readonly table: AliasTable;
   private readonly start: Float64Array;
   private readonly runRows: Float64Array;
+  private readonly pool = new Float64Array(POOL_DOUBLES);
 
   constructor(d: RankDistribution, runs: ProbabilityRuns = probabilityRuns(d)) {
     this.rows = d.rows;
@@ -157,12 +159,31 @@ export class CountsSampler implements RankSampler {
     const { threshold, alias, size } = this.table;
     const start = this.start;
     const runRows = this.runRows;
+    // uniforms in chunks of at most n - i (each rank still to draw takes at least one): the same stream
+    // as one nextDouble() per uniform, and none generated in vain
+    const pool = this.pool;
+    let avail = 0;
+    let p = 0;
     for (let i = 0; i < n; i++) {
-      const u = rng.nextDouble() * size;
+      if (p === avail) {
+        avail = Math.min(POOL_DOUBLES, n - i);
+        rng.fillDoubles(pool, avail);
+        p = 0;
+      }
+      const u = pool[p++]! * size;
       let j = Math.floor(u);
       if (u - j >= threshold[j]!) j = alias[j]!;
       const len = runRows[j]!;
-      out[i] = len === 1 ? start[j]! : start[j]! + Math.floor(rng.nextDouble() * len);
+      if (len === 1) {
+        out[i] = start[j]!;
+        continue;
+      }
+      if (p === avail) {
+        avail = Math.min(POOL_DOUBLES, n - i);
+        rng.fillDoubles(pool, avail);
+        p = 0;
+      }
+      out[i] = start[j]! + Math.floor(pool[p++]! * len);
     }
   }
 }
@@ -186,6 +207,7 @@ export class ZipfSampler implements RankSampler {
   private readonly accept: Float64Array;
   private readonly guide: Int32Array;
   private readonly guideScale: number;
+  private readonly pool = new Float64Array(POOL_DOUBLES);
 
   constructor(
     readonly alpha: number,
@@ -253,10 +275,54 @@ export class ZipfSampler implements RankSampler {
       if (k - x <= this.squeeze || u >= this.hIntegral(k + 0.5) - this.h(k)) return k - 1;
     }
   }
+  /** the same decisions as sample(), with the fields in locals and the uniforms drawn in chunks */
   fill(rng: Rng, out: Float64Array, n: number): void {
-    for (let i = 0; i < n; i++) out[i] = this.sample(rng);
+    const N = this.rows;
+    const hN = this.hN;
+    const hX1 = this.hX1;
+    const width = this.hX1 - this.hN;
+    const headU = this.headU;
+    const guide = this.guide;
+    const guideScale = this.guideScale;
+    const upper = this.upper;
+    const accept = this.accept;
+    const squeeze = this.squeeze;
+    const pool = this.pool;
+    let avail = 0;
+    let p = 0;
+    for (let i = 0; i < n; i++) {
+      for (;;) {
+        // at most n - i uniforms: the rank being drawn and each later one take at least one
+        if (p === avail) {
+          avail = Math.min(POOL_DOUBLES, n - i);
+          rng.fillDoubles(pool, avail);
+          p = 0;
+        }
+        const u = hN + pool[p++]! * width;
+        if (u <= headU) {
+          let k = guide[Math.floor((u - hX1) * guideScale)]!;
+          while (upper[k]! < u) k++;
+          if (u >= accept[k]!) {
+            out[i] = k - 1;
+            break;
+          }
+          continue;
+        }
+        const x = this.hIntegralInverse(u);
+        let k = Math.floor(x + 0.5);
+        if (k < 1) k = 1;
+        else if (k > N) k = N;
+        if (k - x <= squeeze || u >= this.hIntegral(k + 0.5) - this.h(k)) {
+          out[i] = k - 1;
+          break;
+        }
+      }
+    }
   }
 }
+
+/** uniforms drawn per chunk by the samplers' fill (8 KiB: stays in L1) */
+const POOL_DOUBLES = 1024;
 
 /** ranks of the Zipf head table (512 KiB of doubles): most of the mass for the skews of recommendation data */
 const HEAD_RANKS = 1 << 15;

@@ -32,6 +32,17 @@ describe('Rng (xoshiro128**)', () => {
     // seeds that differ only above bit 32 give different streams
     expect(draw(2 ** 40, 0)).not.toEqual(draw(0, 0));
   });
+  it('fillDoubles gives exactly the stream of nextDouble calls, across chunks and offsets', () => {
+    const a = new Rng(99, 3);
+    const b = new Rng(99, 3);
+    const out = new Float64Array(2000);
+    b.fillDoubles(out, 1);
+    b.fillDoubles(out, 999, 1);
+    b.fillDoubles(out, 0, 1000);
+    b.fillDoubles(out, 1000, 1000);
+    for (let i = 0; i < 2000; i++) expect(out[i]).toBe(a.nextDouble());
+    expect(b.nextU32()).toBe(a.nextU32());
+  });
   it('rejects seeds that are not integers in [0, 2^53)', () => {
     expect(() => new Rng(-1)).toThrow(/seed/);
     expect(() => new Rng(1.5)).toThrow(/seed/);

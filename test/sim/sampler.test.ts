@@ -167,6 +167,20 @@ describe('samplers: observed frequencies against p_i (chi-square, critical value
     expect((z as ZipfSampler).alpha).toBe(1.2);
     expect(() => samplerFor(fakeZipf)).toThrow(/alpha/);
   });
+  it('fill draws the same ranks as repeated sample() (uniforms taken in chunks, none skipped or wasted)', () => {
+    const counts = countsDistributionFromHistogram([{ count: 9, rows: 1 }, { count: 3, rows: 5000 }, { count: 1, rows: 70000 }]);
+    const samplers: RankSampler[] = [new ZipfSampler(1.05, 1e9), new ZipfSampler(0.8, 5e4, 100), new CountsSampler(counts), new UniformSampler(1e7)];
+    for (const s of samplers) {
+      const n = 5000;
+      const filled = new Float64Array(n);
+      const rngA = new Rng(4);
+      s.fill(rngA, filled, n);
+      const rngB = new Rng(4);
+      for (let i = 0; i < n; i++) expect(filled[i]).toBe(s.sample(rngB));
+      // both generators end in the same state: fill consumed exactly the uniforms sample() did
+      expect(rngA.nextU32()).toBe(rngB.nextU32());
+    }
+  });
   it('the same seed gives the same ranks', () => {
     const a = histogram(new ZipfSampler(1.1, 1000), 5000, 77);
     const b = histogram(new ZipfSampler(1.1, 1000), 5000, 77);
