@@ -66,6 +66,23 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
     const perSec = lookups / (ms / 1e3);
     rows.push({ what: 'sample + coalesce', distribution: name, lookups, medianMs: ms, lookupsPerSec: perSec, aimMet: perSec > 2e7 });
   }
+  // the two halves apart, to show which one bounds the kernel
+  for (const [name, sampler] of cases) {
+    const rng = new Rng(7);
+    const buf = new Float64Array(K);
+    const msSample = await medianMs(() => {
+      for (let b = 0; b < batches; b++) sampler.fill(rng, buf, K);
+    }, 5);
+    const set = rankSetFor(sampler.rows, K);
+    const msSet = await medianMs(() => {
+      for (let b = 0; b < batches; b++) {
+        set.clear();
+        for (let i = 0; i < K; i++) set.add(buf[i]!);
+      }
+    }, 5);
+    rows.push({ what: 'sample only', distribution: name, lookups, medianMs: msSample, lookupsPerSec: lookups / (msSample / 1e3), aimMet: null });
+    rows.push({ what: 'coalesce only (last batch, repeated)', distribution: name, lookups, medianMs: msSet, lookupsPerSec: lookups / (msSet / 1e3), aimMet: null });
+  }
   // Whole simulate() on one GPU, all rows on host: adds range search, costing and statistics per batch.
   const sims: Array<[string, ScenarioInput]> = [
     [`counts (${counts.rows} rows)`, scenarioInput({ kind: 'counts', counts: [] }, counts.rows, K)],

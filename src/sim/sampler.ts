@@ -232,7 +232,7 @@ export class ZipfSampler implements RankSampler {
     }
     // with no head table, no u falls at or below H(3/2) - 1
     this.headU = M > 0 ? this.upper[M]! : this.hX1 - 1;
-    const G = 2 * M;
+    const G = GUIDE_CELLS_PER_RANK * M;
     this.guide = new Int32Array(G + 1);
     this.guideScale = M > 0 ? G / (this.headU - this.hX1) : 0;
     let k = 1;
@@ -355,3 +355,5 @@ function parseAlpha(description: string): number | undefined {
   const v = m ? Number(m[1]) : NaN;
   return Number.isFinite(v) && v > 0 ? v : undefined;
 }
+/** guide cells per head rank */
+const GUIDE_CELLS_PER_RANK = 2;
