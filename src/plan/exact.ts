@@ -237,7 +237,7 @@ export function countsFromPlan(scenario: Scenario, items: Bucket[], plan: Checke
 const REP_CLASS = 0;
 
 /** The heuristic of the plan space as an integer point of the model, with its objective (microseconds). */
-function heuristicPoint(r: Relaxed, opts: ExactOptions): { counts: number[][]; objective: number } | undefined {
+function heuristicPoint(r: Relaxed, opts: ExactOptions): { counts: number[][]; objective: number; plan: CheckedPlan } | undefined {
   const { s, pm } = r;
   let plan: CheckedPlan;
   try {
@@ -253,7 +253,7 @@ function heuristicPoint(r: Relaxed, opts: ExactOptions): { counts: number[][]; o
   const loads = bucketedLoads(s, pm.items, counts, pm.coalesce);
   const fits =
     loads.gpuMemoryBytes.every((b, g) => b <= gpuEmbeddingCapacityBytes(s, g) * (1 + 1e-12)) && loads.hostMemoryBytes <= s.host.memoryBytes * (1 + 1e-12);
-  return fits ? { counts, objective: makespanSec(s, loads, pm.coalesce) / TIME_UNIT_SEC } : undefined;
+  return fits ? { counts, objective: makespanSec(s, loads, pm.coalesce) / TIME_UNIT_SEC, plan } : undefined;
 }
 
 /**
@@ -294,7 +294,7 @@ async function branchAndBound(r: Relaxed, opts: ExactOptions): Promise<OneSolve>
     return { pm, result, method: 'branch-and-bound', plan, evaluation: evaluate(scenario, plan) };
   }
   // Stopped early: best integer point known, best proven bound.
-  const candidates: Array<{ counts: number[][]; objective: number; method: OneSolve['method'] }> = [];
+  const candidates: Array<{ counts: number[][]; objective: number; method: OneSolve['method']; plan?: CheckedPlan }> = [];
   if (result.objective !== null && Object.keys(result.values).length > 0) candidates.push({ counts: countsFromValues(pm, scenario, result.values), objective: result.objective, method: 'branch-and-bound' });
   if (r.roundedPoint) candidates.push({ ...r.roundedPoint, method: 'lp-rounding' });
   const h = heuristicPoint(r, opts);
@@ -309,7 +309,11 @@ async function branchAndBound(r: Relaxed, opts: ExactOptions): Promise<OneSolve>
     if (agg !== null) [bound, boundSource] = [agg, 'lp-relaxation'];
   }
   if (bound !== null) bound = Math.min(bound, best.objective);
-  const plan = plansFromCounts(scenario, pm.items, best.counts, pm.coalesce, pm.space === 'tiered' ? 'exact' : `exact-${pm.space}`);
+  // The heuristic's own plan has these counts per model bucket (the objective is the MIP's at that point)
+  // but a finer row order inside each bucket: re-laying its rows bucket by bucket (replicated, gpu 0..W-1,
+  // host) would give gpu 0 the hottest rows of a coarse bucket and unbalance the GPUs at row level.
+  const name = pm.space === 'tiered' ? 'exact' : `exact-${pm.space}`;
+  const plan = best.plan ? { ...best.plan, name, algorithm: name } : plansFromCounts(scenario, pm.items, best.counts, pm.coalesce, name);
   const out: SolveResult = {
     status: 'timelimit',
     objective: best.objective,
