@@ -470,18 +470,23 @@ export { evaluate };
  */
 export function greedyBatchSearch(scenario: Scenario, opts: GreedyOptions = {}, batches = scenario.training.candidateBatches): { plan: CheckedPlan; globalBatch: number; scenario: Scenario } {
   let best: { plan: CheckedPlan; globalBatch: number; scenario: Scenario; tp: number } | undefined;
+  let lastShortage: InfeasibleError | undefined;
   for (const B of batches.length ? batches : [scenario.training.globalBatch]) {
     const s = B === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, B);
     let plan: CheckedPlan;
     try {
       plan = greedyPlan(s, opts);
     } catch (e) {
-      if (e instanceof InfeasibleError) continue;
+      if (e instanceof InfeasibleError) {
+        lastShortage = e;
+        continue;
+      }
       throw e;
     }
     const e = evaluate(s, plan);
     if (e.feasible && (!best || e.throughputSamplesPerSec > best.tp)) best = { plan, globalBatch: B, scenario: s, tp: e.throughputSamplesPerSec };
   }
-  if (!best) throw new InfeasibleError('greedy found no placement that fits at any candidate batch');
+  // No batch fits: say which resource is short (the last candidate's shortage names it and by how much).
+  if (!best) throw lastShortage ?? new InfeasibleError('greedy found no placement that fits at any candidate batch');
   return { plan: best.plan, globalBatch: best.globalBatch, scenario: best.scenario };
 }
