@@ -99,7 +99,16 @@ export default async function placementBench(ctx: BenchContext): Promise<BenchRe
   const greedyMs = await medianMs(() => evaluate(tb, greedyPlan(tb)), ctx.quick ? 3 : 5);
   rows.push({ scenario: tb.name, algorithm: 'greedy + evaluate', medianMs: greedyMs });
   notes.push(`greedy plan + evaluate on Terabyte: median ${greedyMs.toFixed(1)} ms`);
-  const gaps = rows.filter((r) => r.algorithm === 'greedy' && typeof r.gapToOptimum === 'number').map((r) => r.gapToOptimum as number);
-  if (gaps.length) notes.push(`greedy worst gap over instances and solvers: ${(Math.max(...gaps) * 100).toFixed(2)}% (target 1%: ${Math.max(...gaps) <= 0.01 ? 'met' : 'MISSED'})`);
+  // The 1% target is against a proven optimum: instances whose exact solve stopped early are reported
+  // against the certified bound separately (that bound is loose with few buckets, so it is no target).
+  const proven = rows.filter((r) => r.algorithm === 'greedy' && r.gapReference === 'optimum' && typeof r.gapToOptimum === 'number');
+  if (proven.length) {
+    const worst = Math.max(...proven.map((r) => r.gapToOptimum as number));
+    notes.push(
+      `greedy worst gap to a proven optimum (${proven.map((r) => `${r.scenario} ${r.solver}: ${((r.gapToOptimum as number) * 100).toFixed(2)}%`).join('; ')}): ${(worst * 100).toFixed(2)}% (target 1%: ${worst <= 0.01 ? 'met' : 'MISSED'}); a negative gap means greedy beats the bucketed optimum at row level`,
+    );
+  }
+  const bounded = rows.filter((r) => r.algorithm === 'greedy' && r.gapReference === 'bound' && typeof r.gapToOptimum === 'number');
+  for (const r of bounded) notes.push(`${r.scenario} ${r.solver}: exact stopped early; greedy is within ${((r.gapToOptimum as number) * 100).toFixed(1)}% of the certified row-level bound (a loose bound at this bucket count)`);
   return { title: 'Placement: exact MIP per backend, heuristics gap, speedup over B0', rows, notes };
 }
