@@ -1,4 +1,5 @@
 import { BackendError, InfeasibleError, InputError } from '../errors.js';
+import { scaleBytes } from '../units.js';
 
 /** Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible/unbounded, 4 backend unavailable. */
 export const EXIT = { ok: 0, internal: 1, input: 2, infeasible: 3, backend: 4 } as const;
@@ -23,14 +24,8 @@ export function formatQuantity(value: number, unit: string): string {
 }
 
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let i = 0;
-  while (Math.abs(v) >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 2)} ${units[i]}`;
+  const { value, unit } = scaleBytes(bytes);
+  return `${value.toFixed(unit === 'B' ? 0 : 2)} ${unit}`;
 }
 
 /** Wrap a command action: errors become a message on stderr and an exit code, never a stack trace. */

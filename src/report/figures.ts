@@ -7,6 +7,7 @@ import { simulate } from '../sim/simulate.js';
 import { zipfDistribution } from '../stats/zipf.js';
 import { groupedBarChart, lineChart, type LineSeries, type ScatterSeries } from './charts.js';
 import { topRowsPlan, type PlanProvider, type PlanRun } from './plans.js';
+import { scaleBytes } from '../units.js';
 
 /**
  * The report's figures. Each is a function of the scenario (and options) that returns its charts, the
@@ -55,14 +56,8 @@ export const fmt = (v: number, digits = 3): string => {
 const pct = (v: number, digits = 3) => `${fmt(100 * v, digits)}%`;
 /** Bytes with a decimal unit chosen so the number stays readable (B, kB, MB, GB, TB). */
 export const bytesText = (bytes: number): string => {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let i = 0;
-  while (Math.abs(v) >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${fmt(v)} ${units[i]}`;
+  const { value, unit } = scaleBytes(bytes);
+  return `${fmt(value)} ${unit}`;
 };
 const gb = bytesText;
 
