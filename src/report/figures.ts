@@ -4,7 +4,6 @@ import { uniformPlan } from '../model/plan.js';
 import { buildScenario, withGlobalBatch, type Scenario } from '../model/scenario.js';
 import type { ScenarioSpec } from '../model/schema.js';
 import { simulate } from '../sim/simulate.js';
-import { zipfDistribution } from '../stats/zipf.js';
 import { groupedBarChart, lineChart, type LineSeries, type ScatterSeries } from './charts.js';
 import { topRowsPlan, type PlanProvider, type PlanRun } from './plans.js';
 import { scaleBytes } from '../units.js';
@@ -99,20 +98,6 @@ export function geometricGrid(lo: number, hi: number, step: number): number[] {
 // ---------------------------------------------------------------------------------------------------
 // Figure 1: coalescing
 
-/**
- * Whether src/stats has the closed-form Zipf range sums yet. Until it does, figure 1 builds Zipf as an
- * explicit weight vector (a counts distribution, exact) on a smaller table. Integration point: once
- * zipfDistribution works everywhere this probe and the fallback can go.
- */
-function zipfAvailable(): boolean {
-  try {
-    zipfDistribution(1.05, 1000).touched(0, 1000, 10);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 type Skew = { label: string; alpha: number | null };
 const SKEWS: Skew[] = [
   { label: 'uniform', alpha: null },
@@ -123,11 +108,10 @@ const SKEWS: Skew[] = [
 ];
 
 /** A one-table, one-GPU scenario whose batch is `lookups` lookups (pooling 1). */
-function oneTableScenario(rows: number, skew: Skew, lookups: number, useZipf: boolean): Scenario {
+function oneTableScenario(rows: number, skew: Skew, lookups: number): Scenario {
   let distribution: ScenarioSpec['tables'][number]['distribution'];
   if (skew.alpha === null) distribution = { kind: 'uniform' };
-  else if (useZipf) distribution = { kind: 'zipf', alpha: skew.alpha };
-  else distribution = { kind: 'counts', counts: Array.from({ length: rows }, (_, i) => (i + 1) ** -skew.alpha!) };
+  else distribution = { kind: 'zipf', alpha: skew.alpha };
   return buildScenario(
     {
       name: `figure-1 ${skew.label}`,
@@ -141,10 +125,8 @@ function oneTableScenario(rows: number, skew: Skew, lookups: number, useZipf: bo
 }
 
 export function figureCoalescing(scenario: Scenario, opts: FigureOptions): Figure {
-  const useZipf = zipfAvailable();
-  const largest = Math.max(...scenario.tables.map((t) => t.rows));
-  // The counts fallback is exact but O(rows) per range sum; keep it small.
-  const rows = useZipf ? largest : Math.min(largest, 100_000);
+  // Zipf range sums are bounded closed forms (proofs/zipf-sums.md): the largest table costs no more than a small one.
+  const rows = Math.max(...scenario.tables.map((t) => t.rows));
   const batch = scenario.training.globalBatch;
   const modelK = geometricGrid(16, Math.max(2 ** 20, batch), 2);
   const simK = geometricGrid(64, Math.min(2 ** 18, Math.max(4096, batch)), 4);
@@ -153,7 +135,7 @@ export function figureCoalescing(scenario: Scenario, opts: FigureOptions): Figur
   const series: Array<{ skew: string; alpha: number | null; model: Array<{ lookups: number; expectedDistinct: number; perLookup: number }>; simulated: Array<{ lookups: number; batches: number; meanDistinct: number; se: number; expectedDistinct: number; z: number }> }> = [];
   SKEWS.forEach((skew, si) => {
     opts.onProgress?.({ figure: 1, message: `coalescing: ${skew.label}` });
-    const base = oneTableScenario(rows, skew, 1, useZipf);
+    const base = oneTableScenario(rows, skew, 1);
     const d = base.tables[0]!.distribution;
     const model = modelK.map((K) => {
       const e = d.touched(0, rows, K).value;
@@ -175,7 +157,7 @@ export function figureCoalescing(scenario: Scenario, opts: FigureOptions): Figur
     });
   });
   const at = (label: string) => {
-    const d = oneTableScenario(rows, SKEWS.find((s) => s.label === label)!, 1, useZipf).tables[0]!.distribution;
+    const d = oneTableScenario(rows, SKEWS.find((s) => s.label === label)!, 1).tables[0]!.distribution;
     return d.touched(0, rows, batch).value / batch;
   };
   const zipfShare = at('Zipf 1.05');
@@ -199,7 +181,7 @@ export function figureCoalescing(scenario: Scenario, opts: FigureOptions): Figur
       `With K = ${fmt(batch)} lookups into a table of ${fmt(rows)} rows, coalescing sends ${pct(zipfShare)} of the lookups as distinct rows under Zipf 1.05 ` +
       `(saving ${pct(1 - zipfShare)}) and ${pct(uniformShare)} under uniform access; every simulated point is within ${fmt(maxZ, 2)} standard errors of the model.`,
     panels: [{ name: 'fig-1-coalescing', svg }],
-    data: { rows, zipfFromClosedForm: useZipf, scenarioLookups: batch, series, maxAbsZ: maxZ },
+    data: { rows, scenarioLookups: batch, series, maxAbsZ: maxZ },
   };
 }
 
