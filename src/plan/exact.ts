@@ -349,16 +349,22 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions = {}
     : [opts.coalesce];
   let maxBuckets = opts.maxBuckets ?? 8;
   let lastInfeasible: unknown;
-  const relaxed: Array<{ B: number; r: Relaxed; ceiling: number }> = [];
+  const relaxed: Array<{ B: number; r: Relaxed; ceiling: number; boundSource: string }> = [];
   const infeasibleBatches = new Set<number>();
   for (const B of batches) {
     const s = B === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, B);
     for (const coalesce of coalesceChoices) {
       try {
         const r = await relaxOne(s, space, coalesce, maxBuckets, opts);
-        // highest throughput any plan of this choice can reach (the LP bound is on iteration time)
-        const ceiling = r.lpBound !== null && r.lpBound > 0 ? B / (r.lpBound * TIME_UNIT_SEC) : Infinity;
-        relaxed.push({ B, r, ceiling });
+        // Proven bound on iteration time: the LP optimum; when the LP gave none (GLPK can fail to factorize
+        // an ill-conditioned basis and report a bounded LP as unbounded), the aggregate relaxation's optimum,
+        // which also bounds the MIP from below (proofs/placement-mip.md) and costs tens of milliseconds: it
+        // can prune the choice without a full branch and bound.
+        const agg = r.lpBound === null ? await aggregateBound(s, r.pm, opts) : null;
+        const boundUs = r.lpBound ?? agg;
+        // highest throughput any plan of this choice can reach (the bound is on iteration time)
+        const ceiling = boundUs !== null && boundUs > 0 ? B / (boundUs * TIME_UNIT_SEC) : Infinity;
+        relaxed.push({ B, r, ceiling, boundSource: r.lpBound !== null ? 'LP bound' : 'aggregate bound' });
       } catch (e) {
         if (!(e instanceof InfeasibleError)) throw e;
         lastInfeasible = e;
@@ -369,10 +375,10 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions = {}
   relaxed.sort((a, b) => b.ceiling - a.ceiling);
   let best: { s: Scenario; one: OneSolve; coalesce: boolean } | undefined;
   const perBatch = new Map<number, { throughput: number | null; status: string; ceiling: number }>();
-  for (const { B, r, ceiling } of relaxed) {
+  for (const { B, r, ceiling, boundSource } of relaxed) {
     const here = perBatch.get(B);
     if (best && ceiling <= best.one.evaluation.throughputSamplesPerSec * (1 + 1e-12)) {
-      if (!here) perBatch.set(B, { throughput: null, status: 'pruned (LP bound)', ceiling });
+      if (!here) perBatch.set(B, { throughput: null, status: `pruned (${boundSource})`, ceiling });
       continue;
     }
     let one: OneSolve;
