@@ -69,6 +69,11 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
     return finish({ status: 'error', objective: null, values: {}, bestBound: null, boundSource: 'none', message: `${solver} failed: ${(e as Error).message}` });
   }
 
+  // An objective whose every term is bounded in its improving direction by the variable bounds cannot be
+  // unbounded: such an answer is a numerical failure of the backend (seen: GLPK on badly scaled LPs).
+  if (out.status === 'unbounded' && objectiveBoundedByBounds(model))
+    return finish({ ...out, status: 'error', message: `${solver} reported unbounded, but the variable bounds bound the objective: a numerical failure` });
+
   // Settle "infeasible or unbounded", and double-check a MIP that a backend calls unbounded.
   if (out.status === 'infeasible-or-unbounded' || (out.status === 'unbounded' && isMip(model))) {
     const phase1 = await backend.solve(feasibilityModel(model), { ...opts, timeLimitSec: remaining(), onProgress: undefined });
@@ -99,6 +104,20 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
 }
 
 /** A model without variables: the objective is its constant, feasible iff every row holds for 0. */
+/** True when the bounds of the objective's variables bound it in the optimising direction. */
+export function objectiveBoundedByBounds(model: Model): boolean {
+  const bounds = new Map(model.variables.map((v) => [v.name, v]));
+  const minimise = model.sense === 'minimize';
+  return model.objective.terms.every((t) => {
+    const v = bounds.get(t.var);
+    if (!v || t.coef === 0) return true;
+    // minimising c x needs x bounded below when c > 0 and above when c < 0 (and the mirror for maximising)
+    const needLower = (t.coef > 0) === minimise;
+    const binary = v.type === 'binary';
+    return binary || (needLower ? v.lower !== null : v.upper !== null);
+  });
+}
+
 function trivialOutcome(model: Model): BackendOutcome {
   const ok = maxViolation(model, {}) <= 0;
   const z = model.objective.constant ?? 0;

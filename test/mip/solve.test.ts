@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lin, ModelBuilder, type Model } from '../../src/mip/model.js';
 import { SOLVERS } from '../../src/mip/result.js';
-import { solve } from '../../src/mip/solve.js';
+import { objectiveBoundedByBounds, solve } from '../../src/mip/solve.js';
 import { assignment, bestPermutationCost, bruteForce, knapsack, rng } from './helpers.js';
 
 describe('known optima, every backend', () => {
@@ -114,5 +114,25 @@ describe('known optima, every backend', () => {
       expect(r.status).toBe('optimal');
       expect(lines.length, solver).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('objectiveBoundedByBounds: an "unbounded" answer that the bounds rule out is a backend failure', () => {
+  const model = (sense: 'minimize' | 'maximize', coef: number, lower: number | null, upper: number | null): Model => ({
+    name: 'b',
+    sense,
+    objective: { terms: [{ var: 'x', coef }] },
+    variables: [{ name: 'x', type: 'continuous', lower, upper }],
+    constraints: [],
+  });
+  it('needs the bound in the optimising direction only', () => {
+    expect(objectiveBoundedByBounds(model('minimize', 2, 0, null))).toBe(true);
+    expect(objectiveBoundedByBounds(model('minimize', -2, 0, null))).toBe(false);
+    expect(objectiveBoundedByBounds(model('maximize', 2, null, 7))).toBe(true);
+    expect(objectiveBoundedByBounds(model('maximize', 2, 0, null))).toBe(false);
+    expect(objectiveBoundedByBounds(model('minimize', -1, null, 3))).toBe(true);
+  });
+  it('every backend still proves a truly unbounded LP unbounded', async () => {
+    for (const solver of ['glpk', 'highs'] as const) expect((await solve(model('minimize', -1, 0, null), { solver })).status).toBe('unbounded');
   });
 });
