@@ -154,6 +154,12 @@ function tickFormat(scale: AxisScale, domain?: readonly number[]) {
 
 type Svg = d3.Selection<SVGSVGElement, unknown, null, undefined>;
 
+/** The x axis along the bottom margin and the y axis along the left one (both chart kinds). */
+function drawAxes<X extends d3.AxisDomain, Y extends d3.AxisDomain>(svg: Svg, xAxis: d3.Axis<X>, yAxis: d3.Axis<Y>, height: number): void {
+  svg.append('g').attr('class', 'x-axis').attr('transform', `translate(0, ${height - MARGIN.bottom})`).call(xAxis);
+  svg.append('g').attr('class', 'y-axis').attr('transform', `translate(${MARGIN.left}, 0)`).call(yAxis);
+}
+
 function drawFrame(svg: Svg, spec: { title: string; xLabel: string; yLabel: string }, width: number, height: number) {
   svg
     .append('text')
@@ -229,16 +235,7 @@ export function lineChart(spec: LineChartSpec): string {
   const clampY = (v: number) => y(Math.min(yMax, Math.max(yMin, v)));
 
   const { dom, svg } = newSvg(width, height);
-  svg
-    .append('g')
-    .attr('class', 'x-axis')
-    .attr('transform', `translate(0, ${height - MARGIN.bottom})`)
-    .call(d3.axisBottom(x).ticks(8).tickFormat(tickFormat(xs, x.domain())));
-  svg
-    .append('g')
-    .attr('class', 'y-axis')
-    .attr('transform', `translate(${MARGIN.left}, 0)`)
-    .call(d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())));
+  drawAxes(svg, d3.axisBottom(x).ticks(8).tickFormat(tickFormat(xs, x.domain())), d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())), height);
   drawFrame(svg, spec, width, height);
 
   const colorOf = new Map<string, string>();
@@ -324,16 +321,7 @@ export function groupedBarChart(spec: BarChartSpec): string {
   const base = ys === 'log' ? (y.domain()[0] as number) : 0;
 
   const { dom, svg } = newSvg(width, height);
-  svg
-    .append('g')
-    .attr('class', 'x-axis')
-    .attr('transform', `translate(0, ${height - MARGIN.bottom})`)
-    .call(d3.axisBottom(x0));
-  svg
-    .append('g')
-    .attr('class', 'y-axis')
-    .attr('transform', `translate(${MARGIN.left}, 0)`)
-    .call(d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())));
+  drawAxes(svg, d3.axisBottom(x0), d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())), height);
   drawFrame(svg, spec, width, height);
 
   spec.series.forEach((s, i) => {
