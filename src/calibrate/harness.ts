@@ -114,19 +114,12 @@ export interface CopyMeasurement {
   bytesPerSec: number;
   correct: boolean;
 }
-/** The optimizer update (kernels.ts updateRows) of `lookups` rows: one read-modify-write access each, 2 r bytes. */
-export interface UpdateMeasurement {
+/**
+ * The optimizer update (kernels.ts updateRows) of `lookups` rows: one read-modify-write access each; the same
+ * fields as a gather, with `bytes` = bytes read and written (2 lookups rowBytes).
+ */
+export interface UpdateMeasurement extends Omit<GatherMeasurement, 'family'> {
   family: 'update';
-  rowBytes: number;
-  tableBytes: number;
-  rows: number;
-  skew: string;
-  lookups: number;
-  /** bytes read and written: 2 lookups rowBytes */
-  bytes: number;
-  seconds: number;
-  bytesPerSec: number;
-  correct: boolean;
 }
 export type Measurement = GatherMeasurement | DedupMeasurement | CopyMeasurement | UpdateMeasurement;
 
