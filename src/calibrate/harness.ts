@@ -259,6 +259,8 @@ export function constantMapping(backend: string): Record<string, string> {
     return {
       gpuGatherBytesPerSec: 'per-byte term of gathers and updates of Zipf-skewed rows, all row sizes, largest table (the rows a cache serves live in "device" = host memory)',
       gpuGatherSecondsPerRow: 'per-row term of the same fit',
+      gpuBufferGatherBytesPerSec: 'per-byte term of gathers on the smallest (cache-resident) table, all skews (pooled reads of rows just fetched into the receive buffer)',
+      gpuBufferGatherSecondsPerRow: 'per-row term of the same fit',
       hostGatherBytesPerSec: 'per-byte term of gathers and updates of uniform rows, all row sizes, largest table (the cold rows the host serves)',
       hostGatherSecondsPerRow: 'per-row term of the same fit',
       hostToGpuBytesPerSec: 'memory copy between two host buffers (the host-to-device link of a cpu "device")',
@@ -269,6 +271,8 @@ export function constantMapping(backend: string): Record<string, string> {
   return {
     gpuGatherBytesPerSec: 'per-byte term of the device gather, Zipf-skewed lookups, all row sizes, largest table',
     gpuGatherSecondsPerRow: 'per-row term of the same fit',
+    gpuBufferGatherBytesPerSec: 'per-byte term of the device gather on the smallest (cache-resident) table, all skews (pooled reads of the receive buffer)',
+    gpuBufferGatherSecondsPerRow: 'per-row term of the same fit',
     hostGatherBytesPerSec: 'per-byte term of the cpu gather of uniform lookups, all row sizes, largest table, measured on the host',
     hostGatherSecondsPerRow: 'per-row term of the same fit',
     hostToGpuBytesPerSec: 'host-to-device buffer writes',
@@ -349,6 +353,12 @@ export function fitProfile(
     opts.hostGather && opts.hostGather.length > 0 ? 'hostGather/largest-table/uniform' : 'gather+update/largest-table/uniform',
     tierPoints(hostSource, (k) => k === 'uniform'),
   );
+  // The receive buffer (rows fetched from the host this iteration, pooled right after: cost-model.md §1) is a
+  // small buffer that was just written: its law is the gathers' law on the smallest, cache-resident table, all
+  // skews (in a cache-resident table skew changes nothing): proofs/calibration-fit.md §7.
+  const smallest = Math.min(...gathers.map((m) => m.tableBytes));
+  const bufferPoints = smallest < Math.max(...gathers.map((m) => m.tableBytes)) ? gathers.filter((m) => m.tableBytes === smallest) : [];
+  const bufferFit = bufferPoints.length >= 3 ? tierFit('gather/smallest-table/all-skews', bufferPoints) : undefined;
   for (const [key, pts] of new Map([...updates.reduce((m, u) => m.set(`update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`, [...(m.get(`update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`) ?? []), u]), new Map<string, UpdateMeasurement[]>())]))
     if (pts.length >= 2) families.push({ family: key, ...fitBandwidth(pts, RELATIVE) });
   // A bandwidth term of exactly 0 (all time per row) is written as an unreachable bandwidth, since the profile
@@ -364,6 +374,8 @@ export function fitProfile(
     points: dedupFit.points,
   };
   families.push(gpuGather, hostGather, dedup);
+  const { fit: bufferRowFit, ...bufferGather } = bufferFit ?? { fit: undefined };
+  if (bufferFit) families.push(bufferGather as FamilyFit);
 
   const constants: DeviceProfile['constants'] = {
     gpuGatherBytesPerSec: finiteBandwidth(gpuRowFit.bytesPerSec),
@@ -371,6 +383,10 @@ export function fitProfile(
     hostGatherBytesPerSec: finiteBandwidth(hostRowFit.bytesPerSec),
     hostGatherSecondsPerRow: hostRowFit.secondsPerRow,
   };
+  if (bufferRowFit) {
+    constants.gpuBufferGatherBytesPerSec = finiteBandwidth(bufferRowFit.bytesPerSec);
+    constants.gpuBufferGatherSecondsPerRow = bufferRowFit.secondsPerRow;
+  }
   if (h2d) {
     constants.hostToGpuBytesPerSec = h2d.bytesPerSec;
     // A fitted intercept can come out slightly negative when the latency is below the timer's noise.
@@ -394,7 +410,7 @@ export function fitProfile(
       date: (opts.date ?? new Date()).toISOString(),
       constants,
       gatherEfficiency,
-      fits: { gpuGather, hostGather, dedup, ...(h2d ? { hostToDevice: h2d } : {}), ...(d2h ? { deviceToHost: d2h } : {}), ...(d2d ? { deviceToDevice: d2d } : {}) },
+      fits: { gpuGather, hostGather, ...(bufferFit ? { bufferGather: bufferGather as FamilyFit } : {}), dedup, ...(h2d ? { hostToDevice: h2d } : {}), ...(d2h ? { deviceToHost: d2h } : {}), ...(d2d ? { deviceToDevice: d2d } : {}) },
       families,
       mapping: constantMapping(backend.name),
       incorrect: measurements.filter((m) => !m.correct).length + (opts.hostGather ?? []).filter((m) => !m.correct).length,

@@ -48,6 +48,9 @@ export interface StageCounts {
   deviceAccesses: number;
   /** device memory bytes: pooled K r + updated 2 U_dev r */
   deviceBytes: number;
+  /** of deviceAccesses and deviceBytes: pooled lookups of rows fetched from the host, read from the receive buffer */
+  bufferAccesses: number;
+  bufferBytes: number;
   /** distinct rows fetched from the host (U_host) */
   hostRows: number;
 }
@@ -81,6 +84,9 @@ export interface StageMeasurement {
 export interface StageConstants {
   gpuGatherBytesPerSec: number;
   gpuGatherSecondsPerRow: number;
+  /** pooled reads of rows in the receive buffer (default: the gather constants) */
+  gpuBufferGatherBytesPerSec: number;
+  gpuBufferGatherSecondsPerRow: number;
   hostGatherBytesPerSec: number;
   hostGatherSecondsPerRow: number;
   hostToGpuBytesPerSec: number;
@@ -96,9 +102,13 @@ export function stageConstants(profile: DeviceProfile): StageConstants {
     return v;
   };
   const opt = (key: keyof typeof c & string) => (c[key] as number | undefined) ?? 0;
+  const gpuGatherBytesPerSec = need('gpuGatherBytesPerSec');
+  const gpuGatherSecondsPerRow = opt('gpuGatherSecondsPerRow');
   return {
-    gpuGatherBytesPerSec: need('gpuGatherBytesPerSec'),
-    gpuGatherSecondsPerRow: opt('gpuGatherSecondsPerRow'),
+    gpuGatherBytesPerSec,
+    gpuGatherSecondsPerRow,
+    gpuBufferGatherBytesPerSec: (c.gpuBufferGatherBytesPerSec as number | undefined) ?? gpuGatherBytesPerSec,
+    gpuBufferGatherSecondsPerRow: (c.gpuBufferGatherSecondsPerRow as number | undefined) ?? gpuGatherSecondsPerRow,
     hostGatherBytesPerSec: need('hostGatherBytesPerSec'),
     hostGatherSecondsPerRow: opt('hostGatherSecondsPerRow'),
     hostToGpuBytesPerSec: need('hostToGpuBytesPerSec'),
@@ -116,6 +126,8 @@ export function calibratedScenario(scenario: Scenario, profile: DeviceProfile): 
       ...g,
       gatherBytesPerSec: c.gpuGatherBytesPerSec,
       gatherSecondsPerRow: c.gpuGatherSecondsPerRow,
+      bufferGatherBytesPerSec: c.gpuBufferGatherBytesPerSec,
+      bufferGatherSecondsPerRow: c.gpuBufferGatherSecondsPerRow,
       hostToGpuBytesPerSec: c.hostToGpuBytesPerSec,
       denseSecondsPerSample: 0,
     })),
@@ -134,7 +146,11 @@ export function phasesFromCounts(c: StageConstants, n: StageCounts, hostLatency:
     dedupSec: n.dedupLookups * c.dedupSecondsPerLookup,
     hostGatherSec: n.hostBytes / c.hostGatherBytesPerSec + n.hostAccesses * c.hostGatherSecondsPerRow,
     hostLinkSec: hostLatency ? n.linkBytes / c.hostToGpuBytesPerSec + 2 * c.latencySec : 0,
-    localGatherSec: n.deviceBytes / c.gpuGatherBytesPerSec + n.deviceAccesses * c.gpuGatherSecondsPerRow,
+    localGatherSec:
+      (n.deviceBytes - n.bufferBytes) / c.gpuGatherBytesPerSec +
+      (n.deviceAccesses - n.bufferAccesses) * c.gpuGatherSecondsPerRow +
+      n.bufferBytes / c.gpuBufferGatherBytesPerSec +
+      n.bufferAccesses * c.gpuBufferGatherSecondsPerRow,
   };
 }
 
@@ -312,16 +328,22 @@ function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: Ite
   updateRows(s.host, dim, s.hostSlots, nHost, s.gradHost);
   acc.hostGatherSec += now() - t0;
 
+  // Counted after the timed phases (not part of the stage): lookups whose row came from the host, which the
+  // pool reads from the receive buffer (the miss area).
+  let bufferLookups = 0;
+  for (let j = 0; j < lookups; j++) if (s.poolIdx[j]! >= s.cachedRows) bufferLookups++;
   n.hostRows += nHost;
   n.hostAccesses += 2 * nHost;
   n.hostBytes += 3 * nHost * r;
   n.linkBytes += nHost * (2 * r + indexBytes);
   n.deviceAccesses += lookups + nDevice;
   n.deviceBytes += (lookups + 2 * nDevice) * r;
+  n.bufferAccesses += bufferLookups;
+  n.bufferBytes += bufferLookups * r;
 }
 
 const zeroTimes = (): IterationTimes => ({ dedupSec: 0, hostGatherSec: 0, hostLinkSec: 0, localGatherSec: 0, bookkeepingSec: 0 });
-const zeroCounts = (): StageCounts => ({ dedupLookups: 0, hostAccesses: 0, hostBytes: 0, linkBytes: 0, deviceAccesses: 0, deviceBytes: 0, hostRows: 0 });
+const zeroCounts = (): StageCounts => ({ dedupLookups: 0, hostAccesses: 0, hostBytes: 0, linkBytes: 0, deviceAccesses: 0, deviceBytes: 0, bufferAccesses: 0, bufferBytes: 0, hostRows: 0 });
 const total = (p: IterationTimes) => p.dedupSec + p.hostGatherSec + p.hostLinkSec + p.localGatherSec + p.bookkeepingSec;
 
 export interface StageOptions {

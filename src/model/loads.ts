@@ -34,6 +34,12 @@ export interface Loads {
   hbmBytes: Float64Array;
   /** random row accesses in each GPU's memory (each pays gatherSecondsPerRow, §7) */
   hbmRowAccesses: Float64Array;
+  /**
+   * of hbmBytes and hbmRowAccesses, the pooling reads of rows received this iteration (from the host or from
+   * peers) in the receive buffer: a small buffer written just before, paid at the buffer's own constants (§1)
+   */
+  hbmBufferBytes: Float64Array;
+  hbmBufferRowAccesses: Float64Array;
   /** host link traffic per GPU, both phases (rows down, ids and gradients up) */
   hostLinkBytes: Float64Array;
   /** forward all-to-all bytes received / sent per GPU (backward mirrors them) */
@@ -61,6 +67,8 @@ export function emptyLoads(gpus: number): Loads {
     hostMemoryBytes: 0,
     hbmBytes: z(),
     hbmRowAccesses: z(),
+    hbmBufferBytes: z(),
+    hbmBufferRowAccesses: z(),
     hostLinkBytes: z(),
     allToAllInBytes: z(),
     allToAllOutBytes: z(),
@@ -113,11 +121,16 @@ export function addRangeLoads(
   // one read-modify-write access per updated row
   const updateAccesses = movedGlobal * scale;
 
-  // §1: the pooling reads every lookup's row from HBM, wherever the row came from.
+  // §1: the pooling reads every lookup's row from HBM, wherever the row came from; rows that came from the
+  // host or from a peer are read from the receive buffer they were just written to.
   for (let w = 0; w < W; w++) {
     const lookups = workerLookups(scenario, table, w) * massOf(w) * scale;
     loads.hbmBytes[w]! += lookups * r;
     loads.hbmRowAccesses[w]! += lookups;
+    if (at === 'host' || (at === 'gpu' && gpu !== w)) {
+      loads.hbmBufferBytes[w]! += lookups * r;
+      loads.hbmBufferRowAccesses[w]! += lookups;
+    }
   }
 
   if (at === 'replicated') {
@@ -198,7 +211,10 @@ export function computeSeconds(scenario: Scenario, worker: number, coalesce: boo
  * MIPs take these, per unit of a bucket, as their time coefficients, so they cannot drift from evaluate.
  */
 export interface ResourceSeconds {
-  /** per GPU: HBM bytes at its bandwidth plus its per-row access cost */
+  /**
+   * per GPU: HBM bytes at its bandwidth plus its per-row access cost; the receive-buffer part at the buffer's
+   * constants (§1, §7)
+   */
   gatherSec: Float64Array;
   /** per GPU: host-link bytes at its link bandwidth */
   hostLinkSec: Float64Array;
@@ -215,10 +231,18 @@ export function resourceSeconds(scenario: Scenario, loads: Loads): ResourceSecon
   const W = scenario.gpus.length;
   const ringFactor = W > 1 ? (2 * (W - 1)) / W : 0;
   return {
-    gatherSec: Float64Array.from(
-      scenario.gpus,
-      (gpu, w) => loads.hbmBytes[w]! / gpu.gatherBytesPerSec + loads.hbmRowAccesses[w]! * gpu.gatherSecondsPerRow,
-    ),
+    gatherSec: Float64Array.from(scenario.gpus, (gpu, w) => {
+      // The buffer's part is a subset of the totals. No clamping: this stays linear in the loads, so the MIPs
+      // may use it on unit loads and the heuristics on differences of loads.
+      const tableBytes = loads.hbmBytes[w]! - loads.hbmBufferBytes[w]!;
+      const tableAccesses = loads.hbmRowAccesses[w]! - loads.hbmBufferRowAccesses[w]!;
+      return (
+        tableBytes / gpu.gatherBytesPerSec +
+        tableAccesses * gpu.gatherSecondsPerRow +
+        loads.hbmBufferBytes[w]! / gpu.bufferGatherBytesPerSec +
+        loads.hbmBufferRowAccesses[w]! * gpu.bufferGatherSecondsPerRow
+      );
+    }),
     hostLinkSec: Float64Array.from(scenario.gpus, (gpu, w) => loads.hostLinkBytes[w]! / gpu.hostToGpuBytesPerSec),
     allToAllInSec: loads.allToAllInSec,
     allToAllOutSec: loads.allToAllOutSec,

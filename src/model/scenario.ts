@@ -39,6 +39,13 @@ export interface Gpu {
   gatherBytesPerSec: number;
   /** fixed cost of one random row access in this GPU's memory (proofs/cost-model.md §7) */
   gatherSecondsPerRow: number;
+  /**
+   * the same two constants for pooling reads of rows just received from the host or a peer, read from the
+   * small receive buffer they were written to (proofs/cost-model.md §1); default: gatherBytesPerSec and
+   * gatherSecondsPerRow
+   */
+  bufferGatherBytesPerSec: number;
+  bufferGatherSecondsPerRow: number;
   hostToGpuBytesPerSec: number;
   denseSecondsPerSample: number;
   batchShare: number;
@@ -176,21 +183,37 @@ export function buildScenario(data: unknown, opts: BuildOptions): Scenario {
   const samples = splitBatch(spec.training.globalBatch, shares);
   // A gpuList entry's own value wins, then the scenario-wide value, then the device profile.
   const field = (i: number) => (devicesIn.gpuList ? `devices.gpuList[${i}].` : 'devices.');
-  const gpus: Gpu[] = list.map((g, i) => ({
-    index: i,
-    name: g.name ?? `gpu${i}`,
-    node: g.node ?? Math.floor(i / gpusPerNode),
-    memoryBytes: g.memoryBytes ?? pick(devicesIn.gpuMemoryBytes, 'gpuMemoryBytes', `${field(i)}${devicesIn.gpuList ? 'memoryBytes' : 'gpuMemoryBytes'}`),
-    gatherBytesPerSec:
+  const gpus: Gpu[] = list.map((g, i) => {
+    const gatherBytesPerSec =
       g.gatherBytesPerSec ??
-      pick(devicesIn.gpuGatherBytesPerSec, 'gpuGatherBytesPerSec', `${field(i)}${devicesIn.gpuList ? 'gatherBytesPerSec' : 'gpuGatherBytesPerSec'}`),
-    gatherSecondsPerRow:
-      g.gatherSecondsPerRow ?? devicesIn.gpuGatherSecondsPerRow ?? (constants.gpuGatherSecondsPerRow as number | undefined) ?? 0,
-    hostToGpuBytesPerSec: g.hostToGpuBytesPerSec ?? pick(linksIn.hostToGpuBytesPerSec, 'hostToGpuBytesPerSec', 'links.hostToGpuBytesPerSec'),
-    denseSecondsPerSample: g.denseSecondsPerSample ?? spec.training.denseSecondsPerSample,
-    batchShare: shares[i]!,
-    batchSamples: samples[i]!,
-  }));
+      pick(devicesIn.gpuGatherBytesPerSec, 'gpuGatherBytesPerSec', `${field(i)}${devicesIn.gpuList ? 'gatherBytesPerSec' : 'gpuGatherBytesPerSec'}`);
+    const gatherSecondsPerRow =
+      g.gatherSecondsPerRow ?? devicesIn.gpuGatherSecondsPerRow ?? (constants.gpuGatherSecondsPerRow as number | undefined) ?? 0;
+    return {
+      index: i,
+      name: g.name ?? `gpu${i}`,
+      node: g.node ?? Math.floor(i / gpusPerNode),
+      memoryBytes: g.memoryBytes ?? pick(devicesIn.gpuMemoryBytes, 'gpuMemoryBytes', `${field(i)}${devicesIn.gpuList ? 'memoryBytes' : 'gpuMemoryBytes'}`),
+      gatherBytesPerSec,
+      gatherSecondsPerRow,
+      // An explicit gather constant (per GPU or scenario-wide) describes this GPU; a profile's buffer constant
+      // then belongs to another device and must not override it.
+      bufferGatherBytesPerSec:
+        g.bufferGatherBytesPerSec ??
+        devicesIn.gpuBufferGatherBytesPerSec ??
+        ((g.gatherBytesPerSec ?? devicesIn.gpuGatherBytesPerSec) !== undefined ? undefined : (constants.gpuBufferGatherBytesPerSec as number | undefined)) ??
+        gatherBytesPerSec,
+      bufferGatherSecondsPerRow:
+        g.bufferGatherSecondsPerRow ??
+        devicesIn.gpuBufferGatherSecondsPerRow ??
+        ((g.gatherSecondsPerRow ?? devicesIn.gpuGatherSecondsPerRow) !== undefined ? undefined : (constants.gpuBufferGatherSecondsPerRow as number | undefined)) ??
+        gatherSecondsPerRow,
+      hostToGpuBytesPerSec: g.hostToGpuBytesPerSec ?? pick(linksIn.hostToGpuBytesPerSec, 'hostToGpuBytesPerSec', 'links.hostToGpuBytesPerSec'),
+      denseSecondsPerSample: g.denseSecondsPerSample ?? spec.training.denseSecondsPerSample,
+      batchShare: shares[i]!,
+      batchSamples: samples[i]!,
+    };
+  });
   const nodes = new Set(gpus.map((g) => g.node)).size;
   const gpuToGpu = W > 1 ? pick(linksIn.gpuToGpuBytesPerSec, 'gpuToGpuBytesPerSec', 'links.gpuToGpuBytesPerSec') : (linksIn.gpuToGpuBytesPerSec ?? (constants.gpuToGpuBytesPerSec as number | undefined) ?? 1);
   if (nodes > 1 && linksIn.interNodeBytesPerSec === undefined)

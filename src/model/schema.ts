@@ -55,6 +55,9 @@ export const gpuSchema = z
     memoryBytes: bytes.optional(),
     gatherBytesPerSec: bytesPerSec.optional(),
     gatherSecondsPerRow: seconds.optional(),
+    /** pooling reads of rows just received (host or peers) from the receive buffer; default: the gather constants */
+    bufferGatherBytesPerSec: bytesPerSec.optional(),
+    bufferGatherSecondsPerRow: seconds.optional(),
     hostToGpuBytesPerSec: bytesPerSec.optional(),
     denseSecondsPerSample: seconds.optional(),
     /** relative share of the global batch this GPU takes (default: equal shares) */
@@ -71,6 +74,9 @@ export const devicesSchema = z
     gpuGatherBytesPerSec: bytesPerSec.optional(),
     /** fixed cost of one random row access in GPU memory (latency not hidden by bandwidth); default 0 */
     gpuGatherSecondsPerRow: seconds.optional(),
+    /** pooling reads of rows just received (host or peers) from the receive buffer; default: the gather constants */
+    gpuBufferGatherBytesPerSec: bytesPerSec.optional(),
+    gpuBufferGatherSecondsPerRow: seconds.optional(),
     hostMemoryBytes: bytes.optional(),
     hostGatherBytesPerSec: bytesPerSec.optional(),
     /** fixed cost of one random row access in host memory; default 0 */
@@ -162,6 +168,8 @@ export const deviceProfileSchema = z
       .object({
         gpuGatherBytesPerSec: bytesPerSec.optional(),
         gpuGatherSecondsPerRow: seconds.optional(),
+        gpuBufferGatherBytesPerSec: bytesPerSec.optional(),
+        gpuBufferGatherSecondsPerRow: seconds.optional(),
         hostGatherBytesPerSec: bytesPerSec.optional(),
         hostGatherSecondsPerRow: seconds.optional(),
         hostToGpuBytesPerSec: bytesPerSec.optional(),

@@ -311,7 +311,7 @@ export function aggregateBoundModel(scenario: Scenario, items: Bucket[], opts: {
   // GPUs with identical parameters and node are interchangeable: one representative per key.
   const key = (g: number) => {
     const x = scenario.gpus[g]!;
-    return [x.memoryBytes, x.gatherBytesPerSec, x.gatherSecondsPerRow, x.hostToGpuBytesPerSec, x.denseSecondsPerSample, x.batchSamples, x.node].join('|');
+    return [x.memoryBytes, x.gatherBytesPerSec, x.gatherSecondsPerRow, x.bufferGatherBytesPerSec, x.bufferGatherSecondsPerRow, x.hostToGpuBytesPerSec, x.denseSecondsPerSample, x.batchSamples, x.node].join('|');
   };
   const reps = [...new Map(scenario.gpus.map((_, g) => [key(g), g])).values()];
   const meanOf = (a: Float64Array) => a.reduce((s, x) => s + x, 0) / a.length;

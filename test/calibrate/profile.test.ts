@@ -27,7 +27,9 @@ function synthetic(): Measurement[] {
   };
   gather('uniform', 1 << 27, 3e9, 150e-9);
   gather('zipf1.05', 1 << 27, 7e9, 60e-9);
-  gather('uniform', 1 << 18, 20e9, 0); // cache-resident: not used for the constants
+  // cache-resident table: the receive buffer's law (both skews alike)
+  gather('uniform', 1 << 18, 20e9, 20e-9);
+  gather('zipf1.05', 1 << 18, 20e9, 20e-9);
   for (const lookups of [4096, 32768, 131072]) {
     const seconds = 1e-5 + lookups * 25e-9;
     ms.push({ family: 'dedup', rows: 1 << 20, skew: 'uniform', lookups, distinct: lookups, seconds, lookupsPerSec: lookups / seconds, correct: true });
@@ -48,6 +50,8 @@ describe('fitProfile', () => {
     expect(c.hostGatherBytesPerSec! / 3e9).toBeCloseTo(1, 9);
     expect(c.gpuGatherSecondsPerRow! / 60e-9).toBeCloseTo(1, 9);
     expect(c.hostGatherSecondsPerRow! / 150e-9).toBeCloseTo(1, 9);
+    expect((c.gpuBufferGatherBytesPerSec as number) / 20e9).toBeCloseTo(1, 9);
+    expect((c.gpuBufferGatherSecondsPerRow as number) / 20e-9).toBeCloseTo(1, 9);
     expect(c.hostToGpuBytesPerSec! / 12e9).toBeCloseTo(1, 9);
     expect(c.latencySec!).toBeCloseTo(5e-6, 12);
     expect((c.gpuToHostBytesPerSec as number) / 11e9).toBeCloseTo(1, 9);
@@ -78,9 +82,14 @@ describe('fitProfile', () => {
     expect(s.host.gatherBytesPerSec).toBe(profile.constants.hostGatherBytesPerSec);
     expect(s.gpus[0]!.gatherSecondsPerRow).toBe(profile.constants.gpuGatherSecondsPerRow);
     expect(s.host.gatherSecondsPerRow).toBe(profile.constants.hostGatherSecondsPerRow);
+    expect(s.gpus[0]!.bufferGatherBytesPerSec).toBe(profile.constants.gpuBufferGatherBytesPerSec);
+    expect(s.gpus[0]!.bufferGatherSecondsPerRow).toBe(profile.constants.gpuBufferGatherSecondsPerRow);
     expect(s.links.latencySec).toBe(profile.constants.latencySec);
     expect(s.training.dedupSecondsPerLookup).toBe(profile.constants.dedupSecondsPerLookup);
     const own = buildScenario({ ...data, devices: { ...data.devices, gpuGatherBytesPerSec: 123 } }, { baseDir: dir, file: 's.json' });
     expect(own.gpus[0]!.gatherBytesPerSec).toBe(123);
+    // the scenario's own gather bandwidth describes another device: the profile's buffer law does not apply to it
+    expect(own.gpus[0]!.bufferGatherBytesPerSec).toBe(123);
+    expect(own.gpus[0]!.bufferGatherSecondsPerRow).toBe(profile.constants.gpuBufferGatherSecondsPerRow);
   });
 });

@@ -55,15 +55,30 @@ describe('measured embedding stage (validate)', () => {
     // the host plan pools every lookup from device memory and updates nothing there
     expect(b!.counts.deviceAccesses).toBe(4096 * 7);
     expect(b!.counts.deviceBytes).toBe(4096 * (2 * 64 + 1 * 256 + 4 * 128));
+    // ... and every one of those reads is of a row just fetched from the host: all from the receive buffer
+    expect(b!.counts.bufferAccesses).toBe(b!.counts.deviceAccesses);
+    expect(b!.counts.bufferBytes).toBe(b!.counts.deviceBytes);
+    // the cache plan reads from the buffer exactly the lookups of host rows: E = K * (host mass), per table
+    const cache = plan('cache.plan.json');
+    const expectedBufferLookups = scenario.tables.reduce(
+      (sum, t) => sum + cache.tables[t.name]!.filter((r) => r.at === 'host').reduce((m, r) => m + 4096 * t.pooling * t.distribution.mass(r.from, r.to).value, 0),
+      0,
+    );
+    expect(Math.abs(a!.counts.bufferAccesses / expectedBufferLookups - 1)).toBeLessThan(0.03);
+    expect(a!.counts.bufferAccesses).toBeLessThan(a!.counts.deviceAccesses);
   });
   it('phasesFromCounts is each constant times its count', () => {
     const c = stageConstants(profile);
-    const n = { dedupLookups: 10, hostAccesses: 4, hostBytes: 1000, linkBytes: 500, deviceAccesses: 7, deviceBytes: 2000, hostRows: 2 };
+    const n = { dedupLookups: 10, hostAccesses: 4, hostBytes: 1000, linkBytes: 500, deviceAccesses: 7, deviceBytes: 2000, bufferAccesses: 3, bufferBytes: 600, hostRows: 2 };
     const p = phasesFromCounts(c, n, true);
     expect(p.dedupSec).toBeCloseTo(10 * c.dedupSecondsPerLookup, 20);
     expect(p.hostGatherSec).toBeCloseTo(1000 / c.hostGatherBytesPerSec + 4 * c.hostGatherSecondsPerRow, 20);
     expect(p.hostLinkSec).toBeCloseTo(500 / c.hostToGpuBytesPerSec + 2 * c.latencySec, 20);
-    expect(p.localGatherSec).toBeCloseTo(2000 / c.gpuGatherBytesPerSec + 7 * c.gpuGatherSecondsPerRow, 20);
+    // 4 table reads (1400 bytes) at the gather constants, 3 buffer reads (600 bytes) at the buffer constants
+    expect(p.localGatherSec).toBeCloseTo(
+      1400 / c.gpuGatherBytesPerSec + 4 * c.gpuGatherSecondsPerRow + 600 / c.gpuBufferGatherBytesPerSec + 3 * c.gpuBufferGatherSecondsPerRow,
+      20,
+    );
     expect(phasesFromCounts(c, n, false).hostLinkSec).toBe(0);
   });
 });

@@ -62,6 +62,27 @@ describe('evaluate on a hand-computed scenario', () => {
     expect(e.host.gatherSec).toBeCloseTo(0.5 + 0.9375 * 0.25, 12);
   });
 
+  it('pooled reads of rows received from the host or a peer are paid at the receive buffer constants (cost-model.md §1)', () => {
+    const s = buildScenario(
+      {
+        ...base,
+        devices: { ...base.devices, gpuGatherSecondsPerRow: 0.5, gpuBufferGatherBytesPerSec: 4, gpuBufferGatherSecondsPerRow: 0.125 },
+      },
+      { baseDir: '.', file: 'hand.json' },
+    );
+    const cached = evaluate(s, checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'replicated' }, { from: 1, to: 2, at: 'host' }] } }, s));
+    // table: pooled 0.75 lookups (3 B) + update 7.5 B at 1 B/s, 0.75 + 0.9375 accesses at 0.5 s;
+    // buffer: the host row's 0.25 lookups (1 B) at 4 B/s and 0.125 s per access
+    for (const g of cached.gpus) expect(g.terms.localGatherSec).toBeCloseTo(10.5 + 1.6875 * 0.5 + 0.25 + 0.25 * 0.125, 12);
+    const sharded = evaluate(s, checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'gpu', gpu: 1 }, { from: 1, to: 2, at: 'host' }] } }, s));
+    // GPU 0 owns nothing: all 4 pooled bytes (1 lookup) come from the buffer
+    expect(sharded.gpus[0]!.terms.localGatherSec).toBeCloseTo(1 + 0.125, 12);
+    // GPU 1: its own row pooled (3 B) + update 7.5 B + served 3 B, 0.75 + 0.9375 + 0.75 accesses; the host row from the buffer
+    expect(sharded.gpus[1]!.terms.localGatherSec).toBeCloseTo(13.5 + 2.4375 * 0.5 + 0.25 + 0.25 * 0.125, 12);
+    // total HBM traffic is still reported in full
+    expect(sharded.gpus[0]!.bytes.hbm).toBeCloseTo(4, 12);
+  });
+
   it('full overlap takes the busiest resource', () => {
     const s = scenarioOf({ overlap: 'full' });
     const plan = checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'replicated' }, { from: 1, to: 2, at: 'host' }] } }, s);

@@ -17,6 +17,8 @@ export function formatCalibration(r: CalibrationResult): string {
     `calibrated ${p.backend} on ${p.device} (${p.date})`,
     `  gpuGatherBytesPerSec   ${gbps(c.gpuGatherBytesPerSec)}`,
     `  gpuGatherSecondsPerRow ${ns(c.gpuGatherSecondsPerRow)}`,
+    `  gpuBufferGatherBytesPerSec   ${gbps(c.gpuBufferGatherBytesPerSec as number | undefined)}`,
+    `  gpuBufferGatherSecondsPerRow ${ns(c.gpuBufferGatherSecondsPerRow as number | undefined)}`,
     `  hostGatherBytesPerSec  ${gbps(c.hostGatherBytesPerSec)}`,
     `  hostGatherSecondsPerRow ${ns(c.hostGatherSecondsPerRow)}`,
     `  hostToGpuBytesPerSec   ${gbps(c.hostToGpuBytesPerSec)}`,
