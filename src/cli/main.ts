@@ -13,6 +13,12 @@ program
   .exitOverride();
 registerCommands(program);
 
+// A reader that stops early (`scarec ... | head`) closes the pipe: stop quietly, like other Unix tools.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(EXIT.ok);
+  throw e;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
