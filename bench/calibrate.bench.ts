@@ -11,40 +11,9 @@ import type { BenchContext, BenchResult } from './types.js';
 export default async function bench(ctx: BenchContext): Promise<BenchResult> {
   const rows: BenchResult['rows'] = [];
   const notes: string[] = [];
-  let cpuProfile: DeviceProfile | undefined;
-  for (const name of ['cpu', 'gpujs', 'webgpu'] as BackendName[]) {
-    const o = await openBackend(name);
-    if (!o.ok) {
-      notes.push(`${name} unavailable: ${o.reason}`);
-      continue;
-    }
-    const t0 = performance.now();
-    const { profile } = await calibrateBackend(o.backend, { quick: true });
-    await o.backend.dispose();
-    const c = profile.constants;
-    const g = (x: unknown) => (typeof x === 'number' ? x / 1e9 : null);
-    rows.push({
-      backend: name,
-      device: profile.device,
-      seconds: (performance.now() - t0) / 1e3,
-      gpuGatherGBps: g(c.gpuGatherBytesPerSec),
-      hostGatherGBps: g(c.hostGatherBytesPerSec),
-      hostToGpuGBps: g(c.hostToGpuBytesPerSec),
-      deviceCopyGBps: g(c.deviceCopyBytesPerSec),
-      latencyUs: typeof c.latencySec === 'number' ? c.latencySec * 1e6 : null,
-      dedupNsPerLookup: typeof c.dedupSecondsPerLookup === 'number' ? c.dedupSecondsPerLookup * 1e9 : null,
-      gatherEfficiency: profile.gatherEfficiency,
-      gpuGatherNsPerRow: typeof c.gpuGatherSecondsPerRow === 'number' ? c.gpuGatherSecondsPerRow * 1e9 : null,
-      hostGatherNsPerRow: typeof c.hostGatherSecondsPerRow === 'number' ? c.hostGatherSecondsPerRow * 1e9 : null,
-      gatherR2: profile.fits.gpuGather.rSquared,
-      hostGatherR2: profile.fits.hostGather.rSquared,
-      incorrect: profile.incorrect,
-    });
-    if (name === 'cpu') cpuProfile = profile;
-    if (ctx.quick) break; // smoke runs: the cpu backend only
-  }
-  if (cpuProfile) {
-    // `scarec validate` on the small fixture with the profile just fitted: both plans interleaved, 40 iterations
+  // `scarec validate` right after the cpu calibration (the same machine state), before the other backends run.
+  const validate = (cpuProfile: DeviceProfile) => {
+    // on the small fixture with the profile just fitted: both plans interleaved, 40 iterations
     const dir = join(import.meta.dirname, '..', 'test', 'calibrate', 'fixtures');
     const scenario = loadScenario(join(dir, 'small.json'));
     const plan = (f: string) => loadPlans(join(dir, f), scenario).plans[0]!;
@@ -71,6 +40,39 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
       `validate (cpu, test/calibrate/fixtures/small.json): cache-greedy error ${(cache!.relativeError * 100).toFixed(1)}%, host error ${(host!.relativeError * 100).toFixed(1)}%; ` +
         `speedup of cache-greedy over host measured ${cmp.measuredSpeedup.toFixed(2)}x, predicted ${cmp.predictedSpeedup.toFixed(2)}x (target: within 15% per plan)`,
     );
+  };
+  for (const name of ['cpu', 'gpujs', 'webgpu'] as BackendName[]) {
+    const o = await openBackend(name);
+    if (!o.ok) {
+      notes.push(`${name} unavailable: ${o.reason}`);
+      continue;
+    }
+    const t0 = performance.now();
+    const { profile } = await calibrateBackend(o.backend, { quick: true });
+    await o.backend.dispose();
+    const c = profile.constants;
+    const g = (x: unknown) => (typeof x === 'number' ? x / 1e9 : null);
+    rows.push({
+      backend: name,
+      device: profile.device,
+      seconds: (performance.now() - t0) / 1e3,
+      gpuGatherGBps: g(c.gpuGatherBytesPerSec),
+      hostGatherGBps: g(c.hostGatherBytesPerSec),
+      hostToGpuGBps: g(c.hostToGpuBytesPerSec),
+      deviceCopyGBps: g(c.deviceCopyBytesPerSec),
+      latencyUs: typeof c.latencySec === 'number' ? c.latencySec * 1e6 : null,
+      dedupNsPerLookup: typeof c.dedupSecondsPerLookup === 'number' ? c.dedupSecondsPerLookup * 1e9 : null,
+      gatherEfficiency: profile.gatherEfficiency,
+      gpuGatherNsPerRow: typeof c.gpuGatherSecondsPerRow === 'number' ? c.gpuGatherSecondsPerRow * 1e9 : null,
+      hostGatherNsPerRow: typeof c.hostGatherSecondsPerRow === 'number' ? c.hostGatherSecondsPerRow * 1e9 : null,
+      bufferGatherGBps: g(c.gpuBufferGatherBytesPerSec),
+      bufferGatherNsPerRow: typeof c.gpuBufferGatherSecondsPerRow === 'number' ? c.gpuBufferGatherSecondsPerRow * 1e9 : null,
+      gatherR2: profile.fits.gpuGather.rSquared,
+      hostGatherR2: profile.fits.hostGather.rSquared,
+      incorrect: profile.incorrect,
+    });
+    if (name === 'cpu') validate(profile);
+    if (ctx.quick) break; // smoke runs: the cpu backend only
   }
   notes.push('gather efficiency = fitted gather bandwidth / device-to-device copy bandwidth, measured in the same run');
   return { title: 'Calibration (--quick): fitted constants and gather efficiency per backend', rows, notes };
