@@ -4,7 +4,9 @@
     python3 bench/calibrate_torch.py --out profile.json [--quick]
     torchrun --nproc_per_node=8 bench/calibrate_torch.py --out profile.json   # adds NCCL all-to-all / all-reduce
 
-Measures, like src/calibrate: gather (out = table[idx]) against row bytes, table size and skew; dedup
+Measures, like src/calibrate: gather (out = table[idx]) against row bytes, table size and skew, and the
+optimizer update (index_add_ of the touched rows), fitted per tier as latency + rows x seconds-per-row +
+bytes / bandwidth (the receive buffer's law on an L2-resident table); dedup
 (torch.unique with return_inverse) against lookups; host-to-device and device-to-host copy bandwidth
 (pinned memory) and device-to-device copy bandwidth; with several ranks, all-to-all and all-reduce bus
 bandwidth through torch.distributed (NCCL). Fits latency + bytes / bandwidth by least squares (relative
@@ -57,6 +59,66 @@ def fit_bandwidth(points: Sequence[Tuple[float, float]]) -> Dict[str, float]:
     }
 
 
+def _weighted_lstsq(cols: Sequence[Sequence[float]], ts: Sequence[float]) -> Optional[List[float]]:
+    """Least squares of t ~ sum_j c_j col_j with weights 1/t (relative), columns scaled to unit max; None if singular."""
+    k = len(cols)
+    scale = [max(abs(v) for v in col) or 1.0 for col in cols]
+    a = [[cols[j][i] / scale[j] / ts[i] for j in range(k)] for i in range(len(ts))]
+    y = [1.0 for _ in ts]  # t_i / t_i
+    # normal equations (k <= 3, scaled and weighted: well conditioned enough), Gaussian elimination with pivoting
+    m = [[sum(r[p] * r[q] for r in a) for q in range(k)] + [sum(r[p] * yy for r, yy in zip(a, y))] for p in range(k)]
+    for c in range(k):
+        piv = max(range(c, k), key=lambda r: abs(m[r][c]))
+        if abs(m[piv][c]) < 1e-12 * max(1.0, abs(m[0][0])):
+            return None
+        m[c], m[piv] = m[piv], m[c]
+        for r in range(k):
+            if r != c:
+                f = m[r][c] / m[c][c]
+                m[r] = [x - f * z for x, z in zip(m[r], m[c])]
+    return [m[j][k] / m[j][j] / scale[j] for j in range(k)]
+
+
+def fit_row_cost(points: Sequence[Tuple[float, float, float]]) -> Dict[str, float]:
+    """Non-negative weighted least squares of seconds = c0 + c1 rows + c2 bytes over (rows, bytes, seconds),
+    by trying every column subset with rows or bytes and keeping the feasible one of least residual
+    (proofs/calibration-fit.md §6; the same fit as fitRowCost in src/calibrate/fit.ts)."""
+    if len(points) < 3:
+        raise ValueError("need at least three points")
+    ts = [t for _, _, t in points]
+    columns = [[1.0] * len(points), [r for r, _, _ in points], [b for _, b, _ in points]]
+    best = None
+    for mask in range(1, 8):
+        if mask & 6 == 0:
+            continue
+        use = [j for j in range(3) if mask & (1 << j)]
+        sol = _weighted_lstsq([columns[j] for j in use], ts)
+        if sol is None or any(c < 0 for c in sol):
+            continue
+        coef = [0.0, 0.0, 0.0]
+        for j, c in zip(use, sol):
+            coef[j] = c
+        pred = [coef[0] + coef[1] * r + coef[2] * b for r, b, _ in points]
+        ssr = sum(((p - t) / t) ** 2 for p, t in zip(pred, ts))
+        if best is None or ssr < best[0]:
+            best = (ssr, coef, pred)
+    if best is None:
+        raise ValueError("no non-negative fit (time does not grow with rows or bytes)")
+    _, (c0, c1, c2), pred = best
+    mean = sum(ts) / len(ts)
+    ss_res = sum((p - t) ** 2 for p, t in zip(pred, ts))
+    ss_tot = sum((t - mean) ** 2 for t in ts)
+    return {
+        "latencySec": c0,
+        "secondsPerRow": c1,
+        # a bytes term of exactly 0 is an unreachable bandwidth (the profile takes finite numbers only)
+        "bytesPerSec": 1.0 / c2 if c2 > 0 else 1e15,
+        "rSquared": 1 - ss_res / ss_tot if ss_tot > 0 else 1.0,
+        "worstRelativeResidual": max(abs(p - t) / t for p, t in zip(pred, ts)),
+        "points": len(points),
+    }
+
+
 def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: List[dict], extra: Optional[dict] = None) -> dict:
     """The device profile (deviceProfileSchema in src/model/schema.ts) from the fitted families."""
     c: Dict[str, float] = {
@@ -65,8 +127,15 @@ def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: L
         "latencySec": max(0.0, fits["hostToDevice"]["latencySec"]),
         "dedupSecondsPerLookup": 1.0 / fits["dedup"]["bytesPerSec"],
     }
+    if "secondsPerRow" in fits["gpuGather"]:
+        c["gpuGatherSecondsPerRow"] = fits["gpuGather"]["secondsPerRow"]
+    if "bufferGather" in fits:
+        c["gpuBufferGatherBytesPerSec"] = fits["bufferGather"]["bytesPerSec"]
+        c["gpuBufferGatherSecondsPerRow"] = fits["bufferGather"]["secondsPerRow"]
     if "hostGather" in fits:
         c["hostGatherBytesPerSec"] = fits["hostGather"]["bytesPerSec"]
+        if "secondsPerRow" in fits["hostGather"]:
+            c["hostGatherSecondsPerRow"] = fits["hostGather"]["secondsPerRow"]
     if "deviceToHost" in fits:
         c["gpuToHostBytesPerSec"] = fits["deviceToHost"]["bytesPerSec"]
     if "deviceToDevice" in fits:
@@ -86,7 +155,8 @@ def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: L
         "device": device,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "constants": c,
-        "gatherEfficiency": c["gpuGatherBytesPerSec"] / copy if copy else 0.0,
+        # the fitted law's throughput at 1024-byte rows (per-row cost included) over the copy bandwidth
+        "gatherEfficiency": 1024 / (c.get("gpuGatherSecondsPerRow", 0.0) + 1024 / c["gpuGatherBytesPerSec"]) / copy if copy else 0.0,
         "fits": fits,
         "measurements": measurements,
     }
@@ -124,9 +194,18 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch and
     fits: Dict[str, Dict[str, float]] = {}
     big = 4 << 30 if not args.quick else 1 << 30  # several times the L2 (50-60 MB on H100/H200)
     lookups = [1 << 12, 1 << 15, 1 << 18] + ([] if args.quick else [1 << 20, 1 << 22])
-    gpu_pts, host_pts = [], []
+    gpu_pts, host_pts, buffer_pts = [], [], []
+    small = 8 << 20  # a receive buffer's size: L2-resident (proofs/cost-model.md §1)
     for row_bytes in (64, 256, 1024):
         dim = row_bytes // 4
+        small_rows = small // row_bytes
+        small_table = torch.randn(small_rows, dim, device=dev)
+        for k in lookups:
+            sidx = torch.randint(0, small_rows, (k,), generator=g).to(dev)
+            t = timed(lambda: small_table.index_select(0, sidx), repeats)
+            ms.append({"family": "gather", "rowBytes": row_bytes, "tableBytes": small_rows * row_bytes, "skew": "uniform", "lookups": k, "bytes": k * row_bytes, "seconds": t, "correct": True})
+            buffer_pts.append((k, k * row_bytes, t))
+        del small_table
         rows = big // row_bytes
         table = torch.randn(rows, dim, device=dev)
         for skew in ("uniform", "zipf1.05"):
@@ -146,7 +225,13 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch and
                 t = timed(lambda: table.index_select(0, idx), repeats)
                 ms.append({"family": "gather", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": k, "bytes": k * row_bytes, "seconds": t, "correct": True})
                 if skew != "uniform":
-                    gpu_pts.append((k * row_bytes, t))
+                    gpu_pts.append((k, k * row_bytes, t))
+                    # the optimizer update of the touched rows: one read-modify-write of 2 r bytes per row
+                    uidx = torch.unique(idx)
+                    grad = torch.full((uidx.numel(), dim), 1e-3, device=dev)
+                    tu = timed(lambda: table.index_add_(0, uidx, grad, alpha=-0.01), repeats)
+                    ms.append({"family": "update", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": int(uidx.numel()), "bytes": 2 * int(uidx.numel()) * row_bytes, "seconds": tu, "correct": True})
+                    gpu_pts.append((int(uidx.numel()), 2 * int(uidx.numel()) * row_bytes, tu))
         del table
         host_table = torch.randn(min(rows, (1 << 30) // row_bytes), dim)
         hidx = torch.randint(0, host_table.shape[0], (1 << 16,), generator=g)
@@ -155,10 +240,11 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch and
             t0 = time.perf_counter()
             for _ in range(repeats):
                 host_table.index_select(0, hidx[:k])
-            host_pts.append((k * row_bytes, (time.perf_counter() - t0) / repeats))
+            host_pts.append((k, k * row_bytes, (time.perf_counter() - t0) / repeats))
         del host_table
-    fits["gpuGather"] = fit_bandwidth(gpu_pts)
-    fits["hostGather"] = fit_bandwidth(host_pts)
+    fits["gpuGather"] = fit_row_cost(gpu_pts)
+    fits["hostGather"] = fit_row_cost(host_pts)
+    fits["bufferGather"] = fit_row_cost(buffer_pts)
 
     dd = []
     for k in lookups:

@@ -26,6 +26,31 @@ print(json.dumps(ct.make_profile('fake', fits, [])))`;
     expect(c.gpuToGpuBytesPerSec! / 3e11).toBeCloseTo(1, 9);
     expect(c.dedupSecondsPerLookup! / 1e-9).toBeCloseTo(1, 9);
   });
+  it('fits per-row costs like fitRowCost (non-negative, exact on noiseless data) and writes them into the profile', () => {
+    const code = `
+import sys, json; sys.path.insert(0, ${JSON.stringify(bench)})
+import calibrate_torch as ct
+law = lambda lat, per_row, bw: [(r, r * b, lat + r * per_row + r * b / bw) for b in (64, 256, 1024) for r in (1000, 8000, 64000)]
+fits = dict(gpuGather=ct.fit_row_cost(law(2e-6, 60e-9, 7e9)), hostGather=ct.fit_row_cost(law(0, 150e-9, 3e9)),
+            bufferGather=ct.fit_row_cost(law(1e-6, 0, 20e9)))
+for k, (l, b) in dict(hostToDevice=(5e-6, 25e9), deviceToDevice=(1e-6, 3e12), dedup=(1e-5, 1e9)).items():
+    fits[k] = ct.fit_bandwidth([(x, l + x / b) for x in (1e6, 1e7, 1e8)])
+print(json.dumps(ct.make_profile('fake', fits, [])))`;
+    const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const parsed = deviceProfileSchema.safeParse(JSON.parse(r.stdout));
+    expect(parsed.success).toBe(true);
+    const c = parsed.data!.constants;
+    expect(c.gpuGatherSecondsPerRow! / 60e-9).toBeCloseTo(1, 9);
+    expect(c.gpuGatherBytesPerSec! / 7e9).toBeCloseTo(1, 9);
+    expect(c.hostGatherSecondsPerRow! / 150e-9).toBeCloseTo(1, 9);
+    expect(c.hostGatherBytesPerSec! / 3e9).toBeCloseTo(1, 9);
+    // a per-row cost of 0 is found exactly (the non-negative subset), not as a small negative number
+    expect(c.gpuBufferGatherSecondsPerRow).toBe(0);
+    expect((c.gpuBufferGatherBytesPerSec as number) / 20e9).toBeCloseTo(1, 9);
+    // gather efficiency: the law's throughput at 1024-byte rows over the copy bandwidth
+    expect((parsed.data as unknown as { gatherEfficiency: number }).gatherEfficiency).toBeCloseTo(1024 / (60e-9 + 1024 / 7e9) / 3e12, 9);
+  });
   it('without torch, running it says so in one line and exits 4', () => {
     const r = spawnSync('python3', [join(bench, 'calibrate_torch.py'), '--out', '/dev/null'], { encoding: 'utf8' });
     if (r.status === 0) return; // torch is installed here: nothing to check
