@@ -14,8 +14,8 @@ import { uniformPlan, type CheckedPlan } from '../model/plan.js';
 import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
 import type { PlanRange } from '../model/schema.js';
 import { touchProbability } from '../stats/touch.js';
-import { scenarioBuckets, type Bucket, type BucketCache } from './buckets.js';
-import { addScaledLoads, bucketedLoads, classList, fastLoads, gpuClass, hostClass, makespanSec, plansFromCounts, REP, type FastLoads, type FastState } from './classes.js';
+import { lowerRangeSums, scenarioBuckets, type Bucket, type BucketCache } from './buckets.js';
+import { addScaledLoads, bucketedLoads, fastLoads, fastOffsets, gpuClass, hostClass, makespanSec, plansFromCounts, REP, type FastLoads, type FastState } from './classes.js';
 import { checkCapacity } from './mipModel.js';
 
 /** B0: every lookup fetches its row from host memory, no coalescing (DESIGN §6). */
@@ -228,141 +228,82 @@ export function cacheGreedyPlan(scenario: Scenario): { plan: CheckedPlan; certif
 }
 
 export interface GreedyOptions {
-  /** buckets per table for the greedy's decisions (default 32) */
+  /** buckets per table for the greedy's first decisions (default 32) */
   maxBuckets?: number;
-  /** local-improvement budget in milliseconds (default 40) */
+  /** local-search budget in milliseconds (default 40): a cap, the search normally ends sooner */
   budgetMs?: number;
   /** buckets shared with other algorithms of the same call */
   bucketCache?: BucketCache;
 }
 
 /**
- * `greedy`, the fast heuristic for the tiered model:
- * 1. per bucket, the per-row linear cost of the three tiers (replicated, sharded averaged over GPUs, host)
- *    and their memory (W m, m, 0): a multiple-choice knapsack whose LP optimum is the greedy over upgrades
- *    on each bucket's lower convex hull, by seconds saved per byte (rows are divisible);
- * 2. sharded rows split over GPUs in proportion to free memory, remainders to the least-loaded GPU;
- * 3. each subset of tiers (latency is paid per tier in use) is tried and the best makespan kept;
- * 4. local improvement: moves of chunks of a bucket between tiers and GPUs, accepted when the makespan,
- *    computed by evaluate's own iterationTerms on the aggregated loads, falls.
+ * `greedy`, the fast heuristic for the tiered model (proofs/greedy.md):
+ * 1. tiers: per bucket, the per-row cost of the three tiers (replicated; sharded, spread evenly over the
+ *    GPUs; host) and their memory (W m, m, 0): a multiple-choice knapsack whose LP optimum is the greedy
+ *    over upgrades on each bucket's lower convex hull, by seconds saved per byte (rows are divisible); each
+ *    subset of tiers is tried (latency is paid per tier in use); with full overlap also with the costs
+ *    weighted toward the resources that bind (fullOverlapTiers);
+ * 2. sharded rows to GPUs, hottest bucket first, each whole to the GPU whose memory fill or time, as a
+ *    share of its final value, stays lowest (assignShards);
+ * 3. local search (searchCounts) on the aggregated loads, costed by evaluate's own iterationTerms, from the
+ *    best start and from the starts close to it;
+ * 4. refinement: a bucket whose rows ended in several classes is split at those boundaries into buckets
+ *    with their own exact range sums, and the search goes on. A bucket in one class costs in the model
+ *    exactly what evaluate charges its rows; a split bucket gives its first class the hottest rows, which the
+ *    bucket's per-row mean does not see (sharded rows split over GPUs would leave the first GPU the busiest).
+ * The plan is rows in rank order per bucket (plansFromCounts), costed by evaluate like every other plan.
  */
 export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): CheckedPlan {
   checkCapacity(scenario, 'tiered');
   const W = scenario.gpus.length;
   const coalesce = true;
-  // 32 buckets per table, fewer when the memoised unit seconds (items x classes x GPUs) would pass ~8e6 entries
+  // 32 buckets per table, fewer when the unit records (items x classes x GPUs) would pass ~8e6 entries
   const T = scenario.tables.length;
   const mb = opts.maxBuckets ?? Math.max(2, Math.min(32, Math.floor(8e6 / (T * (W + 2) * W))));
-  const items = opts.bucketCache ? opts.bucketCache.buckets(scenario, mb) : scenarioBuckets(scenario, mb);
-  const classes = classList(W);
-  const H = hostClass(W);
-  const fast = fastLoads(scenario, items, coalesce);
-  const caps = Float64Array.from(scenario.gpus, (_, g) => gpuEmbeddingCapacityBytes(scenario, g));
-  const mem = items.map((it) => scenario.tables[it.table]!.rowBytes + scenario.tables[it.table]!.optimizerBytesPerRow);
+  let items = opts.bucketCache ? opts.bucketCache.buckets(scenario, mb) : scenarioBuckets(scenario, mb);
+  let fast = fastLoads(scenario, items, coalesce);
 
-  // Per-row tier costs (mean over GPUs of linear seconds).
-  const cRep = items.map((_, i) => fast.meanLinear(i, REP));
-  const cHost = items.map((_, i) => fast.meanLinear(i, H));
-  const cShard = items.map((_, i) => {
-    if (W === 1) return Infinity;
-    let sum = 0;
-    for (let g = 0; g < W; g++) sum += fast.meanLinear(i, gpuClass(g));
-    return sum / W;
-  });
-
-  const build = (allowRep: boolean, allowShard: boolean, allowHost: boolean): number[][] | undefined => {
-    // Upgrades on each bucket's lower convex hull of (memory per row, cost per row).
-    type Up = { i: number; from: 'h' | 's'; to: 's' | 'r'; ratio: number };
-    const ups: Up[] = [];
-    items.forEach((_, i) => {
-      const pts: Array<{ tag: 'h' | 's' | 'r'; m: number; c: number }> = [];
-      if (allowHost) pts.push({ tag: 'h', m: 0, c: cHost[i]! });
-      if (allowShard && W > 1) pts.push({ tag: 's', m: mem[i]!, c: cShard[i]! });
-      if (allowRep) pts.push({ tag: 'r', m: W * mem[i]!, c: cRep[i]! });
-      const hull: typeof pts = [];
-      for (const p of pts) {
-        if (hull.length && p.c >= hull[hull.length - 1]!.c) continue; // more memory, no gain
-        while (hull.length >= 2) {
-          const a = hull[hull.length - 2]!;
-          const b = hull[hull.length - 1]!;
-          if ((b.c - a.c) / (b.m - a.m) >= (p.c - a.c) / (p.m - a.m)) hull.pop();
-          else break;
-        }
-        hull.push(p);
-      }
-      for (let k = 1; k < hull.length; k++)
-        ups.push({ i, from: hull[k - 1]!.tag as 'h' | 's', to: hull[k]!.tag as 's' | 'r', ratio: (hull[k]!.c - hull[k - 1]!.c) / (hull[k]!.m - hull[k - 1]!.m) });
-    });
-    ups.sort((a, b) => a.ratio - b.ratio);
-    const base = (i: number): 'h' | 's' | 'r' => (allowHost ? 'h' : allowShard && W > 1 ? 's' : 'r');
-    const tier = items.map((it, i) => ({ h: 0, s: 0, r: 0, [base(i)]: it.rows }) as Record<'h' | 's' | 'r', number>);
-    let budget = caps.reduce((s, x) => s + x, 0);
-    const minCap = Math.min(...caps);
-    let repBytesPerGpu = 0;
-    items.forEach((_, i) => {
-      budget -= tier[i]!.s * mem[i]! + tier[i]!.r * W * mem[i]!;
-      repBytesPerGpu += tier[i]!.r * mem[i]!;
-    });
-    if (budget < 0 || repBytesPerGpu > minCap) return undefined;
-    for (const u of ups) {
-      const per = u.to === 'r' ? (u.from === 'h' ? W : W - 1) * mem[u.i]! : mem[u.i]!;
-      let k = Math.min(tier[u.i]![u.from], Math.floor(budget / per));
-      if (u.to === 'r') k = Math.min(k, Math.floor((minCap - repBytesPerGpu) / mem[u.i]!));
-      if (k <= 0) continue;
-      tier[u.i]![u.from] -= k;
-      tier[u.i]![u.to] += k;
-      budget -= k * per;
-      if (u.to === 'r') repBytesPerGpu += k * mem[u.i]!;
-    }
-    // Split sharded rows over GPUs in proportion to free memory; remainders to the least-loaded GPU.
-    const free = Float64Array.from(caps, (c) => c - repBytesPerGpu);
-    const counts = items.map(() => new Array<number>(classes.length).fill(0));
-    const order = items.map((_, i) => i).sort((a, b) => cShard[b]! - cShard[a]!);
-    const timeLoad = new Float64Array(W);
-    for (const i of order) {
-      counts[i]![REP] = tier[i]!.r;
-      counts[i]![H] = tier[i]!.h;
-      let s = tier[i]!.s;
-      if (s === 0) continue;
-      const totalFree = free.reduce((a, x) => a + Math.max(0, x), 0);
-      for (let g = 0; g < W && totalFree > 0; g++) {
-        const k = Math.min(s, Math.floor((s * Math.max(0, free[g]!)) / totalFree), Math.floor(Math.max(0, free[g]!) / mem[i]!));
-        counts[i]![gpuClass(g)]! += k;
-        free[g]! -= k * mem[i]!;
-        timeLoad[g]! += k * cShard[i]!;
-      }
-      s = tier[i]!.s - counts[i]!.slice(1, 1 + W).reduce((a, x) => a + x, 0);
-      while (s > 0) {
-        let best = -1;
-        for (let g = 0; g < W; g++) if (free[g]! >= mem[i]! && (best < 0 || timeLoad[g]! < timeLoad[best]!)) best = g;
-        if (best < 0) break;
-        const k = Math.max(1, Math.min(s, Math.floor(s / W)));
-        const fit = Math.min(k, Math.floor(free[best]! / mem[i]!));
-        counts[i]![gpuClass(best)]! += fit;
-        free[best]! -= fit * mem[i]!;
-        timeLoad[best]! += fit * cShard[i]!;
-        s -= fit;
-      }
-      counts[i]![H]! += s; // rows that found no room stay on host
-      if (s > 0 && !allowHost) return undefined;
-    }
-    return counts;
-  };
-
-  let best: { counts: number[][]; time: number } | undefined;
+  const parts = Array.from({ length: items.length }, (_, i) => tierParts(fast, i));
+  const cost = weighted(parts, new Float64Array(NR).fill(1));
+  const full = scenario.training.overlap === 'full';
+  const starts: Array<{ counts: number[][]; score: Score }> = [];
+  const seen = new Set<string>();
   for (const [r, s, h] of [[true, true, true], [false, true, true], [true, false, true], [false, false, true], [true, true, false], [false, true, false], [true, false, false]] as const) {
-    const counts = build(r, s, h);
-    if (!counts) continue;
-    const st = fast.state(counts);
-    if (!fast.fits(st)) continue;
-    const time = fast.makespan(st);
-    if (!best || time < best.time) best = { counts, time };
+    if (W === 1 && s) continue; // one GPU: sharded is replicated
+    const tier = tiersFor(fast, cost, r, s, h);
+    if (!tier) continue;
+    for (const t of full ? [tier, fullOverlapTiers(fast, parts, tier, [r, s, h])] : [tier]) {
+      const key = t.map((x) => `${x.r},${x.s},${x.h}`).join(';');
+      if (seen.has(key)) continue; // the same tiers as before (a tier allowed but not used)
+      seen.add(key);
+      const counts = assignShards(fast, cost, t, h);
+      if (!counts) continue;
+      const st = fast.state(counts);
+      if (fast.fits(st)) starts.push({ counts, score: scoreOf(fast, st) });
+    }
   }
-  if (!best) throw new InfeasibleError('greedy found no placement that fits GPU and host memory');
+  if (!starts.length) throw new InfeasibleError('greedy found no placement that fits GPU and host memory');
+  starts.sort((a, b) => (better(a.score, b.score) ? -1 : better(b.score, a.score) ? 1 : 0));
 
-  // Local improvement on typed-array loads (memoised per-bucket unit seconds), under a time budget.
-  const counts = best.counts;
-  improveCounts(fast, counts, performance.now() + (opts.budgetMs ?? 40));
+  // The search from the best start, and from every start within START_SLACK of it (a start that uses other
+  // tiers can end lower: the search does not open and close tiers as freely as the starts do).
+  const deadline = performance.now() + (opts.budgetMs ?? 40);
+  let counts = starts[0]!.counts;
+  let score: Score | undefined;
+  for (const start of starts) {
+    if (score && (start.score[0] > starts[0]!.score[0] * (1 + START_SLACK) || performance.now() >= deadline)) break;
+    searchCounts(fast, start.counts, deadline);
+    const sc = scoreOf(fast, fast.state(start.counts));
+    if (!score || better(sc, score)) [counts, score] = [start.counts, sc];
+  }
+  // One round of refinement: the rows of a split bucket, at their own range sums, and the search again.
+  const split = performance.now() < deadline ? splitMixed(scenario, items, counts) : undefined;
+  if (split) {
+    const before = items;
+    ({ items, counts } = split);
+    fast = fastLoads(scenario, items, coalesce, { items: before, fast });
+    searchCounts(fast, counts, deadline, split.fresh);
+  }
   const own = plansFromCounts(scenario, items, counts, coalesce, 'greedy');
   if (W > 1) return own;
   // One GPU: the frequency cache is optimal in its own plan space (serial: proofs/caching-knapsack.md);
@@ -374,92 +315,492 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
   return eCache.feasible && eCache.iterationSec < time ? cache : own;
 }
 
+/** [makespan, FastLoads.tieBreak]: compared lexicographically; the second term breaks ties toward balance. */
+type Score = [number, number];
+const better = (a: Score, b: Score) => a[0] < b[0] * (1 - 1e-12) || (a[0] <= b[0] * (1 + 1e-12) && a[1] < b[1] * (1 - 1e-12));
+function scoreOf(fast: FastLoads, st: FastState): Score {
+  const times = new Float64Array(fast.W);
+  const sq = fast.tieBreak(st, times);
+  return [Math.max(...times), sq];
+}
+
+/** Resources of a tier cost: local gather, all-to-all, host link, all-reduce, host DRAM. */
+const NR = 5;
+type TierParts = { rep: Float64Array; shard: Float64Array; host: Float64Array };
+type TierCost = { rep: number; shard: number; host: number };
+
 /**
- * Local search over row counts: moves of k rows of one bucket between two classes (replicated, shard on
- * g, host), k = the whole class, halves, quarters, ..., and the largest k that fits the target's memory;
- * plus memory-neutral exchanges (k rows of bucket i into GPU memory, the same bytes of bucket j out of it).
- * A move is kept when it lowers the makespan, or keeps it and lowers the sum of per-GPU times (ties at
- * the makespan are common with interchangeable GPUs, and a strict-makespan search stalls on them).
- * Lexicographic strict descent: it terminates.
+ * Per-row cost of each tier of item i, per resource, as the mean over GPUs of the seconds it adds when the
+ * loads are balanced: replicated, host, and sharded spread evenly over the GPUs (its all-to-all is then
+ * 2 max(in, out) of the spread row, not the mean of each GPU's own max, which would count it twice:
+ * proofs/greedy.md §2).
  */
-export function improveCounts(fast: FastLoads, counts: number[][], deadline: number): void {
-  const { W, H, nC } = fast;
+function tierParts(fast: FastLoads, i: number): TierParts {
+  const { W, nC, R, unit, H } = fast;
+  const O = fastOffsets(W);
+  const one = (q: number, out: Float64Array) => {
+    for (let w = 0; w < W; w++) {
+      out[0]! += unit[q + O.gather + w]! / W;
+      out[1]! += (2 * Math.max(unit[q + O.ain + w]!, unit[q + O.aout + w]!)) / W;
+      out[2]! += unit[q + O.link + w]! / W;
+    }
+    out[3]! += unit[q + O.ar]!;
+    out[4]! += unit[q + O.dram]!;
+  };
+  const rep = new Float64Array(NR);
+  const host = new Float64Array(NR);
+  const shard = new Float64Array(NR).fill(W > 1 ? 0 : Infinity);
+  one((i * nC + REP) * R, rep);
+  one((i * nC + H) * R, host);
+  if (W > 1)
+    for (let w = 0; w < W; w++) {
+      let ain = 0;
+      let aout = 0;
+      for (let g = 0; g < W; g++) {
+        const q = (i * nC + gpuClass(g)) * R;
+        shard[0]! += unit[q + O.gather + w]! / W / W;
+        shard[2]! += unit[q + O.link + w]! / W / W;
+        ain += unit[q + O.ain + w]! / W;
+        aout += unit[q + O.aout + w]! / W;
+        if (w === 0) {
+          shard[3]! += unit[q + O.ar]! / W;
+          shard[4]! += unit[q + O.dram]! / W;
+        }
+      }
+      shard[1]! += (2 * Math.max(ain, aout)) / W;
+    }
+  return { rep, shard, host };
+}
+
+/** Tier costs weighted per resource (all weights 1: the serial sum). */
+function weighted(parts: TierParts[], lambda: ArrayLike<number>): TierCost[] {
+  const dot = (v: Float64Array) => {
+    let s = 0;
+    for (let r = 0; r < NR; r++) s += v[r] === Infinity ? Infinity : lambda[r]! * v[r]!;
+    return s;
+  };
+  return parts.map((p) => ({ rep: dot(p.rep), shard: dot(p.shard), host: dot(p.host) }));
+}
+
+/** The tiers' state with each bucket's sharded rows spread evenly (fractionally) over the GPUs. */
+function spreadState(fast: FastLoads, tier: Tier[]): FastState {
+  const { W, H } = fast;
+  const st = fast.state([]);
+  tier.forEach((t, i) => {
+    if (t.r > 0) fast.add(st, i, REP, t.r);
+    if (t.h > 0) fast.add(st, i, H, t.h);
+    if (t.s > 0) for (let g = 0; g < W; g++) fast.add(st, i, gpuClass(g), t.s / W);
+  });
+  return st;
+}
+
+/**
+ * Tiers for full overlap, where a GPU's time is its busiest resource: the knapsack on costs weighted per
+ * resource, the weights raised multiplicatively on the resources that bind (minimising the largest of
+ * several linear loads is maximising over weights the minimum of their weighted sum, LP duality); the
+ * tiers whose evenly spread state has the lowest makespan.
+ */
+function fullOverlapTiers(fast: FastLoads, parts: TierParts[], first: Tier[], allow: [boolean, boolean, boolean]): Tier[] {
+  const { W } = fast;
+  const O = fastOffsets(W);
+  const lambda = new Float64Array(NR).fill(1);
+  let best = first;
+  let bestT = fast.makespan(spreadState(fast, first));
+  let tier = first;
+  for (let it = 0; it < 12; it++) {
+    const st = spreadState(fast, tier);
+    const load = new Float64Array(NR);
+    for (let w = 0; w < W; w++) {
+      load[0] = Math.max(load[0]!, st[O.gather + w]!);
+      load[1] = Math.max(load[1]!, 2 * Math.max(st[O.ain + w]!, st[O.aout + w]!));
+      load[2] = Math.max(load[2]!, st[O.link + w]!);
+    }
+    load[3] = st[O.ar]!;
+    load[4] = st[O.dram]!;
+    const top = Math.max(...load);
+    if (!(top > 0)) break;
+    for (let r = 0; r < NR; r++) lambda[r]! *= Math.exp(2 * (load[r]! / top - 1));
+    const next = tiersFor(fast, weighted(parts, lambda), ...allow);
+    if (!next) break;
+    tier = next;
+    const t = fast.makespan(spreadState(fast, tier));
+    if (t < bestT) [best, bestT] = [tier, t];
+  }
+  return best;
+}
+
+type Tier = { r: number; s: number; h: number };
+
+/**
+ * Step 1 of greedyPlan for one subset of tiers: rows per tier by the hull knapsack over per-row tier costs,
+ * with the memory of all GPUs as the budget and the smallest GPU bounding the replicated rows. Undefined
+ * when the subset cannot hold every row.
+ */
+function tiersFor(fast: FastLoads, cost: TierCost[], allowRep: boolean, allowShard: boolean, allowHost: boolean): Tier[] | undefined {
+  const { W, mem, caps } = fast;
+  const n = mem.length;
+  // Upgrades on each bucket's lower convex hull of (memory per row, cost per row).
+  type Up = { i: number; from: 'h' | 's'; to: 's' | 'r'; ratio: number };
+  const ups: Up[] = [];
+  for (let i = 0; i < n; i++) {
+    const pts: Array<{ tag: 'h' | 's' | 'r'; m: number; c: number }> = [];
+    if (allowHost) pts.push({ tag: 'h', m: 0, c: cost[i]!.host });
+    if (allowShard) pts.push({ tag: 's', m: mem[i]!, c: cost[i]!.shard });
+    if (allowRep) pts.push({ tag: 'r', m: W * mem[i]!, c: cost[i]!.rep });
+    const hull: typeof pts = [];
+    for (const p of pts) {
+      if (hull.length && p.c >= hull[hull.length - 1]!.c) continue; // more memory, no gain
+      while (hull.length >= 2) {
+        const a = hull[hull.length - 2]!;
+        const b = hull[hull.length - 1]!;
+        if ((b.c - a.c) / (b.m - a.m) >= (p.c - a.c) / (p.m - a.m)) hull.pop();
+        else break;
+      }
+      hull.push(p);
+    }
+    for (let k = 1; k < hull.length; k++)
+      ups.push({ i, from: hull[k - 1]!.tag as 'h' | 's', to: hull[k]!.tag as 's' | 'r', ratio: (hull[k]!.c - hull[k - 1]!.c) / (hull[k]!.m - hull[k - 1]!.m) });
+  }
+  ups.sort((a, b) => a.ratio - b.ratio || a.i - b.i);
+  const baseTier: 'h' | 's' | 'r' = allowHost ? 'h' : allowShard ? 's' : 'r';
+  const tier = Array.from({ length: n }, (_, i): Tier => ({ h: 0, s: 0, r: 0, [baseTier]: fast.rows[i]! }));
+  let budget = caps.reduce((s, x) => s + x, 0);
+  const minCap = Math.min(...caps);
+  let repBytesPerGpu = 0;
+  for (let i = 0; i < n; i++) {
+    budget -= tier[i]!.s * mem[i]! + tier[i]!.r * W * mem[i]!;
+    repBytesPerGpu += tier[i]!.r * mem[i]!;
+  }
+  if (budget < 0 || repBytesPerGpu > minCap) return undefined;
+  for (const u of ups) {
+    const per = u.to === 'r' ? (u.from === 'h' ? W : W - 1) * mem[u.i]! : mem[u.i]!;
+    let k = Math.min(tier[u.i]![u.from], Math.floor(budget / per));
+    if (u.to === 'r') k = Math.min(k, Math.floor((minCap - repBytesPerGpu) / mem[u.i]!));
+    if (k <= 0) continue;
+    tier[u.i]![u.from] -= k;
+    tier[u.i]![u.to] += k;
+    budget -= k * per;
+    if (u.to === 'r') repBytesPerGpu += k * mem[u.i]!;
+  }
+  return tier;
+}
+
+/**
+ * Step 2 of greedyPlan: the sharded rows of each bucket to GPUs, hottest (host seconds per byte) first, each
+ * bucket whole to the GPU whose larger share after taking it, of the final memory fill or of the final mean
+ * time, is the smallest (a vector LPT): hot buckets, small and busy, even out the time, cold ones, large
+ * and idle, the memory. A bucket that fits on no GPU whole is split over the GPUs with room, and what finds
+ * no room stays on host (undefined when host is not allowed).
+ */
+function assignShards(fast: FastLoads, cost: TierCost[], tier: Tier[], allowHost: boolean): number[][] | undefined {
+  const { W, H, nC, mem, caps } = fast;
+  const n = mem.length;
+  const O = fastOffsets(W);
+  const counts = Array.from({ length: n }, (_, i) => {
+    const row = new Array<number>(nC).fill(0);
+    row[REP] = tier[i]!.r;
+    row[H] = tier[i]!.h;
+    return row;
+  });
   const st = fast.state(counts);
-  let score = fast.score(st);
-  const classes = Array.from({ length: nC }, (_, c) => c).filter((c) => c === H || c === REP || W > 1);
-  const tryMove = (i: number, from: number, to: number, k: number): boolean => {
-    if (k <= 0) return false;
-    fast.move(st, i, from, to, k);
+  // A GPU's time as a share of its final mean (every sharded row placed, spread evenly). With full overlap a
+  // GPU's time is its busiest resource, flat while another binds, so there the share is the largest of its
+  // own resources (gather, all-to-all, host link), each as a share of its mean.
+  const spread = spreadState(fast, tier);
+  const res = (x: FastState, w: number, r: number) =>
+    r === 0 ? x[O.gather + w]! : r === 1 ? 2 * Math.max(x[O.ain + w]!, x[O.aout + w]!) : x[O.link + w]!;
+  const level = new Float64Array(4);
+  for (let w = 0; w < W; w++) {
+    level[3]! += fast.gpuTime(spread, w) / W;
+    for (let r = 0; r < 3; r++) level[r]! += res(spread, w, r) / W;
+  }
+  const full = fast.overlap === 'full';
+  // GPU w's share after k more rows of item i on it
+  const share = (x: FastState, w: number, i: number, k: number): number => {
+    if (!full) return fast.gpuTimeWith(x, w, i, gpuClass(w), k) / level[3]!;
+    fast.add(x, i, gpuClass(w), k);
+    let v = 0;
+    for (let r = 0; r < 3; r++) if (level[r]! > 0) v = Math.max(v, res(x, w, r) / level[r]!);
+    fast.add(x, i, gpuClass(w), -k);
+    return v;
+  };
+  let shardBytes = 0;
+  for (let i = 0; i < n; i++) shardBytes += tier[i]!.s * mem[i]!;
+  const fillTarget = Math.min(1, shardBytes / caps.reduce((s, x) => s + x, 0)) + 1e-12;
+  const heat = Float64Array.from(cost, (c, i) => c.host / mem[i]!);
+  const order = Array.from({ length: n }, (_, i) => i)
+    .filter((i) => tier[i]!.s > 0)
+    .sort((a, b) => heat[b]! - heat[a]! || a - b);
+  for (const i of order) {
+    let left = tier[i]!.s;
+    while (left > 0) {
+      let g = -1;
+      let gv = Infinity;
+      for (let w = 0; w < W; w++) {
+        const k = Math.min(left, fast.room(st, i, gpuClass(w)));
+        if (k < 1) continue;
+        const v = Math.max((st[O.gmem + w]! + k * mem[i]!) / caps[w]! / fillTarget, share(st, w, i, k));
+        if (v < gv) [g, gv] = [w, v];
+      }
+      if (g < 0) break;
+      const k = Math.min(left, fast.room(st, i, gpuClass(g)));
+      fast.add(st, i, gpuClass(g), k);
+      counts[i]![gpuClass(g)]! += k;
+      left -= k;
+    }
+    if (left > 0) {
+      if (!allowHost) return undefined;
+      fast.add(st, i, H, left);
+      counts[i]![H]! += left;
+    }
+  }
+  return counts;
+}
+
+/**
+ * Local search over row counts (step 3 of greedyPlan). A move sends k rows of one bucket from one class to
+ * another (replicated, gpu g, host); an exchange also sends rows of a second bucket back, the same bytes,
+ * through a full GPU: hot rows off the busiest GPU and cold rows onto it, or hot host rows onto a GPU and
+ * cold rows off it; and, when nothing else helps, one row or a whole bucket into a class not in use. A move
+ * is kept when the score (makespan, then FastLoads.tieBreak) falls by more than a relative 1e-9: strict
+ * descent, so it terminates (proofs/greedy.md §3). Along one direction the makespan is convex in k
+ * (each GPU's time is a maximum of linear functions of k) except where a class starts or stops being used
+ * (latencies), so the search tries one row and, when it helps, steps that double while they help and halve
+ * when they stop; the whole move is tried first only where a latency can change. With `focus`, the first
+ * pass of moves visits only the items it marks (after a refinement, the new ones).
+ */
+export function searchCounts(fast: FastLoads, counts: number[][], deadline: number, focus?: Uint8Array): void {
+  const { W, H, nC, mem } = fast;
+  const n = counts.length;
+  const x = new Float64Array(n * nC);
+  counts.forEach((row, i) => row.forEach((k, c) => (x[i * nC + c] = k)));
+  const st = fast.state(counts);
+  const T = new Float64Array(W);
+  let curMax = 0;
+  let curSq = 0;
+  let sMax = 0;
+  let sSq = 0;
+  const measure = () => {
+    sSq = fast.tieBreak(st, T);
+    sMax = 0;
+    for (let w = 0; w < W; w++) if (T[w]! > sMax) sMax = T[w]!;
+  };
+  measure();
+  curMax = sMax;
+  curSq = sSq;
+  const times = Float64Array.from(T);
+  const used = new Float64Array(nC);
+  for (let i = 0; i < n; i++) for (let c = 0; c < nC; c++) used[c]! += x[i * nC + c]!;
+  const attempt = (i: number, a: number, b: number, k: number, j = -1, kj = 0): boolean => {
+    fast.move(st, i, a, b, k);
+    if (kj > 0) fast.move(st, j, b, a, kj);
     if (fast.fits(st)) {
-      const sc = fast.score(st);
-      if (better(sc, score)) {
-        score = sc;
-        counts[i]![from]! -= k;
-        counts[i]![to]! += k;
+      measure();
+      if (sMax < curMax * (1 - 1e-9) || (sMax <= curMax * (1 + 1e-12) && sSq < curSq * (1 - 1e-9))) {
+        curMax = sMax;
+        curSq = sSq;
+        times.set(T);
+        x[i * nC + a]! -= k;
+        x[i * nC + b]! += k;
+        used[a]! -= k;
+        used[b]! += k;
+        if (kj > 0) {
+          x[j * nC + b]! -= kj;
+          x[j * nC + a]! += kj;
+          used[b]! -= kj;
+          used[a]! += kj;
+        }
         return true;
       }
     }
-    fast.move(st, i, to, from, k);
+    if (kj > 0) fast.move(st, j, a, b, kj);
+    fast.move(st, i, b, a, k);
     return false;
   };
-  const n = counts.length;
+  // Line search along one direction (see above): kmax() bounds k; tryK(k) attempts a step of k.
+  // Written without closures per call (the search makes many thousands of them).
+  let dI = 0;
+  let dA = 0;
+  let dB = 0;
+  let dJ = -1;
+  const kmax = (): number =>
+    dJ < 0
+      ? Math.min(x[dI * nC + dA]!, fast.room(st, dI, dB))
+      : Math.min(x[dI * nC + dA]!, Math.floor((x[dJ * nC + dB]! * mem[dJ]! + fast.freeBytes(st, dB)) / mem[dI]!));
+  const tryK = (k: number): boolean => {
+    if (dJ < 0) return attempt(dI, dA, dB, k);
+    // rows of j from b to a: the same bytes as k rows of i, or more where b needs the room
+    const have = x[dJ * nC + dB]!;
+    const need = Math.ceil((k * mem[dI]! - fast.freeBytes(st, dB)) / mem[dJ]!);
+    return need <= have && attempt(dI, dA, dB, k, dJ, Math.max(need, Math.min(have, Math.floor((k * mem[dI]!) / mem[dJ]!))));
+  };
+  const line = (i: number, a: number, b: number, j: number): boolean => {
+    dI = i;
+    dA = a;
+    dB = b;
+    dJ = j;
+    const k0 = kmax();
+    if (k0 <= 0) return false;
+    // the smallest step: one row, or for an exchange the rows of i that one row of j makes room for
+    const u = j < 0 ? 1 : Math.max(1, Math.round(mem[j]! / mem[i]!));
+    // the whole step first where it empties class a (its latency goes) or is the smallest step
+    if ((j < 0 && used[a]! === x[i * nC + a]!) || k0 <= u) {
+      if (tryK(k0)) return true;
+      if (k0 <= u) return false;
+    }
+    if (!tryK(u)) return false;
+    let step = 2 * u;
+    let growing = true;
+    while (step >= u) {
+      const k = Math.min(step, kmax());
+      if (k >= u && tryK(k)) {
+        if (growing) step *= 2;
+      } else {
+        growing = false;
+        step = Math.floor(step / 2);
+      }
+    }
+    return true;
+  };
+  // moves only into classes in use (which classes are used, and so pay latency, is the start's choice)
+  const direction = (i: number, a: number, b: number): boolean => used[b]! > 0 && line(i, a, b, -1);
+  const exchange = (i: number, a: number, b: number, j: number): boolean => line(i, a, b, j);
+  // hotness per byte: host seconds of one row per byte (what a byte of GPU memory saves there)
+  const heat = Float64Array.from({ length: n }, (_, i) => fast.meanLinear(i, H) / mem[i]!);
+  const inClass = (c: number, hottest: boolean): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (x[i * nC + c]! > 0) out.push(i);
+    return out.sort((p, q) => (hottest ? heat[q]! - heat[p]! : heat[p]! - heat[q]!) || p - q);
+  };
+  /**
+   * Exchanges from class a into class b: the buckets of a, hottest first, each against the three coldest of
+   * b (the same bytes back, or whole buckets both ways); stops after 8 buckets in a row that find none.
+   */
+  const exchanges = (a: number, b: number, swaps: boolean): boolean => {
+    const colds = inClass(b, false).slice(0, 3);
+    let any = false;
+    let misses = 0;
+    for (const i of inClass(a, true)) {
+      if (performance.now() >= deadline) break;
+      let hit = false;
+      for (const j of colds) {
+        if (i === j || x[i * nC + a]! === 0 || x[j * nC + b]! === 0) continue;
+        if (exchange(i, a, b, j) || (swaps && attempt(i, a, b, x[i * nC + a]!, j, x[j * nC + b]!))) {
+          hit = true;
+          break;
+        }
+      }
+      if (hit) {
+        any = true;
+        misses = 0;
+      } else if (++misses >= 8) break;
+    }
+    return any;
+  };
+  const byTime = Array.from({ length: W }, (_, g) => g);
+  const sortByTime = () => byTime.sort((p, q) => times[p]! - times[q]! || p - q);
+  // GPU memory classes: the GPUs, and the replicated class (with one GPU, the only one)
+  const gpuClasses = W > 1 ? byTime.map(gpuClass) : [REP];
+  const targets: number[] = [];
   let improved = true;
-  let rounds = 0;
-  while (improved && performance.now() < deadline) {
+  // A round is a pass of moves, then (when the moves gain little) a pass of exchanges; the search stops
+  // after a round that gains less than MIN_GAIN of the makespan (the score's tie-break alone can go on for
+  // a long time at little value).
+  for (let pass = 0; improved && pass < 100 && performance.now() < deadline; pass++) {
     improved = false;
-    rounds++;
+    const before = curMax;
+    sortByTime();
     for (let i = 0; i < n; i++) {
-      if ((i & 15) === 0 && performance.now() >= deadline) break;
-      for (const from of classes) {
-        for (const to of classes) {
-          if (to === from) continue;
-          const have = counts[i]![from]!;
-          if (have === 0) break;
-          const room = fast.room(st, i, to);
-          let done = false;
-          if (room > 0 && room < have) done = tryMove(i, from, to, room);
-          for (let k = have; !done && k >= 1; k = Math.floor(k / 2)) done = tryMove(i, from, to, Math.min(k, room));
-          if (done) improved = true;
+      if ((i & 63) === 0 && performance.now() >= deadline) break;
+      if (pass === 0 && focus && !focus[i]) continue;
+      for (let a = 0; a < nC; a++) {
+        if (x[i * nC + a]! === 0) continue;
+        // to host, to the replicated class, and to GPUs: from host or replicated the three least busy,
+        // from a GPU those less busy than it
+        targets.length = 0;
+        targets.push(H, REP);
+        if (W > 1) {
+          const mine = a === H || a === REP ? Infinity : times[a - 1]!;
+          for (let r = 0; r < W && (a === H || a === REP ? r < 3 : times[byTime[r]!]! < mine); r++) targets.push(gpuClass(byTime[r]!));
         }
+        for (const b of targets) if (b !== a && x[i * nC + a]! > 0 && direction(i, a, b)) improved = true;
       }
     }
-    // Exchanges through a full GPU: rows of bucket i in, the same bytes of bucket j out (to host).
-    if (!improved && W >= 1 && performance.now() < deadline) {
-      for (let g = 0; g < W && performance.now() < deadline; g++) {
-        const cg = W === 1 ? REP : gpuClass(g);
-        for (let i = 0; i < n && performance.now() < deadline; i++) {
-          const hi = counts[i]![H]!;
-          if (hi === 0) continue;
-          for (let j = 0; j < n; j++) {
-            const gj = counts[j]![cg]!;
-            if (j === i || gj === 0) continue;
-            // k_i m_i = k_j m_j (rounded down so memory does not grow)
-            const kj = Math.min(gj, Math.max(1, Math.floor(gj / 2)));
-            const ki = Math.min(hi, Math.floor((kj * fast.mem[j]!) / fast.mem[i]!));
-            if (ki <= 0) continue;
-            fast.move(st, j, cg, H, kj);
-            fast.move(st, i, H, cg, ki);
-            const sc = fits(fast, st) ? fast.score(st) : undefined;
-            if (sc && better(sc, score)) {
-              score = sc;
-              counts[j]![cg]! -= kj;
-              counts[j]![H]! += kj;
-              counts[i]![H]! -= ki;
-              counts[i]![cg]! += ki;
-              improved = true;
-            } else {
-              fast.move(st, i, cg, H, ki);
-              fast.move(st, j, H, cg, kj);
-            }
-          }
-        }
+    if (improved && before - curMax > MIN_GAIN * before) continue;
+    improved = false;
+    if (W > 1) {
+      // Balance: between the busiest GPU and each other one, hot rows one way and cold rows the other. Hot
+      // rows usually leave the busiest GPU; they go to it when its own lookups dominate (a worker with a
+      // larger batch fetches less when it owns the hot rows).
+      sortByTime();
+      const gs = gpuClass(byTime[W - 1]!);
+      for (const g of byTime.slice(0, W - 1)) {
+        if (performance.now() >= deadline) break;
+        if (exchanges(gs, gpuClass(g), true)) improved = true;
+        if (exchanges(gpuClass(g), gs, true)) improved = true;
       }
     }
+    // Tiers: hot host rows into a GPU's memory, cold rows of it to host.
+    for (const b of used[REP]! > 0 && W > 1 ? [...gpuClasses, REP] : gpuClasses) {
+      if (performance.now() >= deadline) break;
+      if (exchanges(H, b, false)) improved = true;
+    }
+    // Classes not in use: one row, or the whole bucket, of each bucket (opening a class pays its latency).
+    for (let b = 0; b < nC && !improved; b++) {
+      if (used[b]! > 0 || (W === 1 && b === gpuClass(0))) continue;
+      for (let i = 0; i < n && performance.now() < deadline; i++)
+        for (let a = 0; a < nC; a++) {
+          const have = x[i * nC + a]!;
+          if (a === b || have === 0) continue;
+          const k = Math.min(have, fast.room(st, i, b));
+          if (k >= 1 && (attempt(i, a, b, 1) || (k > 1 && attempt(i, a, b, k)))) improved = true;
+        }
+    }
+    if (before - curMax <= MIN_GAIN * before) break;
   }
-  void rounds;
+  counts.forEach((row, i) => row.forEach((_, c) => (row[c] = x[i * nC + c]!)));
 }
-const fits = (fast: FastLoads, st: FastState) => fast.fits(st);
-const better = (a: [number, number], b: [number, number]) => a[0] < b[0] * (1 - 1e-12) || (a[0] <= b[0] * (1 + 1e-12) && a[1] < b[1] * (1 - 1e-12));
+
+/** Starts whose makespan is within this fraction of the best start's are searched too. */
+const START_SLACK = 0.25;
+
+/** Relative makespan gain below which a round of the local search ends it. */
+const MIN_GAIN = 1e-5;
+
+/**
+ * Step 4 of greedyPlan: every item whose rows are in more than one class is split at the class boundaries
+ * (rank order within an item: replicated, gpu 0..W-1, host) into items with their own exact range sums.
+ * Undefined when no item is split; `fresh` marks the new items.
+ */
+function splitMixed(scenario: Scenario, items: Bucket[], counts: number[][]): { items: Bucket[]; counts: number[][]; fresh: Uint8Array } | undefined {
+  const nC = counts[0]?.length ?? 0;
+  if (!counts.some((row) => row.filter((x) => x > 0).length > 1)) return undefined;
+  const outItems: Bucket[] = [];
+  const outCounts: number[][] = [];
+  const fresh: number[] = [];
+  items.forEach((item, i) => {
+    const row = counts[i]!;
+    if (row.filter((x) => x > 0).length <= 1) {
+      outItems.push(item);
+      outCounts.push(row);
+      fresh.push(0);
+      return;
+    }
+    const table = scenario.tables[item.table]!;
+    let at = item.from;
+    for (let c = 0; c < nC; c++) {
+      const k = row[c]!;
+      if (k <= 0) continue;
+      outItems.push({ table: item.table, from: at, to: at + k, rows: k, sums: expectedRangeSums(scenario, table, at, at + k), lowerSums: lowerRangeSums(scenario, table, at, at + k) });
+      const r = new Array<number>(nC).fill(0);
+      r[c] = k;
+      outCounts.push(r);
+      fresh.push(1);
+      at += k;
+    }
+  });
+  return { items: outItems, counts: outCounts, fresh: Uint8Array.from(fresh) };
+}
 
 export { evaluate };
 
