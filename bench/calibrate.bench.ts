@@ -12,12 +12,12 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
   const rows: BenchResult['rows'] = [];
   const notes: string[] = [];
   // `scarec validate` right after the cpu calibration (the same machine state), before the other backends run.
-  const validate = (cpuProfile: DeviceProfile) => {
+  const validate = async (cpuProfile: DeviceProfile) => {
     // on the small fixture with the profile just fitted: both plans interleaved, 40 iterations
     const dir = join(import.meta.dirname, '..', 'test', 'calibrate', 'fixtures');
     const scenario = loadScenario(join(dir, 'small.json'));
     const plan = (f: string) => loadPlans(join(dir, f), scenario).plans[0]!;
-    const [cache, host] = measureStages(scenario, [plan('cache.plan.json'), plan('host.plan.json')], cpuProfile, { iterations: ctx.quick ? 10 : 40 });
+    const [cache, host] = await measureStages(scenario, [plan('cache.plan.json'), plan('host.plan.json')], cpuProfile, { iterations: ctx.quick ? 10 : 40 });
     const cmp = compareStages(cache!, host!);
     for (const m of [cache!, host!])
       rows.push({
@@ -71,7 +71,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
       hostGatherR2: profile.fits.hostGather.rSquared,
       incorrect: profile.incorrect,
     });
-    if (name === 'cpu') validate(profile);
+    if (name === 'cpu') await validate(profile);
     if (ctx.quick) break; // smoke runs: the cpu backend only
   }
   notes.push('gather efficiency = fitted gather bandwidth / device-to-device copy bandwidth, measured in the same run');

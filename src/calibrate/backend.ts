@@ -5,6 +5,8 @@
  * checks against the cpu reference (src/calibrate/kernels.ts).
  */
 
+import type { StageRunner } from './stage.js';
+
 export type BackendName = 'cpu' | 'webgpu' | 'gpujs';
 export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'webgpu', 'gpujs'];
 
@@ -58,6 +60,11 @@ export interface CalibrationBackend {
   update?(table: DeviceTable, stream: Uint32Array, lookups: number, timing: TimingOptions): Promise<Timed & { ok: boolean }>;
   /** move `bytes` between host and device memory (on cpu: a memory copy); `check` is the copied data's checksum */
   copy(bytes: number, direction: 'hostToDevice' | 'deviceToHost' | 'deviceToDevice', timing: TimingOptions): Promise<Timed & { ok: boolean }>;
+  /**
+   * Optional: the runner of `scarec validate`'s measured embedding stage on this backend's device (stage.ts);
+   * a backend without one cannot run validate.
+   */
+  stageRunner?(): StageRunner<unknown>;
   dispose(): Promise<void>;
 }
 

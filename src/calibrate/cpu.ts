@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { type CalibrationBackend, type DeviceTable, type TimingOptions, timeColdKernel, timeKernel, windowStart } from './backend.js';
 import { dedupRows, dedupScratch, gatherRows, updateRows } from './kernels.js';
+import { cpuStageRunner, type StageRunner } from './stage.js';
 
 /**
  * The cpu backend: "device memory" is ordinary host memory and the kernels are kernels.ts. Its constants
@@ -108,6 +109,7 @@ export function openCpuBackend(): CalibrationBackend {
       const { src, dst } = buffers(bytes);
       return timedHostCopy(src, dst, bytes, timing);
     },
+    stageRunner: () => cpuStageRunner as StageRunner<unknown>,
     async dispose() {
       copyBufs = undefined;
     },

@@ -154,7 +154,10 @@ export function phasesFromCounts(c: StageConstants, n: StageCounts, hostLatency:
   };
 }
 
-interface TableState {
+/** One table of one plan, host side: the sampler, the plan's ranges, host memory and the cpu buffers. */
+export interface TableState {
+  /** rows of the table (ids are < rows) */
+  rows: number;
   dim: number;
   lookups: number;
   sampler: RankSampler;
@@ -189,7 +192,7 @@ interface TableState {
 
 const MAX_ROWS = 1 << 24;
 
-function setupTable(scenario: Scenario, plan: CheckedPlan, t: number, seed: number): TableState {
+export function setupTable(scenario: Scenario, plan: CheckedPlan, t: number, seed: number): TableState {
   const table = scenario.tables[t]!;
   const where = `table "${table.name}"`;
   if (table.bytesPerElement !== 4) throw new InputError(`validate runs fp32 tables (bytesPerElement 4), got ${table.bytesPerElement}`, where);
@@ -220,6 +223,7 @@ function setupTable(scenario: Scenario, plan: CheckedPlan, t: number, seed: numb
   };
   const indexBytes = scenario.training.indexBytes;
   return {
+    rows: table.rows,
     dim,
     lookups,
     // the simulator's seeded samplers (src/sim), one independent stream per table
@@ -251,7 +255,7 @@ function setupTable(scenario: Scenario, plan: CheckedPlan, t: number, seed: numb
 }
 
 /** Index of the range holding id (binary search over the sorted range starts). */
-function rangeOf(s: TableState, id: number): number {
+export function rangeOf(s: TableState, id: number): number {
   let lo = 0;
   let hi = s.rangeFrom.length - 1;
   while (lo < hi) {
@@ -262,13 +266,13 @@ function rangeOf(s: TableState, id: number): number {
   return lo;
 }
 
-interface IterationTimes extends PhaseSeconds {
+export interface IterationTimes extends PhaseSeconds {
   bookkeepingSec: number;
 }
 
 const now = () => performance.now() / 1e3;
 
-/** One iteration of one table; adds its phase times to `acc` and its counts to `n`. */
+/** One iteration of one table on the cpu backend; adds its phase times to `acc` and its counts to `n`. */
 function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: IterationTimes, n: StageCounts): void {
   const { dim, lookups } = s;
   const r = dim * 4;
@@ -353,9 +357,32 @@ export interface StageOptions {
   seed?: number;
 }
 
-interface PlanRun {
+/**
+ * Where a plan's embedding stage runs: `prepare` sets up the device side of one table (device memory: the
+ * cached rows and the miss area), `run` does one iteration of one table (phases timed into `acc`, counts
+ * into `n`, the same phases and counts on every backend), `checksum` reads one pooled value (guards against
+ * dead code), `release` frees the device side.
+ */
+export interface StageRunner<D> {
+  readonly name: string;
+  prepare(s: TableState, coalesce: boolean): Promise<D> | D;
+  run(s: TableState, device: D, coalesce: boolean, indexBytes: number, acc: IterationTimes, n: StageCounts): Promise<void> | void;
+  checksum(s: TableState, device: D): Promise<number> | number;
+  release?(device: D): void;
+}
+
+/** The cpu runner: "device memory" is a typed array (TableState.device), every phase runs kernels.ts. */
+export const cpuStageRunner: StageRunner<undefined> = {
+  name: 'cpu',
+  prepare: () => undefined,
+  run: (s, _d, coalesce, indexBytes, acc, n) => runTable(s, coalesce, indexBytes, acc, n),
+  checksum: (s) => s.out[0]!,
+};
+
+interface PlanRun<D> {
   plan: CheckedPlan;
   states: TableState[];
+  devices: D[];
   times: IterationTimes[];
   counts: StageCounts;
   checksum: number;
@@ -366,18 +393,24 @@ interface PlanRun {
  * processes on the machine hits every plan alike, and their ratio is measured under the same conditions),
  * and compare each with the calibrated model.
  */
-export function measureStages(scenario: Scenario, plans: readonly CheckedPlan[], profile: DeviceProfile, opts: StageOptions): StageMeasurement[] {
+export async function measureStages<D = undefined>(
+  scenario: Scenario,
+  plans: readonly CheckedPlan[],
+  profile: DeviceProfile,
+  opts: StageOptions,
+  runner: StageRunner<D> = cpuStageRunner as unknown as StageRunner<D>,
+): Promise<StageMeasurement[]> {
   if (scenario.gpus.length !== 1)
     throw new InputError(`validate measures one worker; the scenario has ${scenario.gpus.length} GPUs (set devices.gpus to 1)`, `${scenario.file ?? 'scenario'}: devices.gpus`);
   const constants = stageConstants(profile);
   const model = calibratedScenario(scenario, profile);
-  const runs: PlanRun[] = plans.map((plan) => ({
-    plan,
-    states: scenario.tables.map((_, t) => setupTable(scenario, plan, t, opts.seed ?? 7)),
-    times: [],
-    counts: zeroCounts(),
-    checksum: 0,
-  }));
+  const runs: PlanRun<D>[] = [];
+  for (const plan of plans) {
+    const states = scenario.tables.map((_, t) => setupTable(scenario, plan, t, opts.seed ?? 7));
+    const devices: D[] = [];
+    for (const s of states) devices.push(await runner.prepare(s, plan.coalesce));
+    runs.push({ plan, states, devices, times: [], counts: zeroCounts(), checksum: 0 });
+  }
   const warmup = opts.warmup ?? 3;
   for (let it = 0; it < warmup + opts.iterations; it++)
     for (const run of runs) {
@@ -388,19 +421,22 @@ export function measureStages(scenario: Scenario, plans: readonly CheckedPlan[],
       }
       const acc = zeroTimes();
       const n = zeroCounts();
-      for (const s of run.states) {
-        runTable(s, run.plan.coalesce, scenario.training.indexBytes, acc, n);
-        run.checksum += s.out[(it * 31) % s.out.length]!;
-      }
+      for (let t = 0; t < run.states.length; t++)
+        await runner.run(run.states[t]!, run.devices[t]!, run.plan.coalesce, scenario.training.indexBytes, acc, n);
       if (it >= warmup) {
         run.times.push(acc);
         for (const k of Object.keys(n) as Array<keyof StageCounts>) run.counts[k] += n[k] / opts.iterations;
       }
     }
+  for (const run of runs)
+    for (let t = 0; t < run.states.length; t++) {
+      run.checksum += await runner.checksum(run.states[t]!, run.devices[t]!);
+      runner.release?.(run.devices[t]!);
+    }
   return runs.map((run) => summarise(scenario, model, constants, run, opts.iterations));
 }
 
-function summarise(scenario: Scenario, model: Scenario, constants: StageConstants, run: PlanRun, iterations: number): StageMeasurement {
+function summarise<D>(scenario: Scenario, model: Scenario, constants: StageConstants, run: PlanRun<D>, iterations: number): StageMeasurement {
   const { plan, times } = run;
   const prediction: Evaluation = evaluate(model, plan);
   const med = (k: keyof IterationTimes) => median(times.map((p) => p[k]));
@@ -434,8 +470,8 @@ function summarise(scenario: Scenario, model: Scenario, constants: StageConstant
 }
 
 /** Run one plan's embedding stage `iterations` times and compare with the calibrated model. */
-export function measureStage(scenario: Scenario, plan: CheckedPlan, profile: DeviceProfile, opts: StageOptions): StageMeasurement {
-  return measureStages(scenario, [plan], profile, opts)[0]!;
+export async function measureStage(scenario: Scenario, plan: CheckedPlan, profile: DeviceProfile, opts: StageOptions): Promise<StageMeasurement> {
+  return (await measureStages(scenario, [plan], profile, opts))[0]!;
 }
 
 export interface Comparison {

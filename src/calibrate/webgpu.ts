@@ -1,6 +1,8 @@
 /// <reference types="@webgpu/types" />
 import { type BackendOpening, type CalibrationBackend, type DeviceTable, timeKernel, windowStart } from './backend.js';
-import { DEDUP_ENTRY_POINTS, DEDUP_WGSL, GATHER_WGSL, dispatchGrid } from './wgsl.js';
+import type { StageRunner } from './stage.js';
+import { webgpuStageRunner } from './webgpu-stage.js';
+import { DEDUP_ENTRY_POINTS, DEDUP_WGSL, GATHER_WGSL, STAGE_ENTRY_POINTS, STAGE_WGSL, dispatchGrid } from './wgsl.js';
 
 /**
  * The webgpu backend: WGSL kernels through Dawn (the `webgpu` package). The object `create()` returns is
@@ -31,12 +33,16 @@ export async function validateShaders(flags: string[] = ['backend=null']): Promi
   if (!adapter) return { adapter: false, errors: [] };
   const device = await adapter.requestDevice();
   const errors: string[] = [];
-  for (const [name, code] of [['gather', GATHER_WGSL], ['dedup', DEDUP_WGSL]] as const) {
+  const shaders = [
+    ['gather', GATHER_WGSL, ['main']],
+    ['dedup', DEDUP_WGSL, [...DEDUP_ENTRY_POINTS]],
+    ['stage', STAGE_WGSL, [...STAGE_ENTRY_POINTS]],
+  ] as const;
+  for (const [name, code, entries] of shaders) {
     const module = device.createShaderModule({ code });
     const info = await module.getCompilationInfo();
     for (const m of info.messages) if (m.type === 'error') errors.push(`${name}:${m.lineNum}:${m.linePos}: ${m.message}`);
     // Creating the pipelines validates the entry points and bindings too.
-    const entries = name === 'gather' ? ['main'] : [...DEDUP_ENTRY_POINTS];
     for (const entryPoint of entries) {
       device.pushErrorScope('validation');
       device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint } });
@@ -258,6 +264,7 @@ export async function openWebGpuBackend(flags: string[] = []): Promise<BackendOp
       dev.destroy();
       return { seconds, ok };
     },
+    stageRunner: () => webgpuStageRunner(device) as StageRunner<unknown>,
     async dispose() {
       device.destroy();
       void backend.keepAlive;

@@ -81,3 +81,80 @@ export function dispatchGrid(n: number): { x: number; y: number; rowsX: number }
   const y = Math.ceil(groups / x);
   return { x, y, rowsX: x * WORKGROUP };
 }
+
+/**
+ * The measured embedding stage's device kernels (src/calibrate/webgpu-stage.ts; proofs/calibration-fit.md §5).
+ * `counts` holds [distinct ids of the batch (from dedup), misses, cached rows touched, unused].
+ *  classify    each distinct id: binary search of the plan's ranges; a host row takes the next miss slot
+ *              (hostSlots: its slot in host memory; where: cachedRows + miss slot), a cached row is recorded in
+ *              devSlots for the update (where: its cache slot)
+ *  poolIndex   poolIdx[j] = where[inverse[j]]: the device-memory row every lookup pools
+ *  update      table[devSlots[u]] -= lr * grad[u] for the cached rows touched (distinct: no write conflicts)
+ */
+export const STAGE_WGSL = /* wgsl */ `
+struct StageParams { dim: u32, lookups: u32, ranges: u32, cachedRows: u32, rowsX: u32, lr: f32, pad0: u32, pad1: u32 }
+@group(0) @binding(0) var<uniform> q: StageParams;
+fn at(gid: vec3<u32>) -> u32 { return gid.x + gid.y * q.rowsX; }
+
+@group(0) @binding(1) var<storage, read_write> counts: array<atomic<u32>>;
+@group(0) @binding(2) var<storage, read> unique: array<u32>;
+@group(0) @binding(3) var<storage, read> rangeFrom: array<u32>;
+@group(0) @binding(4) var<storage, read> rangeHost: array<u32>;
+@group(0) @binding(5) var<storage, read> rangeSlot: array<u32>;
+@group(0) @binding(6) var<storage, read_write> where_: array<u32>;
+@group(0) @binding(7) var<storage, read_write> hostSlots: array<u32>;
+@group(0) @binding(8) var<storage, read_write> devSlots: array<u32>;
+@group(0) @binding(9) var<storage, read> inverse: array<u32>;
+@group(0) @binding(10) var<storage, read_write> poolIdx: array<u32>;
+@group(0) @binding(11) var<storage, read_write> table: array<f32>;
+@group(0) @binding(12) var<storage, read> grad: array<f32>;
+
+@compute @workgroup_size(${WORKGROUP})
+fn classify(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let u = at(gid);
+  if (u >= atomicLoad(&counts[0])) { return; }
+  let id = unique[u];
+  var lo = 0u;
+  var hi = q.ranges - 1u;
+  while (lo < hi) {
+    let mid = (lo + hi + 1u) / 2u;
+    if (rangeFrom[mid] <= id) { lo = mid; } else { hi = mid - 1u; }
+  }
+  let slot = rangeSlot[lo] + (id - rangeFrom[lo]);
+  if (rangeHost[lo] != 0u) {
+    let m = atomicAdd(&counts[1], 1u);
+    hostSlots[m] = slot;
+    where_[u] = q.cachedRows + m;
+  } else {
+    let d = atomicAdd(&counts[2], 1u);
+    devSlots[d] = slot;
+    where_[u] = slot;
+  }
+}
+
+@compute @workgroup_size(${WORKGROUP})
+fn poolIndex(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = at(gid);
+  if (j >= q.lookups) { return; }
+  poolIdx[j] = where_[inverse[j]];
+}
+
+@compute @workgroup_size(${WORKGROUP})
+fn update(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let e = at(gid);
+  let u = e / q.dim;
+  if (u >= atomicLoad(&counts[2])) { return; }
+  let k = e - u * q.dim;
+  let i = devSlots[u] * q.dim + k;
+  table[i] = table[i] - q.lr * grad[e];
+}
+`;
+
+export const STAGE_ENTRY_POINTS = ['classify', 'poolIndex', 'update'] as const;
+
+/** The bindings each stage entry point uses ('auto' layouts keep only those). */
+export const STAGE_BINDINGS: Record<(typeof STAGE_ENTRY_POINTS)[number], number[]> = {
+  classify: [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  poolIndex: [0, 6, 9, 10],
+  update: [0, 1, 8, 11, 12],
+};

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openBackend } from '../../src/calibrate/open.js';
 import { calibratedScenario, compareStages, measureStage, measureStages, phasesFromCounts, stageConstants } from '../../src/calibrate/stage.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import { loadPlans } from '../../src/model/plan.js';
@@ -13,8 +14,8 @@ const profile = deviceProfileSchema.parse(readJsonFile(join(dir, 'cpu-profile.js
 const plan = (f: string) => loadPlans(join(dir, f), scenario).plans[0]!;
 
 describe('measured embedding stage (validate)', () => {
-  it('gives finite measured and predicted times and a finite error; host rows match the expectation', () => {
-    const m = measureStage(scenario, plan('cache.plan.json'), profile, { iterations: 5 });
+  it('gives finite measured and predicted times and a finite error; host rows match the expectation', async () => {
+    const m = await measureStage(scenario, plan('cache.plan.json'), profile, { iterations: 5 });
     for (const v of [m.measuredSec, m.predictedSec, m.relativeError, ...Object.values(m.phases), ...Object.values(m.predictedPhases)])
       expect(Number.isFinite(v)).toBe(true);
     expect(m.measuredSec).toBeGreaterThan(0);
@@ -22,17 +23,17 @@ describe('measured embedding stage (validate)', () => {
     // the sampled batches fetch as many host rows as E[U] says: 5 iterations, sd of the mean well under 1%
     expect(Math.abs(m.hostRowsPerIteration / m.predictedHostRowsPerIteration - 1)).toBeLessThan(0.02);
   });
-  it('the prediction is evaluate() on the profile constants, serial, no dense compute', () => {
+  it('the prediction is evaluate() on the profile constants, serial, no dense compute', async () => {
     const s = calibratedScenario(scenario, profile);
     expect(s.gpus[0]!.gatherBytesPerSec).toBe(profile.constants.gpuGatherBytesPerSec);
     expect(s.training.overlap).toBe('serial');
-    const m = measureStage(scenario, plan('host.plan.json'), profile, { iterations: 2 });
+    const m = await measureStage(scenario, plan('host.plan.json'), profile, { iterations: 2 });
     expect(m.predictedSec).toBeCloseTo(evaluate(s, plan('host.plan.json')).iterationSec, 15);
     expect(m.predictedPhases.localGatherSec).toBeGreaterThan(0);
   });
-  it('the speedup comparison divides the right way', () => {
-    const a = measureStage(scenario, plan('cache.plan.json'), profile, { iterations: 2 });
-    const b = measureStage(scenario, plan('host.plan.json'), profile, { iterations: 2 });
+  it('the speedup comparison divides the right way', async () => {
+    const a = await measureStage(scenario, plan('cache.plan.json'), profile, { iterations: 2 });
+    const b = await measureStage(scenario, plan('host.plan.json'), profile, { iterations: 2 });
     const c = compareStages(a, b);
     expect(c.measuredSpeedup).toBeCloseTo(b.measuredSec / a.measuredSec, 12);
     expect(c.predictedSpeedup).toBeCloseTo(b.predictedSec / a.predictedSec, 12);
@@ -41,8 +42,8 @@ describe('measured embedding stage (validate)', () => {
     expect(Number.isFinite(c.relativeError)).toBe(true);
   });
 
-  it('counts what the model counts: with realised counts equal to expectations, constants*counts equal evaluate()', () => {
-    const [a, b] = measureStages(scenario, [plan('cache.plan.json'), plan('host.plan.json')], profile, { iterations: 8, warmup: 1 });
+  it('counts what the model counts: with realised counts equal to expectations, constants*counts equal evaluate()', async () => {
+    const [a, b] = await measureStages(scenario, [plan('cache.plan.json'), plan('host.plan.json')], profile, { iterations: 8, warmup: 1 });
     for (const m of [a!, b!]) {
       // dedup counts are exact (K per table); host rows within 2% of E[U]; every phase then agrees within 3%
       expect(m.counts.dedupLookups).toBe(4096 * (2 + 1 + 4));
@@ -67,7 +68,7 @@ describe('measured embedding stage (validate)', () => {
     expect(Math.abs(a!.counts.bufferAccesses / expectedBufferLookups - 1)).toBeLessThan(0.03);
     expect(a!.counts.bufferAccesses).toBeLessThan(a!.counts.deviceAccesses);
   });
-  it('phasesFromCounts is each constant times its count', () => {
+  it('phasesFromCounts is each constant times its count', async () => {
     const c = stageConstants(profile);
     const n = { dedupLookups: 10, hostAccesses: 4, hostBytes: 1000, linkBytes: 500, deviceAccesses: 7, deviceBytes: 2000, bufferAccesses: 3, bufferBytes: 600, hostRows: 2 };
     const p = phasesFromCounts(c, n, true);
@@ -80,5 +81,28 @@ describe('measured embedding stage (validate)', () => {
       20,
     );
     expect(phasesFromCounts(c, n, false).hostLinkSec).toBe(0);
+  });
+});
+
+// Runs where a WebGPU adapter exists (CI installs Mesa 25 lavapipe).
+const webgpu = await openBackend('webgpu');
+describe.skipIf(!webgpu.ok)('measured embedding stage on webgpu', () => {
+  it('does on the device what the cpu stage does: the same batches give the same counts and the same pooled rows', async () => {
+    if (!webgpu.ok) return;
+    const plans = [plan('cache.plan.json'), plan('host.plan.json')];
+    const opts = { iterations: 3, warmup: 1, seed: 11 };
+    try {
+      const onDevice = await measureStages(scenario, plans, profile, opts, webgpu.backend.stageRunner!());
+      const onCpu = await measureStages(scenario, plans, profile, opts);
+      for (let i = 0; i < plans.length; i++) {
+        // classification of every distinct id by the plan's ranges (a device pass) agrees with the cpu's exactly
+        expect(onDevice[i]!.counts).toEqual(onCpu[i]!.counts);
+        for (const v of [onDevice[i]!.measuredSec, ...Object.values(onDevice[i]!.phases)]) expect(Number.isFinite(v)).toBe(true);
+        // one pooled value per table after 4 iterations of updates: equal up to f32 rounding of the updates
+        expect(onDevice[i]!.checksum).toBeCloseTo(onCpu[i]!.checksum, 5);
+      }
+    } finally {
+      await webgpu.backend.dispose();
+    }
   });
 });

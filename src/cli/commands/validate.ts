@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { compareStages, measureStages, type Comparison, type StageMeasurement } from '../../calibrate/stage.js';
-import { BACKEND_NAMES } from '../../calibrate/backend.js';
+import { BACKEND_NAMES, type BackendName } from '../../calibrate/backend.js';
+import { openBackend } from '../../calibrate/open.js';
 import { BackendError, InputError } from '../../errors.js';
 import { loadPlans } from '../../model/plan.js';
 import { loadScenario } from '../../model/scenario.js';
@@ -43,17 +44,15 @@ export function registerValidate(program: Command): void {
     .argument('<scenario>', 'scenario JSON file (one GPU; fp32 tables of at most 2^24 rows)')
     .requiredOption('--plan <file>', 'plan JSON file')
     .requiredOption('--profile <file>', 'device profile written by `scarec calibrate`')
-    .option('--backend <name>', 'backend that runs the stage (cpu)', 'cpu')
+    .option('--backend <name>', 'backend that runs the stage: cpu or webgpu', 'cpu')
     .option('--iterations <n>', 'measured iterations', parseNumberOption('--iterations', { integer: true, min: 1, max: 100000 }), 40)
     .option('--against <file>', 'a second plan: report the measured and predicted speedup of --plan over it')
     .option('--seed <n>', 'sampling seed', parseNumberOption('--seed', { integer: true, min: 0 }), 7)
     .option('--json', 'print one JSON object')
     .action(
-      action((scenarioFile: string, opts: { plan: string; profile: string; backend: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
+      action(async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
         if (!(BACKEND_NAMES as readonly string[]).includes(opts.backend))
           throw new InputError(`unknown backend "${opts.backend}" (choose from ${BACKEND_NAMES.join(', ')})`, 'option --backend');
-        if (opts.backend !== 'cpu')
-          throw new BackendError(`validate runs the embedding stage on the cpu backend only; ${opts.backend} is not supported yet`);
         const scenario = loadScenario(scenarioFile);
         const profile = parseWithSchema(deviceProfileSchema, readJsonFile(opts.profile, 'device profile'), opts.profile);
         const one = (file: string) => {
@@ -63,13 +62,23 @@ export function registerValidate(program: Command): void {
         };
         // both plans interleaved iteration by iteration, so drift from other processes hits them alike
         const plans = [one(opts.plan), ...(opts.against ? [one(opts.against)] : [])];
-        const [base, other] = measureStages(scenario, plans, profile, { iterations: opts.iterations, seed: opts.seed }) as [StageMeasurement, StageMeasurement | undefined];
+        const opened = await openBackend(opts.backend as BackendName);
+        if (!opened.ok) throw new BackendError(`${opts.backend} is unavailable: ${opened.reason}`);
+        const backend = opened.backend;
+        let measured: StageMeasurement[];
+        try {
+          if (!backend.stageRunner) throw new BackendError(`validate does not run on the ${opts.backend} backend (it has no device-side stage); use cpu or webgpu`);
+          measured = await measureStages(scenario, plans, profile, { iterations: opts.iterations, seed: opts.seed }, backend.stageRunner());
+        } finally {
+          await backend.dispose();
+        }
+        const [base, other] = measured as [StageMeasurement, StageMeasurement | undefined];
         const comparison: Comparison | undefined = other ? compareStages(base, other) : undefined;
         if (opts.json) {
-          printJson({ scenario: scenario.name, backend: opts.backend, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: base, ...(comparison ? { against: comparison.other, measuredSpeedup: comparison.measuredSpeedup, predictedSpeedup: comparison.predictedSpeedup, speedupError: comparison.relativeError } : {}) });
+          printJson({ scenario: scenario.name, backend: opts.backend, device: backend.device, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: base, ...(comparison ? { against: comparison.other, measuredSpeedup: comparison.measuredSpeedup, predictedSpeedup: comparison.predictedSpeedup, speedupError: comparison.relativeError } : {}) });
           return;
         }
-        const out = [formatStage(base)];
+        const out = [`stage run on ${opts.backend} (${backend.device}); model calibrated on ${profile.backend} (${profile.device}, ${profile.date})`, formatStage(base)];
         if (comparison)
           out.push(
             formatStage(comparison.other),
