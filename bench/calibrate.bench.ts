@@ -1,7 +1,7 @@
 import type { BackendName } from '../src/calibrate/backend.js';
 import { calibrateBackend, openBackend } from '../src/calibrate/open.js';
 import { join } from 'node:path';
-import { compareStages, measureStages } from '../src/calibrate/stage.js';
+import { compareStages, measureStages, type StageRunner } from '../src/calibrate/stage.js';
 import { loadPlans } from '../src/model/plan.js';
 import { loadScenario } from '../src/model/scenario.js';
 import type { DeviceProfile } from '../src/model/schema.js';
@@ -11,17 +11,17 @@ import type { BenchContext, BenchResult } from './types.js';
 export default async function bench(ctx: BenchContext): Promise<BenchResult> {
   const rows: BenchResult['rows'] = [];
   const notes: string[] = [];
-  // `scarec validate` right after the cpu calibration (the same machine state), before the other backends run.
-  const validate = async (cpuProfile: DeviceProfile) => {
+  // `scarec validate` right after each backend's calibration (the same machine state), on that backend.
+  const validate = async (name: string, cpuProfile: DeviceProfile, runner: StageRunner<unknown>) => {
     // on the small fixture with the profile just fitted: both plans interleaved, 40 iterations
     const dir = join(import.meta.dirname, '..', 'test', 'calibrate', 'fixtures');
     const scenario = loadScenario(join(dir, 'small.json'));
     const plan = (f: string) => loadPlans(join(dir, f), scenario).plans[0]!;
-    const [cache, host] = await measureStages(scenario, [plan('cache.plan.json'), plan('host.plan.json')], cpuProfile, { iterations: ctx.quick ? 10 : 40 });
+    const [cache, host] = await measureStages(scenario, [plan('cache.plan.json'), plan('host.plan.json')], cpuProfile, { iterations: ctx.quick ? 10 : 40 }, runner);
     const cmp = compareStages(cache!, host!);
     for (const m of [cache!, host!])
       rows.push({
-        backend: 'cpu validate',
+        backend: `${name} validate`,
         plan: m.plan,
         measuredMs: m.measuredSec * 1e3,
         predictedMs: m.predictedSec * 1e3,
@@ -37,8 +37,8 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
         bookkeepingMs: m.bookkeepingSec * 1e3,
       });
     notes.push(
-      `validate (cpu, test/calibrate/fixtures/small.json): cache-greedy error ${(cache!.relativeError * 100).toFixed(1)}%, host error ${(host!.relativeError * 100).toFixed(1)}%; ` +
-        `speedup of cache-greedy over host measured ${cmp.measuredSpeedup.toFixed(2)}x, predicted ${cmp.predictedSpeedup.toFixed(2)}x (target: within 15% per plan)`,
+      `validate (${name}, test/calibrate/fixtures/small.json): cache-greedy error ${(cache!.relativeError * 100).toFixed(1)}%, host error ${(host!.relativeError * 100).toFixed(1)}%; ` +
+        `speedup of cache-greedy over host measured ${cmp.measuredSpeedup.toFixed(2)}x, predicted ${cmp.predictedSpeedup.toFixed(2)}x ${name === 'cpu' ? ' (target: within 15% per plan)' : ''}`,
     );
   };
   for (const name of ['cpu', 'gpujs', 'webgpu'] as BackendName[]) {
@@ -49,13 +49,15 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
     }
     const t0 = performance.now();
     const { profile } = await calibrateBackend(o.backend, { quick: true });
+    const seconds = (performance.now() - t0) / 1e3;
+    if (o.backend.stageRunner) await validate(name, profile, o.backend.stageRunner());
     await o.backend.dispose();
     const c = profile.constants;
     const g = (x: unknown) => (typeof x === 'number' ? x / 1e9 : null);
     rows.push({
       backend: name,
       device: profile.device,
-      seconds: (performance.now() - t0) / 1e3,
+      seconds,
       gpuGatherGBps: g(c.gpuGatherBytesPerSec),
       hostGatherGBps: g(c.hostGatherBytesPerSec),
       hostToGpuGBps: g(c.hostToGpuBytesPerSec),
@@ -71,7 +73,6 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
       hostGatherR2: profile.fits.hostGather.rSquared,
       incorrect: profile.incorrect,
     });
-    if (name === 'cpu') await validate(profile);
     if (ctx.quick) break; // smoke runs: the cpu backend only
   }
   notes.push('gather efficiency = fitted gather bandwidth / device-to-device copy bandwidth, measured in the same run');
