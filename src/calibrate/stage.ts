@@ -336,14 +336,27 @@ function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: Ite
   // pool reads from the receive buffer (the miss area).
   let bufferLookups = 0;
   for (let j = 0; j < lookups; j++) if (s.poolIdx[j]! >= s.cachedRows) bufferLookups++;
-  n.hostRows += nHost;
-  n.hostAccesses += 2 * nHost;
-  n.hostBytes += 3 * nHost * r;
-  n.linkBytes += nHost * (2 * r + indexBytes);
-  n.deviceAccesses += lookups + nDevice;
-  n.deviceBytes += (lookups + 2 * nDevice) * r;
-  n.bufferAccesses += bufferLookups;
-  n.bufferBytes += bufferLookups * r;
+  addStageCounts(n, { lookups, rowBytes: r, indexBytes, hostRows: nHost, deviceRows: nDevice, bufferLookups });
+}
+
+/**
+ * What one iteration of one table moved, in the model's quantities (proofs/calibration-fit.md §5): the same on
+ * every backend. `hostRows` U_host fetched from the host, `deviceRows` U_dev cached rows updated,
+ * `bufferLookups` lookups pooled from the receive buffer.
+ */
+export function addStageCounts(
+  n: StageCounts,
+  c: { lookups: number; rowBytes: number; indexBytes: number; hostRows: number; deviceRows: number; bufferLookups: number },
+): void {
+  const r = c.rowBytes;
+  n.hostRows += c.hostRows;
+  n.hostAccesses += 2 * c.hostRows;
+  n.hostBytes += 3 * c.hostRows * r;
+  n.linkBytes += c.hostRows * (2 * r + c.indexBytes);
+  n.deviceAccesses += c.lookups + c.deviceRows;
+  n.deviceBytes += (c.lookups + 2 * c.deviceRows) * r;
+  n.bufferAccesses += c.bufferLookups;
+  n.bufferBytes += c.bufferLookups * r;
 }
 
 const zeroTimes = (): IterationTimes => ({ dedupSec: 0, hostGatherSec: 0, hostLinkSec: 0, localGatherSec: 0, bookkeepingSec: 0 });

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { gatherRows, updateRows } from './kernels.js';
-import { rangeOf, type IterationTimes, type StageCounts, type StageRunner, type TableState } from './stage.js';
-import { DEDUP_ENTRY_POINTS, DEDUP_WGSL, GATHER_WGSL, STAGE_BINDINGS, STAGE_ENTRY_POINTS, STAGE_WGSL, dispatchGrid } from './wgsl.js';
+import { addStageCounts, rangeOf, type IterationTimes, type StageCounts, type StageRunner, type TableState } from './stage.js';
+import { DEDUP_BINDINGS, DEDUP_ENTRY_POINTS, DEDUP_WGSL, GATHER_WGSL, STAGE_BINDINGS, STAGE_ENTRY_POINTS, STAGE_WGSL, dispatchGrid } from './wgsl.js';
 
 /**
  * The measured embedding stage on a WebGPU device, phase by phase as on the cpu runner (stage.ts) and as the
@@ -73,7 +73,6 @@ export function webgpuStageRunner(device: GPUDevice): StageRunner<WebGpuTableDev
   const dedupPipelines = pipelines(DEDUP_WGSL, DEDUP_ENTRY_POINTS);
   const stagePipelines = pipelines(STAGE_WGSL, STAGE_ENTRY_POINTS);
   const [gatherPipeline] = pipelines(GATHER_WGSL, ['main']);
-  const DEDUP_BINDINGS: Record<string, number[]> = { markFirst: [0, 1, 2], takeSlot: [0, 1, 2, 3, 4, 6], writeInverse: [0, 1, 3, 5], reset: [0, 1, 2, 6] };
 
   const pass = (enc: GPUCommandEncoder, pipeline: GPUComputePipeline, group: GPUBindGroup, n: number) => {
     const p = enc.beginComputePass();
@@ -244,14 +243,7 @@ export function webgpuStageRunner(device: GPUDevice): StageRunner<WebGpuTableDev
       // Counted after the timed phases: lookups of host rows (read from the miss area, the receive buffer).
       let bufferLookups = 0;
       for (let j = 0; j < lookups; j++) if (s.rangeHost[rangeOf(s, s.batch[j]!)]) bufferLookups++;
-      n.hostRows += nHost;
-      n.hostAccesses += 2 * nHost;
-      n.hostBytes += 3 * nHost * r;
-      n.linkBytes += nHost * (2 * r + indexBytes);
-      n.deviceAccesses += lookups + nDevice;
-      n.deviceBytes += (lookups + 2 * nDevice) * r;
-      n.bufferAccesses += bufferLookups;
-      n.bufferBytes += bufferLookups * r;
+      addStageCounts(n, { lookups, rowBytes: r, indexBytes, hostRows: nHost, deviceRows: nDevice, bufferLookups });
     },
 
     async checksum(s: TableState, d: WebGpuTableDevice): Promise<number> {

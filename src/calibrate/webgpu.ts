@@ -2,7 +2,7 @@
 import { type BackendOpening, type CalibrationBackend, type DeviceTable, timeKernel, windowStart } from './backend.js';
 import type { StageRunner } from './stage.js';
 import { webgpuStageRunner } from './webgpu-stage.js';
-import { DEDUP_ENTRY_POINTS, DEDUP_WGSL, GATHER_WGSL, STAGE_ENTRY_POINTS, STAGE_WGSL, dispatchGrid } from './wgsl.js';
+import { DEDUP_BINDINGS, DEDUP_ENTRY_POINTS, DEDUP_WGSL, GATHER_WGSL, STAGE_ENTRY_POINTS, STAGE_WGSL, dispatchGrid } from './wgsl.js';
 
 /**
  * The webgpu backend: WGSL kernels through Dawn (the `webgpu` package). The object `create()` returns is
@@ -272,11 +272,3 @@ export async function openWebGpuBackend(flags: string[] = []): Promise<BackendOp
   };
   return { ok: true, backend };
 }
-
-/** Which bindings of the dedup shader each entry point uses ('auto' layouts drop the others). */
-const DEDUP_BINDINGS: Record<string, number[]> = {
-  markFirst: [0, 1, 2],
-  takeSlot: [0, 1, 2, 3, 4, 6],
-  writeInverse: [0, 1, 3, 5],
-  reset: [0, 1, 2, 6],
-};

@@ -74,6 +74,14 @@ fn reset(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 export const DEDUP_ENTRY_POINTS = ['markFirst', 'takeSlot', 'writeInverse', 'reset'] as const;
 
+/** Which bindings of the dedup shader each entry point uses ('auto' layouts drop the others). */
+export const DEDUP_BINDINGS: Record<(typeof DEDUP_ENTRY_POINTS)[number], number[]> = {
+  markFirst: [0, 1, 2],
+  takeSlot: [0, 1, 2, 3, 4, 6],
+  writeInverse: [0, 1, 3, 5],
+  reset: [0, 1, 2, 6],
+};
+
 /** Workgroup grid for n invocations: [x, y] with x <= 65535. */
 export function dispatchGrid(n: number): { x: number; y: number; rowsX: number } {
   const groups = Math.max(1, Math.ceil(n / WORKGROUP));

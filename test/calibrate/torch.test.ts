@@ -6,20 +6,21 @@ import { deviceProfileSchema } from '../../src/model/schema.js';
 const bench = join(__dirname, '..', '..', 'bench');
 const python = spawnSync('python3', ['--version']);
 
+/** Run `body` after importing the script, and parse the profile it prints. */
+function profileFrom(body: string) {
+  const code = `import sys, json; sys.path.insert(0, ${JSON.stringify(bench)})\nimport calibrate_torch as ct\n${body}\nprint(json.dumps(ct.make_profile('fake', fits, [])))`;
+  const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  const parsed = deviceProfileSchema.safeParse(JSON.parse(r.stdout));
+  expect(parsed.success).toBe(true);
+  return parsed.data!;
+}
+
 describe.skipIf(python.status !== 0)('bench/calibrate_torch.py without torch (fit and profile format)', () => {
   it('compiles, fits exact constants, and writes a profile the toolkit accepts', () => {
-    const code = `
-import sys, json; sys.path.insert(0, ${JSON.stringify(bench)})
-import calibrate_torch as ct
-pts = lambda lat, bw: [(b, lat + b / bw) for b in (1e6, 1e7, 1e8)]
+    const c = profileFrom(`pts = lambda lat, bw: [(b, lat + b / bw) for b in (1e6, 1e7, 1e8)]
 spec = dict(gpuGather=(1e-5, 2e12), hostGather=(0, 5e9), hostToDevice=(5e-6, 25e9), deviceToHost=(5e-6, 24e9), deviceToDevice=(1e-6, 3e12), dedup=(1e-5, 1e9), allToAll=(2e-5, 3e11))
-fits = {k: ct.fit_bandwidth(pts(l, b)) for k, (l, b) in spec.items()}
-print(json.dumps(ct.make_profile('fake', fits, [])))`;
-    const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    const parsed = deviceProfileSchema.safeParse(JSON.parse(r.stdout));
-    expect(parsed.success).toBe(true);
-    const c = parsed.data!.constants;
+fits = {k: ct.fit_bandwidth(pts(l, b)) for k, (l, b) in spec.items()}`).constants;
     expect(c.gpuGatherBytesPerSec! / 2e12).toBeCloseTo(1, 9);
     expect(c.hostToGpuBytesPerSec! / 25e9).toBeCloseTo(1, 9);
     expect(c.latencySec!).toBeCloseTo(5e-6, 12);
@@ -27,20 +28,12 @@ print(json.dumps(ct.make_profile('fake', fits, [])))`;
     expect(c.dedupSecondsPerLookup! / 1e-9).toBeCloseTo(1, 9);
   });
   it('fits per-row costs like fitRowCost (non-negative, exact on noiseless data) and writes them into the profile', () => {
-    const code = `
-import sys, json; sys.path.insert(0, ${JSON.stringify(bench)})
-import calibrate_torch as ct
-law = lambda lat, per_row, bw: [(r, r * b, lat + r * per_row + r * b / bw) for b in (64, 256, 1024) for r in (1000, 8000, 64000)]
+    const profile = profileFrom(`law = lambda lat, per_row, bw: [(r, r * b, lat + r * per_row + r * b / bw) for b in (64, 256, 1024) for r in (1000, 8000, 64000)]
 fits = dict(gpuGather=ct.fit_row_cost(law(2e-6, 60e-9, 7e9)), hostGather=ct.fit_row_cost(law(0, 150e-9, 3e9)),
             bufferGather=ct.fit_row_cost(law(1e-6, 0, 20e9)))
 for k, (l, b) in dict(hostToDevice=(5e-6, 25e9), deviceToDevice=(1e-6, 3e12), dedup=(1e-5, 1e9)).items():
-    fits[k] = ct.fit_bandwidth([(x, l + x / b) for x in (1e6, 1e7, 1e8)])
-print(json.dumps(ct.make_profile('fake', fits, [])))`;
-    const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    const parsed = deviceProfileSchema.safeParse(JSON.parse(r.stdout));
-    expect(parsed.success).toBe(true);
-    const c = parsed.data!.constants;
+    fits[k] = ct.fit_bandwidth([(x, l + x / b) for x in (1e6, 1e7, 1e8)])`);
+    const c = profile.constants;
     expect(c.gpuGatherSecondsPerRow! / 60e-9).toBeCloseTo(1, 9);
     expect(c.gpuGatherBytesPerSec! / 7e9).toBeCloseTo(1, 9);
     expect(c.hostGatherSecondsPerRow! / 150e-9).toBeCloseTo(1, 9);
@@ -49,7 +42,7 @@ print(json.dumps(ct.make_profile('fake', fits, [])))`;
     expect(c.gpuBufferGatherSecondsPerRow).toBe(0);
     expect((c.gpuBufferGatherBytesPerSec as number) / 20e9).toBeCloseTo(1, 9);
     // gather efficiency: the law's throughput at 1024-byte rows over the copy bandwidth
-    expect((parsed.data as unknown as { gatherEfficiency: number }).gatherEfficiency).toBeCloseTo(1024 / (60e-9 + 1024 / 7e9) / 3e12, 9);
+    expect((profile as unknown as { gatherEfficiency: number }).gatherEfficiency).toBeCloseTo(1024 / (60e-9 + 1024 / 7e9) / 3e12, 9);
   });
   it('without torch, running it says so in one line and exits 4', () => {
     const r = spawnSync('python3', [join(bench, 'calibrate_torch.py'), '--out', '/dev/null'], { encoding: 'utf8' });
