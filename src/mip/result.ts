@@ -55,6 +55,23 @@ export interface SolveOptions {
   /** solver log lines (without trailing newline) */
   onLog?: (line: string) => void;
   onProgress?: (p: SolveProgress) => void;
+  /**
+   * A MIP start: values of some or all variables of a feasible point (HiGHS uses it as its first incumbent
+   * after checking it; GLPK, through glpk.js, takes none and ignores it). A start never changes what is
+   * proven: the bound still comes from the solver.
+   */
+  start?: Record<string, number>;
+  /**
+   * When the backend reports no bound for a stopped MIP (GLPK), solve the LP relaxation for one (default
+   * true). Callers that already hold a proven bound turn it off to keep the time limit.
+   */
+  relaxationBound?: boolean;
+  /**
+   * Worker solves only: wall-clock seconds after which the worker is terminated and the solve reports
+   * 'timelimit' with no solution and no bound (default, under a time limit: 1.25 x timeLimitSec + 2 s). A
+   * backend that checks its clock rarely (HiGHS in root cut separation) cannot overstay it.
+   */
+  hardLimitSec?: number;
   /** run in a worker thread: the event loop stays free and `signal` can cancel the solve */
   worker?: boolean;
   /** cancels a worker solve (the promise rejects with the signal's reason); ignored in-process */

@@ -61,7 +61,8 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
 
   if (model.variables.length === 0) return finish(trivialOutcome(model));
 
-  const opts: BackendOptions = { timeLimitSec, relativeGap: gapTol, onLog: options.onLog, onProgress: options.onProgress };
+  const start = options.start && backend.acceptsStart && isMip(model) ? await completeStart(backend, model, options.start, Math.max(0.01, remaining())) : undefined;
+  const opts: BackendOptions = { timeLimitSec: Math.max(0.01, remaining()), relativeGap: gapTol, onLog: options.onLog, onProgress: options.onProgress, ...(start ? { start } : {}) };
   let out: BackendOutcome;
   try {
     out = await backend.solve(model, opts);
@@ -76,7 +77,7 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
 
   // Settle "infeasible or unbounded", and double-check a MIP that a backend calls unbounded.
   if (out.status === 'infeasible-or-unbounded' || (out.status === 'unbounded' && isMip(model))) {
-    const phase1 = await backend.solve(feasibilityModel(model), { ...opts, timeLimitSec: remaining(), onProgress: undefined });
+    const phase1 = await backend.solve(feasibilityModel(model), { ...opts, timeLimitSec: remaining(), onProgress: undefined, start: undefined });
     // a zero objective cannot be unbounded, so "infeasible or unbounded" on phase 1 means infeasible
     if (phase1.status === 'infeasible' || phase1.status === 'infeasible-or-unbounded') return finish({ status: 'infeasible', objective: null, values: {}, bestBound: null, boundSource: 'none' });
     if (phase1.status === 'optimal' || phase1.status === 'feasible') return finish({ status: 'unbounded', objective: null, values: {}, bestBound: null, boundSource: 'none' });
@@ -84,8 +85,8 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
   }
 
   // A bound for a solution that has none from the solver: the LP relaxation (it needs no integrality).
-  if ((out.status === 'optimal' || out.status === 'feasible' || out.status === 'timelimit') && out.boundSource !== 'solver' && isMip(model)) {
-    const relax = await backend.solve(lpRelaxation(model), { ...opts, timeLimitSec: Number.isFinite(timeLimitSec) ? Math.max(remaining(), 1) : timeLimitSec, onLog: undefined, onProgress: undefined });
+  if ((out.status === 'optimal' || out.status === 'feasible' || out.status === 'timelimit') && out.boundSource !== 'solver' && isMip(model) && options.relaxationBound !== false) {
+    const relax = await backend.solve(lpRelaxation(model), { ...opts, timeLimitSec: Number.isFinite(timeLimitSec) ? Math.max(remaining(), 1) : timeLimitSec, onLog: undefined, onProgress: undefined, start: undefined });
     if (relax.status === 'optimal' && relax.objective !== null) {
       const lpBound = relax.objective;
       if (out.bestBound === null) out = { ...out, bestBound: lpBound, boundSource: 'lp-relaxation' };
@@ -101,6 +102,27 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
     out = { ...out, objective: objectiveValue(model, out.values) };
   }
   return finish(out);
+}
+
+/**
+ * A full MIP start from values of the integer variables: the LP with those variables fixed gives the
+ * continuous ones (HiGHS reads unspecified columns of a partial start in its own way; a complete, feasible
+ * vector is taken as it is). Undefined when the fixed LP has no optimum (the start is then dropped).
+ */
+async function completeStart(backend: Backend, model: Model, partial: Record<string, number>, timeLimitSec: number): Promise<Record<string, number> | undefined> {
+  const fixed: Model = {
+    ...model,
+    name: `${model.name}_start`,
+    variables: model.variables.map((v) => {
+      const x = partial[v.name];
+      if (v.type === 'continuous' || x === undefined) return { ...v, type: 'continuous' };
+      const r = Math.round(x);
+      return { ...v, type: 'continuous', lower: r, upper: r };
+    }),
+  };
+  if (model.variables.some((v) => v.type !== 'continuous' && partial[v.name] === undefined)) return undefined;
+  const r = await backend.solve(fixed, { timeLimitSec, relativeGap: 0 });
+  return r.status === 'optimal' && r.objective !== null ? r.values : undefined;
 }
 
 /** A model without variables: the objective is its constant, feasible iff every row holds for 0. */

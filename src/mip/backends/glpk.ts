@@ -68,6 +68,7 @@ export function toGlpkProblem(g: GlpkApi, model: Model): GlpkLp {
 export const glpkBackend: Backend = {
   name: 'glpk',
   maxVariables: Number.POSITIVE_INFINITY,
+  acceptsStart: false,
   async version() {
     return `GLPK ${(await loadGlpk()).glpk.version} (glpk.js 5.0.0)`;
   },

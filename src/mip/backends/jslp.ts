@@ -85,6 +85,7 @@ export function toJslpModel(model: Model, opts: Pick<BackendOptions, 'timeLimitS
 export const jslpBackend: Backend = {
   name: 'jslp',
   maxVariables: 2000,
+  acceptsStart: false,
   async version() {
     return 'javascript-lp-solver 1.0.3';
   },

@@ -17,6 +17,8 @@ export interface BackendOptions {
   relativeGap: number;
   onLog?: (line: string) => void;
   onProgress?: (p: SolveProgress) => void;
+  /** MIP start (variable name -> value); backends without MIP starts ignore it */
+  start?: Record<string, number>;
 }
 
 export interface Backend {
@@ -25,4 +27,6 @@ export interface Backend {
   solve(model: Model, opts: BackendOptions): Promise<BackendOutcome>;
   /** largest model (variables) this backend is meant for; jslp is for small models */
   maxVariables: number;
+  /** whether `solve` uses BackendOptions.start (a MIP start) */
+  acceptsStart: boolean;
 }
