@@ -20,6 +20,17 @@ export type PlanSpace = 'tiered' | 'cache' | 'tablewise';
 export const TIME_UNIT_SEC = 1e-6;
 const MEM_UNIT_BYTES = 1e6;
 
+/**
+ * A memory row divided by its largest coefficient (proofs/placement-bounds.md §4): the same constraint, with
+ * coefficients in (0, 1] and the capacity counted in units of the largest item. Bytes, or megabytes, would
+ * put 1e-5 next to 1e4 in small models and let a backend's tolerances accept overfull GPUs.
+ */
+function unitRow(terms: Term[], rhs: number): { terms: Term[]; rhs: number } {
+  const top = terms.reduce((m, t) => Math.max(m, Math.abs(t.coef)), 0);
+  if (!(top > 0)) return { terms, rhs };
+  return { terms: terms.map((t) => ({ var: t.var, coef: t.coef / top })), rhs: rhs / top };
+}
+
 export interface PlacementModel {
   model: Model;
   space: PlanSpace;
@@ -37,6 +48,113 @@ export interface BuildOptions {
   /** use the bucket's lower sums (the certificate's lower-bound model) */
   lower?: boolean;
   name?: string;
+  /**
+   * Fix which latency-paying classes the plan may use (proofs/placement-bounds.md §1): classes outside the
+   * pattern get no variables, classes inside pay their latency as a constant. No indicator binaries and no
+   * big-M rows. Without it the model chooses the classes itself through indicators (the exported model).
+   */
+  usage?: Usage;
+}
+
+/**
+ * Which classes of rows a plan uses; `iterationTerms` pays each class's latency only when it has rows:
+ * replicated 2 (W - 1) lat (all-reduce, W > 1), sharded 2 lat (all-to-all, W > 1), host 2 lat (host link).
+ */
+export interface Usage {
+  rep: boolean;
+  shard: boolean;
+  host: boolean;
+}
+
+/** Classes the plan space has at all (with one GPU the replicated class stands for "on the GPU"). */
+function spaceClasses(W: number, space: PlanSpace): Usage {
+  return { rep: W === 1 || space !== 'tablewise', shard: W > 1 && space !== 'cache', host: true };
+}
+
+/** Seconds of latency a class in use adds to every GPU's iteration (iterationTerms). */
+export function usageLatencySec(scenario: Scenario): Record<keyof Usage, number> {
+  const W = scenario.gpus.length;
+  const lat = scenario.links.latencySec;
+  return { rep: W > 1 ? 2 * (W - 1) * lat : 0, shard: W > 1 ? 2 * lat : 0, host: 2 * lat };
+}
+
+/**
+ * The usage patterns whose models together cover the plan space (proofs/placement-bounds.md §1): every
+ * class the space has is free to be used or not when its latency is positive (two patterns), and always
+ * allowed when its latency is zero (allowing it then costs nothing). The MIP optimum is the least of the
+ * pattern models' optima, so the least of their bounds is a bound.
+ */
+export function usagePatterns(scenario: Scenario, space: PlanSpace): Usage[] {
+  const has = spaceClasses(scenario.gpus.length, space);
+  const lat = usageLatencySec(scenario);
+  const choices = (k: keyof Usage): boolean[] => (!has[k] ? [false] : lat[k] > 0 ? [false, true] : [true]);
+  const out: Usage[] = [];
+  for (const rep of choices('rep')) for (const shard of choices('shard')) for (const host of choices('host')) out.push({ rep, shard, host });
+  return out;
+}
+
+/** The classes a plan with these counts uses (rows > 0), as a usage pattern. */
+export function usageOfCounts(W: number, counts: number[][]): Usage {
+  const u: Usage = { rep: false, shard: false, host: false };
+  for (const row of counts) {
+    if (row[REP]! > 0) u.rep = true;
+    for (let g = 0; g < W; g++) if (row[gpuClass(g)]! > 0) (W === 1 ? (u.rep = true) : (u.shard = true));
+    if (row[hostClass(W)]! > 0) u.host = true;
+  }
+  return u;
+}
+
+/** True when pattern `a` allows every class pattern `b` uses (a plan of usage b is a point of model a). */
+export function usageCovers(a: Usage, b: Usage): boolean {
+  return (a.rep || !b.rep) && (a.shard || !b.shard) && (a.host || !b.host);
+}
+
+export function usageName(u: Usage): string {
+  const parts = [u.rep && 'replicated', u.shard && 'sharded', u.host && 'host'].filter(Boolean);
+  return parts.length ? parts.join('+') : 'none';
+}
+
+/**
+ * Every parameter of a GPU that the cost model reads, except its index, name and node (all fields of the
+ * normalised Gpu, so a field added later is never forgotten).
+ */
+export function gpuKey(scenario: Scenario, g: number): string {
+  const { index: _i, name: _n, node: _node, ...params } = scenario.gpus[g]!;
+  return JSON.stringify(params, Object.keys(params).sort());
+}
+
+/**
+ * GPU orbits (proofs/placement-bounds.md §2): g and g' are in one orbit when they have the same parameters
+ * and their nodes hold the same multiset of GPU parameters. Swapping two such GPUs (same node), or two such
+ * nodes GPU for GPU, maps every plan to one of the same cost. Items whose per-worker sums differ between
+ * members (not the case for expected bucket sums) fall back to one orbit per GPU.
+ */
+export function gpuOrbits(scenario: Scenario, items: Bucket[], lower = false): { orbitOf: number[]; members: number[][] } {
+  const W = scenario.gpus.length;
+  const keys = scenario.gpus.map((_, g) => gpuKey(scenario, g));
+  const nodeSig = new Map<number, string>();
+  for (const n of new Set(scenario.gpus.map((x) => x.node)))
+    nodeSig.set(n, JSON.stringify(scenario.gpus.filter((x) => x.node === n).map((x) => keys[x.index]!).sort()));
+  const index = new Map<string, number>();
+  const members: number[][] = [];
+  const orbitOf = scenario.gpus.map((x, g) => {
+    const k = `${keys[g]}|${nodeSig.get(x.node)}`;
+    let o = index.get(k);
+    if (o === undefined) {
+      o = members.length;
+      index.set(k, o);
+      members.push([]);
+    }
+    members[o]!.push(g);
+    return o;
+  });
+  const symmetric = items.every((it) => {
+    const sums = lower ? it.lowerSums : it.sums;
+    if (sums.massPerWorker) return false;
+    return members.every((m) => m.every((g) => sums.touchedPerWorker[g] === sums.touchedPerWorker[m[0]!]));
+  });
+  if (!symmetric) return { orbitOf: Array.from({ length: W }, (_, g) => g), members: Array.from({ length: W }, (_, g) => [g]) };
+  return { orbitOf, members };
 }
 
 /** Throws InfeasibleError when activations alone exceed a GPU, or the tables fit nowhere at all. */
@@ -72,20 +190,20 @@ export function checkCapacity(scenario: Scenario, space: PlanSpace): void {
 }
 
 export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: BuildOptions): PlacementModel {
-  const { space, coalesce } = opts;
+  const { space, coalesce, usage } = opts;
   checkCapacity(scenario, space);
   const W = scenario.gpus.length;
   const lat = scenario.links.latencySec;
   const us = 1 / TIME_UNIT_SEC;
   const classes = classList(W);
   const binary = space === 'tablewise';
+  const H = hostClass(W);
   // With one GPU, "sharded to gpu 0" and "replicated" cost the same (addRangeLoads counts both as
   // replicated); the model keeps only the replicated class. Table-wise with W > 1 has no replication.
-  const allowed = (c: number): boolean => {
-    if (c === hostClass(W)) return true;
-    if (c === REP) return W === 1 || space !== 'tablewise';
-    return W > 1 && space !== 'cache';
-  };
+  const has = spaceClasses(W, space);
+  const inSpace = (c: number): boolean => (c === H ? has.host : c === REP ? has.rep : has.shard);
+  // A usage pattern removes the classes it does not use (proofs/placement-bounds.md §1).
+  const allowed = (c: number): boolean => inSpace(c) && (!usage || (c === H ? usage.host : c === REP ? usage.rep : usage.shard));
   const b = new ModelBuilder(opts.name ?? `scarec_${space}`);
   const names: (string | undefined)[][] = items.map((_, i) =>
     classes.map((cls, c) => {
@@ -94,21 +212,22 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
       return b.addVar(`x${i}_${tag}`, binary ? { type: 'binary' } : { type: 'integer', lower: 0, upper: items[i]!.rows });
     }),
   );
-  const rowsPerUnit = (i: number) => (binary ? items[i]!.rows : 1);
+  // Loads of every class of the space (the host class's pooling reads are the gather baseline even when a
+  // pattern leaves the host out).
   const loadsOf: (Loads | undefined)[][] = items.map((item, i) =>
-    classes.map((cls, c) => (names[i]![c] ? unitLoads(scenario, item, cls, coalesce, !binary, opts.lower ? item.lowerSums : item.sums) : undefined)),
+    classes.map((cls, c) => (inSpace(c) ? unitLoads(scenario, item, cls, coalesce, !binary, opts.lower ? item.lowerSums : item.sums) : undefined)),
   );
   // Time coefficients by evaluate's own conversion of loads to seconds (resourceSeconds), per unit.
   const secOf: (ResourceSeconds | undefined)[][] = loadsOf.map((row) => row.map((l) => (l ? resourceSeconds(scenario, l) : undefined)));
+  const present = (i: number) => names[i]!.map((v, c) => ({ v, c })).filter((e): e is { v: string; c: number } => e.v !== undefined);
   // Every row of every item is placed exactly once.
   items.forEach((item, i) => {
-    const terms = names[i]!.filter((v): v is string => v !== undefined).map((v) => ({ var: v, coef: 1 }));
-    b.addConstraint(`assign${i}`, terms, '=', binary ? 1 : item.rows);
+    b.addConstraint(`assign${i}`, present(i).map((e) => ({ var: e.v, coef: 1 })), '=', binary ? 1 : item.rows);
   });
 
   const nodes = [...new Set(scenario.gpus.map((g) => g.node))].sort((a, c) => a - c);
   const gpusOfNode = new Map(nodes.map((n) => [n, scenario.gpus.filter((g) => g.node === n).map((g) => g.index)]));
-  const sharded = W > 1 && space !== 'cache';
+  const sharded = has.shard && (!usage || usage.shard);
   // s_{i,n}: rows of item i sharded to GPUs of node n. The all-to-all bytes a GPU receives depend only on
   // the sender's node (gpuPairBytesPerSec), so in_w needs these aggregates, not every x_{i,g}.
   const sName: string[][] = [];
@@ -124,20 +243,26 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     });
   }
 
-  // Class-in-use indicators: latencies are paid only by classes with rows (iterationTerms).
-  const totalUnits = items.reduce((s, it) => s + (binary ? 1 : it.rows), 0);
-  const indicator = (tag: string, c: (i: number) => string[]) => {
+  // Latency of each class: with a usage pattern a constant of the classes it uses; otherwise class-in-use
+  // indicators (latencies are paid only by classes with rows, iterationTerms).
+  const latUs = lat * us;
+  const hasRep = items.length > 0 && names[0]![REP] !== undefined;
+  const hasHost = items.length > 0 && names[0]![H] !== undefined;
+  type Lat = { terms: Term[]; constUs: number };
+  const latencyOf = (tag: string, inUse: boolean, perUse: number, vars: (i: number) => string[]): Lat => {
+    if (perUse === 0 || !inUse) return { terms: [], constUs: 0 };
+    if (usage) return { terms: [], constUs: perUse };
+    const totalUnits = items.reduce((s, it) => s + (binary ? 1 : it.rows), 0);
     const y = b.addVar(`y_${tag}`, { type: 'binary' });
     const terms: Term[] = [];
-    items.forEach((_, i) => c(i).forEach((v) => terms.push({ var: v, coef: 1 })));
+    items.forEach((_, i) => vars(i).forEach((v) => terms.push({ var: v, coef: 1 })));
     terms.push({ var: y, coef: -totalUnits });
     b.addConstraint(`use_${tag}`, terms, '<=', 0);
-    return y;
+    return { terms: [{ var: y, coef: -perUse }], constUs: 0 };
   };
-  const hasRep = items.length > 0 && names[0]![REP] !== undefined;
-  const yRep = W > 1 && hasRep ? indicator('rep', (i) => [names[i]![REP]!]) : undefined;
-  const yShard = sharded ? indicator('shard', (i) => sName[i]!) : undefined;
-  const yHost = indicator('host', (i) => [names[i]![hostClass(W)]!]);
+  const latRep = latencyOf('rep', W > 1 && hasRep, 2 * (W - 1) * latUs, (i) => [names[i]![REP]!]);
+  const latShard = latencyOf('shard', sharded, 2 * latUs, (i) => sName[i]!);
+  const latHost = latencyOf('host', hasHost, 2 * latUs, (i) => [names[i]![H]!]);
 
   // Memory per GPU and host (megabytes).
   for (let g = 0; g < W; g++) {
@@ -145,52 +270,49 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     items.forEach((_, i) => {
       for (const c of [REP, gpuClass(g)]) {
         const v = names[i]![c];
-        if (v) terms.push({ var: v, coef: loadsOf[i]![c]!.gpuMemoryBytes[g]! / MEM_UNIT_BYTES });
+        if (v) terms.push({ var: v, coef: loadsOf[i]![c]!.gpuMemoryBytes[g]! });
       }
     });
-    b.addConstraint(`mem_gpu${g}`, terms, '<=', gpuEmbeddingCapacityBytes(scenario, g) / MEM_UNIT_BYTES);
+    const row = unitRow(terms, gpuEmbeddingCapacityBytes(scenario, g));
+    if (terms.length) b.addConstraint(`mem_gpu${g}`, row.terms, '<=', row.rhs);
   }
-  b.addConstraint(
-    'mem_host',
-    items.map((_, i) => ({ var: names[i]![hostClass(W)]!, coef: loadsOf[i]![hostClass(W)]!.hostMemoryBytes / MEM_UNIT_BYTES })),
-    '<=',
-    scenario.host.memoryBytes / MEM_UNIT_BYTES,
-  );
+  if (hasHost) {
+    const row = unitRow(items.map((_, i) => ({ var: names[i]![H]!, coef: loadsOf[i]![H]!.hostMemoryBytes })), scenario.host.memoryBytes);
+    b.addConstraint('mem_host', row.terms, '<=', row.rhs);
+  }
 
-  // Symmetry breaking: interchangeable GPUs (same parameters, batch and node) are ordered by memory used.
+  // Symmetry breaking: interchangeable GPUs (every parameter equal, same node) are ordered by memory used.
   // Any plan can be permuted among them without changing its cost, so this keeps an optimum
   // (proofs/placement-mip.md) and spares branch and bound the mirror images.
-  if (W > 1 && space !== 'cache') {
-    const key = (g: number) => {
-      const x = scenario.gpus[g]!;
-      return [x.memoryBytes, x.gatherBytesPerSec, x.hostToGpuBytesPerSec, x.denseSecondsPerSample, x.batchSamples, x.node].join('|');
-    };
+  if (sharded) {
+    const key = (g: number) => `${gpuKey(scenario, g)}|${scenario.gpus[g]!.node}`;
     for (let g = 0; g + 1 < W; g++) {
       if (key(g) !== key(g + 1)) continue;
       const terms: Term[] = [];
       items.forEach((_, i) => {
-        const m = loadsOf[i]![gpuClass(g)]!.gpuMemoryBytes[g]! / MEM_UNIT_BYTES;
+        const m = loadsOf[i]![gpuClass(g)]!.gpuMemoryBytes[g]!;
         terms.push({ var: names[i]![gpuClass(g)]!, coef: m }, { var: names[i]![gpuClass(g + 1)]!, coef: -m });
       });
-      b.addConstraint(`sym${g}`, terms, '>=', 0);
+      b.addConstraint(`sym${g}`, unitRow(terms, 0).terms, '>=', 0);
     }
   }
   const z = b.addVar('z', { type: 'continuous', lower: 0, upper: null });
-  const H = hostClass(W);
   // Shared terms as defined variables: all-reduce and host DRAM seconds (same on every GPU).
   let ar: string | undefined;
-  if (yRep) {
+  if (W > 1 && hasRep) {
     ar = b.addVar('t_allreduce', { type: 'continuous', lower: 0, upper: null });
     const terms: Term[] = [{ var: ar, coef: -1 }];
     items.forEach((_, i) => terms.push({ var: names[i]![REP]!, coef: secOf[i]![REP]!.allReduceSec * us }));
     b.addConstraint('def_allreduce', terms, '=', 0);
   }
-  const dram = b.addVar('t_hostdram', { type: 'continuous', lower: 0, upper: null });
-  {
+  let dram: string | undefined;
+  if (hasHost) {
+    dram = b.addVar('t_hostdram', { type: 'continuous', lower: 0, upper: null });
     const terms: Term[] = [{ var: dram, coef: -1 }];
     items.forEach((_, i) => terms.push({ var: names[i]![H]!, coef: secOf[i]![H]!.hostDramSec * us }));
     b.addConstraint('def_hostdram', terms, '=', 0);
   }
+  const neg = (ts: Term[]) => ts.map((t) => ({ var: t.var, coef: -t.coef }));
 
   for (let w = 0; w < W; w++) {
     const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
@@ -210,7 +332,7 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     });
     const gatherConstUs = gatherConst * us;
     // Host link of worker w.
-    const hostLink: Term[] = items.map((_, i) => ({ var: names[i]![H]!, coef: secOf[i]![H]!.hostLinkSec[w]! * us }));
+    const hostLink: Term[] = hasHost ? items.map((_, i) => ({ var: names[i]![H]!, coef: secOf[i]![H]!.hostLinkSec[w]! * us })) : [];
     // All-to-all: a_w >= in_w and a_w >= out_w (epigraph of the max), seconds per phase.
     let a: string | undefined;
     if (sharded) {
@@ -231,26 +353,23 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
       b.addConstraint(`a2a_out${w}`, outTerms, '<=', 0);
     }
     const computeUs = (denseSec + dedupSec) * us;
-    const latUs = lat * us;
     if (scenario.training.overlap === 'serial') {
-      const terms: Term[] = [{ var: z, coef: 1 }, ...gather.map((t) => ({ var: t.var, coef: -t.coef })), ...hostLink.map((t) => ({ var: t.var, coef: -t.coef }))];
-      terms.push({ var: yHost, coef: -2 * latUs });
-      if (a) terms.push({ var: a, coef: -2 }, { var: yShard!, coef: -2 * latUs });
-      if (ar) terms.push({ var: ar, coef: -1 }, { var: yRep!, coef: -2 * (W - 1) * latUs });
-      terms.push({ var: dram, coef: -1 });
-      b.addConstraint(`time${w}`, terms, '>=', computeUs + gatherConstUs);
+      const terms: Term[] = [{ var: z, coef: 1 }, ...neg(gather), ...neg(hostLink), ...latHost.terms];
+      if (a) terms.push({ var: a, coef: -2 }, ...latShard.terms);
+      if (ar) terms.push({ var: ar, coef: -1 }, ...latRep.terms);
+      if (dram) terms.push({ var: dram, coef: -1 });
+      b.addConstraint(`time${w}`, terms, '>=', computeUs + gatherConstUs + latHost.constUs + latShard.constUs + latRep.constUs);
     } else {
       // Full overlap: the busiest resource (combineTerms 'full').
       b.addConstraint(`time${w}_compute`, [{ var: z, coef: 1 }], '>=', computeUs);
-      b.addConstraint(`time${w}_gather`, [{ var: z, coef: 1 }, ...gather.map((t) => ({ var: t.var, coef: -t.coef }))], '>=', gatherConstUs);
-      b.addConstraint(`time${w}_hostlink`, [{ var: z, coef: 1 }, ...hostLink.map((t) => ({ var: t.var, coef: -t.coef })), { var: yHost, coef: -2 * latUs }], '>=', 0);
-      if (a) b.addConstraint(`time${w}_a2a`, [{ var: z, coef: 1 }, { var: a, coef: -2 }, { var: yShard!, coef: -2 * latUs }], '>=', 0);
+      b.addConstraint(`time${w}_gather`, [{ var: z, coef: 1 }, ...neg(gather)], '>=', gatherConstUs);
+      if (hasHost) b.addConstraint(`time${w}_hostlink`, [{ var: z, coef: 1 }, ...neg(hostLink), ...latHost.terms], '>=', latHost.constUs);
+      if (a) b.addConstraint(`time${w}_a2a`, [{ var: z, coef: 1 }, { var: a, coef: -2 }, ...latShard.terms], '>=', latShard.constUs);
     }
   }
   if (scenario.training.overlap === 'full') {
-    const latUs = lat * us;
-    if (ar) b.addConstraint('time_allreduce', [{ var: z, coef: 1 }, { var: ar, coef: -1 }, { var: yRep!, coef: -2 * (W - 1) * latUs }], '>=', 0);
-    b.addConstraint('time_hostdram', [{ var: z, coef: 1 }, { var: dram, coef: -1 }], '>=', 0);
+    if (ar) b.addConstraint('time_allreduce', [{ var: z, coef: 1 }, { var: ar, coef: -1 }, ...latRep.terms], '>=', latRep.constUs);
+    if (dram) b.addConstraint('time_hostdram', [{ var: z, coef: 1 }, { var: dram, coef: -1 }], '>=', 0);
   }
   b.setObjective('minimize', [{ var: z, coef: 1 }]);
   return {
@@ -259,7 +378,168 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     items,
     coalesce,
     varOf: (i, c) => names[i]![c],
-    rowsPerUnit,
+    rowsPerUnit: (i: number) => (binary ? items[i]!.rows : 1),
+  };
+}
+
+/** The LP relaxation of a usage pattern's model, folded over GPU orbits (foldedLpModel). */
+export interface FoldedLp {
+  model: Model;
+  usage: Usage;
+  orbits: { orbitOf: number[]; members: number[][] };
+  /**
+   * Fractions of each item from solver values: replicated, per member GPU of each orbit, host
+   * (rep + sum_o |orbit o| * orbit[o] + host = 1).
+   */
+  fractions(values: Record<string, number>): Array<{ rep: number; orbit: number[]; host: number }>;
+}
+
+/**
+ * The LP relaxation of the pattern model `buildPlacementModel(..., { usage })`, restricted to points where
+ * every GPU of an orbit (gpuOrbits) holds the same fraction of every item. By symmetry and convexity its
+ * optimum equals the full LP relaxation's (proofs/placement-bounds.md §2), with one variable per item and
+ * orbit instead of one per item and GPU, and one time row per orbit instead of one per GPU. Variables are
+ * fractions of an item (rows / n_i), so coefficients are whole-item seconds and megabytes: a well-scaled
+ * LP (no 1e-10 next to 1e8). The coefficient of an orbit's fraction at worker w is the sum over the
+ * orbit's GPUs of their unit loads at w, which depends on a GPU only through its relation to w (itself,
+ * same node, other node): one unitLoads call per relation.
+ */
+/** Whole-item loads and seconds per (item, class), shared by the folded models of one choice's patterns. */
+export type FoldUnits = Map<number, { loads: Loads; sec: ResourceSeconds }>;
+
+export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space: PlanSpace; coalesce: boolean; lower?: boolean; usage: Usage; name?: string; units?: FoldUnits }): FoldedLp {
+  const { space, coalesce, usage } = opts;
+  checkCapacity(scenario, space);
+  const W = scenario.gpus.length;
+  const us = 1 / TIME_UNIT_SEC;
+  const H = hostClass(W);
+  const classes = classList(W);
+  const has = spaceClasses(W, space);
+  const useRep = has.rep && usage.rep;
+  const useShard = has.shard && usage.shard;
+  const useHost = has.host && usage.host;
+  const orbits = gpuOrbits(scenario, items, opts.lower);
+  const { members } = orbits;
+  const reps = members.map((m) => m[0]!);
+  const lat = usageLatencySec(scenario);
+  // Whole-item loads and seconds of one class, memoised per (item, class).
+  const cache: FoldUnits = opts.units ?? new Map();
+  const whole = (i: number, c: number) => {
+    const key = i * classes.length + c;
+    let u = cache.get(key);
+    if (!u) {
+      const item = items[i]!;
+      const loads = unitLoads(scenario, item, classes[c]!, coalesce, false, opts.lower ? item.lowerSums : item.sums);
+      u = { loads, sec: resourceSeconds(scenario, loads) };
+      cache.set(key, u);
+    }
+    return u;
+  };
+  // GPUs of orbit o grouped by their relation to worker w: [representative GPU, how many].
+  const relation = (o: number, w: number): Array<[number, number]> => {
+    const self = members[o]!.filter((g) => g === w);
+    const same = members[o]!.filter((g) => g !== w && scenario.gpus[g]!.node === scenario.gpus[w]!.node);
+    const other = members[o]!.filter((g) => scenario.gpus[g]!.node !== scenario.gpus[w]!.node);
+    return [self, same, other].filter((l) => l.length > 0).map((l) => [l[0]!, l.length]);
+  };
+  // Sum over orbit o's GPUs of a per-worker quantity at w.
+  const folded = (i: number, o: number, w: number, pick: (u: { loads: Loads; sec: ResourceSeconds }) => ArrayLike<number>) =>
+    relation(o, w).reduce((acc, [g, n]) => acc + n * pick(whole(i, gpuClass(g)))[w]!, 0);
+
+  const b = new ModelBuilder(opts.name ?? `scarec_${space}_folded_${usageName(usage).replace(/\+/g, '_')}`);
+  const fr: (string | undefined)[] = [];
+  const fo: string[][] = [];
+  const fh: (string | undefined)[] = [];
+  items.forEach((_, i) => {
+    fr[i] = useRep ? b.addVar(`f${i}_r`, { lower: 0, upper: 1 }) : undefined;
+    fo[i] = useShard ? members.map((_, o) => b.addVar(`f${i}_o${o}`, { lower: 0, upper: 1 })) : [];
+    fh[i] = useHost ? b.addVar(`f${i}_h`, { lower: 0, upper: 1 }) : undefined;
+    const terms: Term[] = [];
+    if (fr[i]) terms.push({ var: fr[i]!, coef: 1 });
+    fo[i]!.forEach((v, o) => terms.push({ var: v, coef: members[o]!.length }));
+    if (fh[i]) terms.push({ var: fh[i]!, coef: 1 });
+    b.addConstraint(`assign${i}`, terms, '=', 1);
+  });
+  // Memory of each orbit's representative GPU, and of the host (megabytes).
+  reps.forEach((w, k) => {
+    const terms: Term[] = [];
+    items.forEach((_, i) => {
+      if (fr[i]) terms.push({ var: fr[i]!, coef: whole(i, REP).loads.gpuMemoryBytes[w]! });
+      fo[i]!.forEach((v, o) => terms.push({ var: v, coef: folded(i, o, w, (u) => u.loads.gpuMemoryBytes) }));
+    });
+    const row = unitRow(terms, gpuEmbeddingCapacityBytes(scenario, w));
+    if (terms.length) b.addConstraint(`mem_o${k}`, row.terms, '<=', row.rhs);
+  });
+  if (useHost) {
+    const row = unitRow(items.map((_, i) => ({ var: fh[i]!, coef: whole(i, H).loads.hostMemoryBytes })), scenario.host.memoryBytes);
+    b.addConstraint('mem_host', row.terms, '<=', row.rhs);
+  }
+
+  const z = b.addVar('z', { lower: 0, upper: null });
+  // All-reduce and host DRAM seconds: the same on every GPU.
+  const arTerms: Term[] = [];
+  const dramTerms: Term[] = [];
+  items.forEach((_, i) => {
+    if (fr[i] && W > 1) arTerms.push({ var: fr[i]!, coef: whole(i, REP).sec.allReduceSec * us });
+    if (fh[i]) dramTerms.push({ var: fh[i]!, coef: whole(i, H).sec.hostDramSec * us });
+  });
+  const latRepUs = useRep ? lat.rep * us : 0;
+  const latShardUs = useShard ? lat.shard * us : 0;
+  const latHostUs = useHost ? lat.host * us : 0;
+  const neg = (ts: Term[]) => ts.map((t) => ({ var: t.var, coef: -t.coef }));
+  reps.forEach((w, k) => {
+    const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
+    const computeUs = (denseSec + dedupSec) * us;
+    const gather: Term[] = [];
+    const link: Term[] = [];
+    items.forEach((_, i) => {
+      if (fr[i]) gather.push({ var: fr[i]!, coef: whole(i, REP).sec.gatherSec[w]! * us });
+      fo[i]!.forEach((v, o) => gather.push({ var: v, coef: folded(i, o, w, (u) => u.sec.gatherSec) * us }));
+      if (fh[i]) {
+        gather.push({ var: fh[i]!, coef: whole(i, H).sec.gatherSec[w]! * us });
+        link.push({ var: fh[i]!, coef: whole(i, H).sec.hostLinkSec[w]! * us });
+      }
+    });
+    let a: string | undefined;
+    if (useShard) {
+      a = b.addVar(`a_o${k}`, { lower: 0, upper: null });
+      const inTerms: Term[] = [{ var: a, coef: -1 }];
+      const outTerms: Term[] = [{ var: a, coef: -1 }];
+      items.forEach((_, i) =>
+        fo[i]!.forEach((v, o) => {
+          inTerms.push({ var: v, coef: folded(i, o, w, (u) => u.loads.allToAllInSec) * us });
+          outTerms.push({ var: v, coef: folded(i, o, w, (u) => u.loads.allToAllOutSec) * us });
+        }),
+      );
+      b.addConstraint(`a2a_in_o${k}`, inTerms, '<=', 0);
+      b.addConstraint(`a2a_out_o${k}`, outTerms, '<=', 0);
+    }
+    if (scenario.training.overlap === 'serial') {
+      const terms: Term[] = [{ var: z, coef: 1 }, ...neg(gather), ...neg(link), ...neg(arTerms), ...neg(dramTerms)];
+      if (a) terms.push({ var: a, coef: -2 });
+      b.addConstraint(`time_o${k}`, terms, '>=', computeUs + latRepUs + latShardUs + latHostUs);
+    } else {
+      b.addConstraint(`time_o${k}_compute`, [{ var: z, coef: 1 }], '>=', computeUs);
+      b.addConstraint(`time_o${k}_gather`, [{ var: z, coef: 1 }, ...neg(gather)], '>=', 0);
+      if (useHost) b.addConstraint(`time_o${k}_hostlink`, [{ var: z, coef: 1 }, ...neg(link)], '>=', latHostUs);
+      if (a) b.addConstraint(`time_o${k}_a2a`, [{ var: z, coef: 1 }, { var: a, coef: -2 }], '>=', latShardUs);
+    }
+  });
+  if (scenario.training.overlap === 'full') {
+    if (useRep && W > 1) b.addConstraint('time_allreduce', [{ var: z, coef: 1 }, ...neg(arTerms)], '>=', latRepUs);
+    if (useHost) b.addConstraint('time_hostdram', [{ var: z, coef: 1 }, ...neg(dramTerms)], '>=', 0);
+  }
+  b.setObjective('minimize', [{ var: z, coef: 1 }]);
+  return {
+    model: b.build(),
+    usage,
+    orbits,
+    fractions: (values) =>
+      items.map((_, i) => ({
+        rep: fr[i] ? Math.max(0, values[fr[i]!] ?? 0) : 0,
+        orbit: members.map((_, o) => (fo[i]![o] ? Math.max(0, values[fo[i]![o]!] ?? 0) : 0)),
+        host: fh[i] ? Math.max(0, values[fh[i]!] ?? 0) : 0,
+      })),
   };
 }
 
