@@ -126,6 +126,8 @@ def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: L
         "hostToGpuBytesPerSec": fits["hostToDevice"]["bytesPerSec"],
         "latencySec": max(0.0, fits["hostToDevice"]["latencySec"]),
         "dedupSecondsPerLookup": 1.0 / fits["dedup"]["bytesPerSec"],
+        # the dedup fit's intercept: a fixed cost per call (one per table and iteration)
+        "dedupLatencySec": max(0.0, fits["dedup"]["latencySec"]),
     }
     if "secondsPerRow" in fits["gpuGather"]:
         c["gpuGatherSecondsPerRow"] = fits["gpuGather"]["secondsPerRow"]

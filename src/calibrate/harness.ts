@@ -47,12 +47,13 @@ export function lastLevelCacheBytes(): number {
 const MiB = 1024 ** 2;
 
 /**
- * The sizes measured. Tables go from cache-resident (256 KiB) to 4x the last-level cache, capped by the
+ * The sizes measured. Tables go from cache-resident (256 KiB) to 16x the last-level cache (far enough past it
+ * that the page walks of random accesses miss too, as in tables of many GB: proofs/calibration-fit.md §7), capped by the
  * device's largest buffer; `quick` keeps the extremes and fewer points (under a minute on 2 cores).
  */
 export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferBytes: number; seed?: number }): SweepPlan {
   const cap = (b: number) => Math.min(b, opts.maxBufferBytes);
-  const big = cap(4 * opts.llcBytes);
+  const big = cap(16 * opts.llcBytes);
   const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
   if (opts.quick)
     return {
@@ -267,6 +268,7 @@ export function constantMapping(backend: string): Record<string, string> {
       gpuToGpuBytesPerSec: 'memory copy between two host buffers (one memory holds every "device")',
       latencySec: 'intercept of the copy fit',
       dedupSecondsPerLookup: 'slope of dedup seconds against lookups',
+      dedupLatencySec: 'intercept of the same fit (per call: one per table and iteration)',
     };
   return {
     gpuGatherBytesPerSec: 'per-byte term of the device gather, Zipf-skewed lookups, all row sizes, largest table',
@@ -278,6 +280,7 @@ export function constantMapping(backend: string): Record<string, string> {
     hostToGpuBytesPerSec: 'host-to-device buffer writes',
     latencySec: 'intercept of the host-to-device copy fit',
     dedupSecondsPerLookup: 'slope of device dedup seconds against lookups',
+    dedupLatencySec: 'intercept of the same fit (per call: one per table and iteration)',
     gpuToGpuBytesPerSec: 'not measured (one device; use bench/calibrate_torch.py for NCCL links)',
   };
 }
@@ -396,6 +399,8 @@ export function fitProfile(
   if (backend.name === 'cpu' && d2d) constants.gpuToGpuBytesPerSec = d2d.bytesPerSec;
   if (d2d) constants.deviceCopyBytesPerSec = d2d.bytesPerSec;
   constants.dedupSecondsPerLookup = Math.max(0, dedupFit.slopes[0]!);
+  // the intercept: a fixed cost per dedup call (one per table and iteration), cold start or kernel launch
+  constants.dedupLatencySec = Math.max(0, dedupFit.latencySec);
   // Gather efficiency: the fitted law's throughput for the largest row size measured (per-row cost included),
   // as a fraction of the copy bandwidth.
   const topRow = Math.max(...bigGathers.map((m) => m.rowBytes));

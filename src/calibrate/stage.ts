@@ -13,7 +13,7 @@ import { samplerFor, type RankSampler } from '../sim/sampler.js';
  * model charges it (proofs/cost-model.md §1-§7; the correspondence is proofs/calibration-fit.md §5). Every
  * timed phase runs only kernels that the calibration timed (kernels.ts: dedupRows, gatherRows, updateRows,
  * and the buffer copy of cpu.ts), on exactly the quantities the model counts:
- *   dedup        dedupRows over the K lookups of each table                          -> K dedupSecondsPerLookup
+ *   dedup        dedupRows over the K lookups of each table                          -> K dedupSecondsPerLookup + dedupLatencySec
  *   hostGather   gatherRows of the U_host missed rows into a staging buffer, and after
  *                backward updateRows of the same rows                                 -> 2 U_host accesses, 3 U_host r bytes
  *   hostLink     copy of the staged rows and ids into device memory, of the
@@ -38,6 +38,8 @@ export interface PhaseSeconds {
 export interface StageCounts {
   /** lookups deduplicated (K summed over tables; 0 without coalescing) */
   dedupLookups: number;
+  /** dedup calls (one per table; 0 without coalescing) */
+  dedupCalls: number;
   /** random row accesses in host memory: gathered rows + updated rows */
   hostAccesses: number;
   /** host memory bytes: gathered U r + updated 2 U r */
@@ -92,6 +94,7 @@ export interface StageConstants {
   hostToGpuBytesPerSec: number;
   latencySec: number;
   dedupSecondsPerLookup: number;
+  dedupLatencySec: number;
 }
 
 export function stageConstants(profile: DeviceProfile): StageConstants {
@@ -114,6 +117,7 @@ export function stageConstants(profile: DeviceProfile): StageConstants {
     hostToGpuBytesPerSec: need('hostToGpuBytesPerSec'),
     latencySec: opt('latencySec'),
     dedupSecondsPerLookup: opt('dedupSecondsPerLookup'),
+    dedupLatencySec: opt('dedupLatencySec'),
   };
 }
 
@@ -133,7 +137,7 @@ export function calibratedScenario(scenario: Scenario, profile: DeviceProfile): 
     })),
     host: { ...scenario.host, gatherBytesPerSec: c.hostGatherBytesPerSec, gatherSecondsPerRow: c.hostGatherSecondsPerRow },
     links: { ...scenario.links, latencySec: c.latencySec },
-    training: { ...scenario.training, overlap: 'serial', dedupSecondsPerLookup: c.dedupSecondsPerLookup },
+    training: { ...scenario.training, overlap: 'serial', dedupSecondsPerLookup: c.dedupSecondsPerLookup, dedupLatencySec: c.dedupLatencySec },
   };
 }
 
@@ -143,7 +147,7 @@ export function calibratedScenario(scenario: Scenario, profile: DeviceProfile): 
  */
 export function phasesFromCounts(c: StageConstants, n: StageCounts, hostLatency: boolean): PhaseSeconds {
   return {
-    dedupSec: n.dedupLookups * c.dedupSecondsPerLookup,
+    dedupSec: n.dedupLookups * c.dedupSecondsPerLookup + n.dedupCalls * c.dedupLatencySec,
     hostGatherSec: n.hostBytes / c.hostGatherBytesPerSec + n.hostAccesses * c.hostGatherSecondsPerRow,
     hostLinkSec: hostLatency ? n.linkBytes / c.hostToGpuBytesPerSec + 2 * c.latencySec : 0,
     localGatherSec:
@@ -282,6 +286,7 @@ function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: Ite
     distinct = dedupRows(s.batch, s.scratch, s.unique, s.inverse);
     acc.dedupSec += now() - t0;
     n.dedupLookups += lookups;
+    n.dedupCalls += 1;
   }
 
   // bookkeeping: cache or host by the plan's ranges, and the pool's row in device memory for every lookup
@@ -360,7 +365,7 @@ export function addStageCounts(
 }
 
 const zeroTimes = (): IterationTimes => ({ dedupSec: 0, hostGatherSec: 0, hostLinkSec: 0, localGatherSec: 0, bookkeepingSec: 0 });
-const zeroCounts = (): StageCounts => ({ dedupLookups: 0, hostAccesses: 0, hostBytes: 0, linkBytes: 0, deviceAccesses: 0, deviceBytes: 0, bufferAccesses: 0, bufferBytes: 0, hostRows: 0 });
+const zeroCounts = (): StageCounts => ({ dedupLookups: 0, dedupCalls: 0, hostAccesses: 0, hostBytes: 0, linkBytes: 0, deviceAccesses: 0, deviceBytes: 0, bufferAccesses: 0, bufferBytes: 0, hostRows: 0 });
 const total = (p: IterationTimes) => p.dedupSec + p.hostGatherSec + p.hostLinkSec + p.localGatherSec + p.bookkeepingSec;
 
 export interface StageOptions {

@@ -6,7 +6,7 @@ import { DEDUP_BINDINGS, DEDUP_ENTRY_POINTS, DEDUP_WGSL, GATHER_WGSL, STAGE_BIND
 /**
  * The measured embedding stage on a WebGPU device, phase by phase as on the cpu runner (stage.ts) and as the
  * model charges it (proofs/calibration-fit.md §5):
- *   dedup        the dedup shader's three passes over the batch, on the device          -> K dedupSecondsPerLookup
+ *   dedup        the dedup shader's three passes over the batch, on the device          -> K dedupSecondsPerLookup + dedupLatencySec
  *   bookkeeping  classify each distinct id by the plan's ranges, build the pool's index
  *                list (two small device passes; timed, not modelled)
  *   hostLink     ids of the missed rows up (read back), their rows down (writeBuffer
@@ -194,6 +194,7 @@ export function webgpuStageRunner(device: GPUDevice): StageRunner<WebGpuTableDev
         });
         acc.dedupSec += now() - t0;
         n.dedupLookups += lookups;
+        n.dedupCalls += 1;
       }
 
       t0 = now();

@@ -200,9 +200,11 @@ export interface IterationTerms {
 export function computeSeconds(scenario: Scenario, worker: number, coalesce: boolean): { denseSec: number; dedupSec: number } {
   const gpu = scenario.gpus[worker]!;
   const lookups = scenario.tables.reduce((s, t) => s + workerLookups(scenario, t, worker), 0);
+  // §2: one dedup per table with lookups, each a fixed cost plus a cost per lookup
+  const tablesDeduped = scenario.tables.reduce((n, t) => n + (workerLookups(scenario, t, worker) > 0 ? 1 : 0), 0);
   return {
     denseSec: gpu.batchSamples * gpu.denseSecondsPerSample,
-    dedupSec: coalesce ? lookups * scenario.training.dedupSecondsPerLookup : 0,
+    dedupSec: coalesce ? lookups * scenario.training.dedupSecondsPerLookup + tablesDeduped * scenario.training.dedupLatencySec : 0,
   };
 }
 

@@ -67,6 +67,8 @@ export interface Scenario {
     indexBytes: number;
     activationBytesPerSample: number;
     dedupSecondsPerLookup: number;
+    /** fixed dedup seconds per table and iteration (proofs/cost-model.md §2) */
+    dedupLatencySec: number;
     candidateBatches: number[];
   };
   /** the validated input, for round trips and reports */
@@ -259,6 +261,7 @@ export function buildScenario(data: unknown, opts: BuildOptions): Scenario {
       indexBytes: spec.training.indexBytes,
       activationBytesPerSample: spec.training.activationBytesPerSample,
       dedupSecondsPerLookup: devicesIn.dedupSecondsPerLookup ?? (constants.dedupSecondsPerLookup as number | undefined) ?? 0,
+      dedupLatencySec: devicesIn.dedupLatencySec ?? (constants.dedupLatencySec as number | undefined) ?? 0,
       candidateBatches: spec.training.candidateBatches ?? [spec.training.globalBatch],
     },
     spec,

@@ -83,6 +83,8 @@ export const devicesSchema = z
     hostGatherSecondsPerRow: seconds.optional(),
     /** seconds per lookup spent deduplicating ids when coalescing (calibrated) */
     dedupSecondsPerLookup: seconds.optional(),
+    /** fixed seconds per table and iteration of the dedup (kernel launch, cold start; calibrated intercept); default 0 */
+    dedupLatencySec: seconds.optional(),
     /** path (relative to the scenario) of a device profile written by `scarec calibrate` */
     profile: z.string().min(1).optional(),
     /** heterogeneous GPUs: one entry per GPU (length must equal `gpus`) */
@@ -176,6 +178,7 @@ export const deviceProfileSchema = z
         gpuToGpuBytesPerSec: bytesPerSec.optional(),
         latencySec: seconds.optional(),
         dedupSecondsPerLookup: seconds.optional(),
+        dedupLatencySec: seconds.optional(),
       })
       .passthrough(),
   })

@@ -67,7 +67,7 @@ export function measuredFromProfile(profile: DeviceProfile): MeasuredPoint[] {
       if (bw) predicted = Number(m.lookups ?? 0) * perRow + bytes / bw;
       label = `gather ${m.rowBytes} B rows, ${m.skew}`;
     } else if (m.family === 'dedup' && c.dedupSecondsPerLookup) {
-      predicted = Number(m.lookups) * c.dedupSecondsPerLookup;
+      predicted = (c.dedupLatencySec ?? 0) + Number(m.lookups) * c.dedupSecondsPerLookup;
       bytes = 0;
     }
     if (predicted !== undefined && predicted > 0 && Number.isFinite(predicted)) out.push({ label, bytes, measuredSec: seconds, predictedSec: predicted });

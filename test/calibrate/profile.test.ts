@@ -57,6 +57,8 @@ describe('fitProfile', () => {
     expect((c.gpuToHostBytesPerSec as number) / 11e9).toBeCloseTo(1, 9);
     expect(c.gpuToGpuBytesPerSec! / 30e9).toBeCloseTo(1, 9);
     expect(c.dedupSecondsPerLookup! / 25e-9).toBeCloseTo(1, 9);
+    // the fit's intercept is the fixed cost per dedup call
+    expect((c.dedupLatencySec as number) / 1e-5).toBeCloseTo(1, 9);
     // the fitted law's throughput at the largest row size (256 B), over the copy bandwidth
     expect(profile.gatherEfficiency).toBeCloseTo(256 / (60e-9 + 256 / 7e9) / 30e9, 9);
     for (const f of profile.families) expect(f.rSquared).toBeCloseTo(1, 9);

@@ -47,6 +47,7 @@ describe('measured embedding stage (validate)', () => {
     for (const m of [a!, b!]) {
       // dedup counts are exact (K per table); host rows within 2% of E[U]; every phase then agrees within 3%
       expect(m.counts.dedupLookups).toBe(4096 * (2 + 1 + 4));
+      expect(m.counts.dedupCalls).toBe(3);
       expect(m.countedPhases.dedupSec).toBeCloseTo(m.predictedPhases.dedupSec, 12);
       for (const k of ['hostGatherSec', 'hostLinkSec', 'localGatherSec'] as const)
         expect(Math.abs(m.countedPhases[k] / m.predictedPhases[k] - 1)).toBeLessThan(0.03);
@@ -70,9 +71,9 @@ describe('measured embedding stage (validate)', () => {
   });
   it('phasesFromCounts is each constant times its count', async () => {
     const c = stageConstants(profile);
-    const n = { dedupLookups: 10, hostAccesses: 4, hostBytes: 1000, linkBytes: 500, deviceAccesses: 7, deviceBytes: 2000, bufferAccesses: 3, bufferBytes: 600, hostRows: 2 };
+    const n = { dedupLookups: 10, dedupCalls: 3, hostAccesses: 4, hostBytes: 1000, linkBytes: 500, deviceAccesses: 7, deviceBytes: 2000, bufferAccesses: 3, bufferBytes: 600, hostRows: 2 };
     const p = phasesFromCounts(c, n, true);
-    expect(p.dedupSec).toBeCloseTo(10 * c.dedupSecondsPerLookup, 20);
+    expect(p.dedupSec).toBeCloseTo(10 * c.dedupSecondsPerLookup + 3 * c.dedupLatencySec, 20);
     expect(p.hostGatherSec).toBeCloseTo(1000 / c.hostGatherBytesPerSec + 4 * c.hostGatherSecondsPerRow, 20);
     expect(p.hostLinkSec).toBeCloseTo(500 / c.hostToGpuBytesPerSec + 2 * c.latencySec, 20);
     // 4 table reads (1400 bytes) at the gather constants, 3 buffer reads (600 bytes) at the buffer constants

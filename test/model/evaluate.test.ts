@@ -83,6 +83,15 @@ describe('evaluate on a hand-computed scenario', () => {
     expect(sharded.gpus[0]!.bytes.hbm).toBeCloseTo(4, 12);
   });
 
+  it('dedup: a fixed cost per table deduplicated plus a cost per lookup (cost-model.md §2)', () => {
+    const s = buildScenario({ ...base, devices: { ...base.devices, dedupLatencySec: 0.5 } }, { baseDir: '.', file: 'hand.json' });
+    const coalesced = evaluate(s, checkPlan({ tables: { T: [{ from: 0, to: 2, at: 'host' }] } }, s));
+    // one table, one lookup per worker at 0.125 s, plus 0.5 s for the table's dedup call
+    for (const g of coalesced.gpus) expect(g.terms.dedupSec).toBeCloseTo(0.125 + 0.5, 12);
+    const plain = evaluate(s, checkPlan({ coalesce: false, tables: { T: [{ from: 0, to: 2, at: 'host' }] } }, s));
+    for (const g of plain.gpus) expect(g.terms.dedupSec).toBe(0);
+  });
+
   it('full overlap takes the busiest resource', () => {
     const s = scenarioOf({ overlap: 'full' });
     const plan = checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'replicated' }, { from: 1, to: 2, at: 'host' }] } }, s);

@@ -24,6 +24,7 @@ export function formatCalibration(r: CalibrationResult): string {
     `  hostToGpuBytesPerSec   ${gbps(c.hostToGpuBytesPerSec)}`,
     `  gpuToGpuBytesPerSec    ${gbps(c.gpuToGpuBytesPerSec)}`,
     `  latencySec             ${c.latencySec === undefined ? '-' : `${(c.latencySec * 1e6).toPrecision(3)} us`}`,
+    `  dedupLatencySec        ${c.dedupLatencySec === undefined ? '-' : `${((c.dedupLatencySec as number) * 1e6).toPrecision(3)} us`}`,
     `  dedupSecondsPerLookup  ${c.dedupSecondsPerLookup === undefined ? '-' : `${(c.dedupSecondsPerLookup * 1e9).toPrecision(3)} ns`}`,
     `  gather efficiency      ${(p.gatherEfficiency * 100).toFixed(1)}% of copy bandwidth`,
     `  results checked        ${p.measurements.length - p.incorrect} of ${p.measurements.length} equal the cpu reference`,
