@@ -87,7 +87,8 @@ export default async function placementBench(ctx: BenchContext): Promise<BenchRe
           intervalBound: r.algorithm === 'exact' ? ex.interval?.lowerBoundMethod ?? null : null,
         });
       notes.push(
-        `${s.name} ${solver}: exact ${ex.status} (${ex.method}, gap ${ex.gap?.toExponential(2) ?? 'n/a'}, tolerance ${ex.relativeGapTolerance}) batch ${ex.globalBatch}; chosen solve ${ex.solveSeconds.toFixed(2)} s, whole exact call ${ex.totalSeconds.toFixed(2)} s, whole compare ${((performance.now() - t0) / 1e3).toFixed(1)} s; interval width ${ex.interval?.relativeWidth?.toFixed(4) ?? 'unknown'} (${ex.interval?.lowerBoundMethod ?? 'none'})`,
+        `${s.name} ${solver}: exact ${ex.status} (${ex.method}, gap ${ex.gap?.toExponential(2) ?? 'n/a'}, tolerance ${ex.relativeGapTolerance}) batch ${ex.globalBatch}; chosen solve ${ex.solveSeconds.toFixed(2)} s, whole exact call ${ex.totalSeconds.toFixed(2)} s, whole compare ${((performance.now() - t0) / 1e3).toFixed(1)} s; interval width ${ex.interval?.relativeWidth?.toFixed(4) ?? 'unknown'} (${ex.interval?.lowerBoundMethod ?? 'none'}); ` +
+          `row-level optimum bracketed by the best plan (${res.rowLevel?.bestKnownBy ?? '?'}) and the bound: width ${res.rowLevel?.relativeWidth?.toFixed(4) ?? 'unknown'}`,
       );
     }
   }

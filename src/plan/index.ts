@@ -93,6 +93,22 @@ export interface CompareRow {
   status?: string;
 }
 
+/**
+ * The row-level optimum at the exact plan's batch, bracketed by every plan of the comparison: below by the best
+ * feasible plan at that batch (any of them is achievable, so the optimum is at least as fast), above by the
+ * certificate's bound (proofs/bucket-certificate.md).
+ */
+export interface RowLevelInterval {
+  globalBatch: number;
+  /** throughput of the best feasible plan at this batch, and the algorithm that made it */
+  bestKnownSamplesPerSec: number;
+  bestKnownBy: Algorithm;
+  /** certified upper bound on row-level throughput (null without a certificate) */
+  upperSamplesPerSec: number | null;
+  /** (upper - best known) / best known on throughput, null without a bound */
+  relativeWidth: number | null;
+}
+
 export interface CompareOptions extends ExactOptions {
   algorithms?: Algorithm[];
 }
@@ -101,7 +117,10 @@ export interface CompareOptions extends ExactOptions {
  * Every algorithm on one scenario: throughput, iteration time, speedup over B0 and gap to the exact
  * optimum (or to the proven bound when the solve stopped early), with memory per GPU.
  */
-export async function comparePlans(scenario: Scenario, opts: CompareOptions = {}): Promise<{ rows: CompareRow[]; exact?: ExactResult }> {
+export async function comparePlans(
+  scenario: Scenario,
+  opts: CompareOptions = {},
+): Promise<{ rows: CompareRow[]; exact?: ExactResult; rowLevel?: RowLevelInterval }> {
   const algos = opts.algorithms ?? (['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact'] as Algorithm[]);
   const results: PlacementResult[] = [];
   // One set of buckets (and their Zipf range sums) per bucket count, shared by greedy, exact and the certificate.
@@ -140,7 +159,20 @@ export async function comparePlans(scenario: Scenario, opts: CompareOptions = {}
     elapsedMs: r.elapsedMs,
     ...(r.exact ? { status: r.exact.status } : {}),
   }));
-  return { rows, exact };
+  let rowLevel: RowLevelInterval | undefined;
+  if (exact) {
+    const atBatch = rows.filter((r) => r.feasible && r.globalBatch === exact.globalBatch);
+    const best = atBatch.reduce((a, r) => (r.throughputSamplesPerSec > a.throughputSamplesPerSec ? r : a), atBatch[0]!);
+    const upper = boundThroughput;
+    rowLevel = {
+      globalBatch: exact.globalBatch,
+      bestKnownSamplesPerSec: best.throughputSamplesPerSec,
+      bestKnownBy: best.algorithm,
+      upperSamplesPerSec: upper,
+      relativeWidth: upper !== null ? Math.max(0, upper - best.throughputSamplesPerSec) / best.throughputSamplesPerSec : null,
+    };
+  }
+  return { rows, exact, ...(rowLevel ? { rowLevel } : {}) };
 }
 
 export type { SolverName };

@@ -5,7 +5,7 @@ describe('scarec compare', () => {
   it('--json: one row per algorithm, speedup over B0 and gap to the proven optimum', () => {
     const r = runCli(['compare', 'test/fixtures/tiny.json', '--json', '--solver', 'glpk']);
     expect(r.code).toBe(0);
-    const { rows } = JSON.parse(r.stdout);
+    const { rows, rowLevel } = JSON.parse(r.stdout);
     const by = Object.fromEntries(rows.map((x: { algorithm: string }) => [x.algorithm, x]));
     expect(Object.keys(by)).toEqual(['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact']);
     expect(by.host.speedupOverB0).toBe(1);
@@ -19,10 +19,19 @@ describe('scarec compare', () => {
       if (x.gapToBound !== null) expect(x.gapToBound).toBeGreaterThanOrEqual(-1e-9);
     }
     expect(by.exact.gapToBound).not.toBeNull();
+    // the row-level optimum is bracketed by the best plan at the exact plan's batch and the certified bound
+    const atBatch = rows.filter((x: { feasible: boolean; globalBatch: number }) => x.feasible && x.globalBatch === by.exact.globalBatch);
+    const best = Math.max(...atBatch.map((x: { throughputSamplesPerSec: number }) => x.throughputSamplesPerSec));
+    expect(rowLevel.globalBatch).toBe(by.exact.globalBatch);
+    expect(rowLevel.bestKnownSamplesPerSec).toBe(best);
+    expect(by[rowLevel.bestKnownBy].throughputSamplesPerSec).toBe(best);
+    expect(rowLevel.upperSamplesPerSec).toBeGreaterThanOrEqual(best * (1 - 1e-9));
+    expect(rowLevel.relativeWidth).toBeCloseTo(Math.max(0, rowLevel.upperSamplesPerSec - best) / best, 12);
   });
   it('table output names every algorithm', () => {
     const r = runCli(['compare', 'test/fixtures/tiny.json']);
     expect(r.code).toBe(0);
     for (const a of ['host', 'cache-greedy', 'exact']) expect(r.stdout).toContain(a);
+    expect(r.stdout).toMatch(/row-level optimum at batch \d+: \[/);
   });
 });

@@ -12,8 +12,8 @@ export function registerCompare(program: Command): void {
     .action(
       action(async (scenarioFile: string, opts: SolveCliOptions & { json?: boolean }) => {
         const scenario = loadScenario(scenarioFile);
-        const { rows, exact } = await comparePlans(scenario, exactOptionsFrom(opts));
-        if (opts.json) return printJson({ rows, ...(exact?.interval ? { interval: exact.interval } : {}) });
+        const { rows, exact, rowLevel } = await comparePlans(scenario, exactOptionsFrom(opts));
+        if (opts.json) return printJson({ rows, ...(exact?.interval ? { interval: exact.interval } : {}), ...(rowLevel ? { rowLevel } : {}) });
         const lines = [
           `${scenario.name}: ${scenario.tables.length} tables, ${scenario.gpus.length} GPUs`,
           '  algorithm          samples/s      iter ms    batch  speedup/B0  gap to opt  gap to bound    max GPU memory',
@@ -25,8 +25,11 @@ export function registerCompare(program: Command): void {
         if (rows.some((r) => r.gapReference === 'bound')) lines.push('  * the solve stopped before proving optimality: gap to the best proven bound');
         lines.push('  gap to opt: to the exact plan (optimal for the bucketed model; negative when a heuristic beats it at row level)');
         lines.push('  gap to bound: to the certified upper bound on row-level throughput (never negative)');
-        if (exact?.interval)
-          lines.push(`  certified row-level optimum: [${exact.interval.throughputLowerSamplesPerSec.toPrecision(6)}, ${exact.interval.throughputUpperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s`);
+        if (rowLevel)
+          lines.push(
+            `  row-level optimum at batch ${rowLevel.globalBatch}: [${rowLevel.bestKnownSamplesPerSec.toPrecision(6)}, ${rowLevel.upperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s` +
+              ` (below: the best plan here, ${rowLevel.bestKnownBy}; above: the certified bound${rowLevel.relativeWidth === null ? '' : `; width ${(rowLevel.relativeWidth * 100).toFixed(2)}%`})`,
+          );
         process.stdout.write(`${lines.join('\n')}\n`);
       }),
     );
