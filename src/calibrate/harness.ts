@@ -361,7 +361,7 @@ export function fitProfile(
   // skews (in a cache-resident table skew changes nothing): proofs/calibration-fit.md §7.
   const smallest = Math.min(...gathers.map((m) => m.tableBytes));
   const bufferPoints = smallest < Math.max(...gathers.map((m) => m.tableBytes)) ? gathers.filter((m) => m.tableBytes === smallest) : [];
-  const bufferFit = bufferPoints.length >= 3 ? tierFit('gather/smallest-table/all-skews', bufferPoints) : undefined;
+  const { fit: bufferRowFit, ...bufferGather } = bufferPoints.length >= 3 ? tierFit('gather/smallest-table/all-skews', bufferPoints) : { fit: undefined };
   for (const [key, pts] of new Map([...updates.reduce((m, u) => m.set(`update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`, [...(m.get(`update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`) ?? []), u]), new Map<string, UpdateMeasurement[]>())]))
     if (pts.length >= 2) families.push({ family: key, ...fitBandwidth(pts, RELATIVE) });
   // A bandwidth term of exactly 0 (all time per row) is written as an unreachable bandwidth, since the profile
@@ -377,8 +377,7 @@ export function fitProfile(
     points: dedupFit.points,
   };
   families.push(gpuGather, hostGather, dedup);
-  const { fit: bufferRowFit, ...bufferGather } = bufferFit ?? { fit: undefined };
-  if (bufferFit) families.push(bufferGather as FamilyFit);
+  if (bufferRowFit) families.push(bufferGather as FamilyFit);
 
   const constants: DeviceProfile['constants'] = {
     gpuGatherBytesPerSec: finiteBandwidth(gpuRowFit.bytesPerSec),
@@ -415,7 +414,7 @@ export function fitProfile(
       date: (opts.date ?? new Date()).toISOString(),
       constants,
       gatherEfficiency,
-      fits: { gpuGather, hostGather, ...(bufferFit ? { bufferGather: bufferGather as FamilyFit } : {}), dedup, ...(h2d ? { hostToDevice: h2d } : {}), ...(d2h ? { deviceToHost: d2h } : {}), ...(d2d ? { deviceToDevice: d2d } : {}) },
+      fits: { gpuGather, hostGather, ...(bufferRowFit ? { bufferGather: bufferGather as FamilyFit } : {}), dedup, ...(h2d ? { hostToDevice: h2d } : {}), ...(d2h ? { deviceToHost: d2h } : {}), ...(d2d ? { deviceToDevice: d2d } : {}) },
       families,
       mapping: constantMapping(backend.name),
       incorrect: measurements.filter((m) => !m.correct).length + (opts.hostGather ?? []).filter((m) => !m.correct).length,

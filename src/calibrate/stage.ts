@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { evaluate, type Evaluation } from '../model/evaluate.js';
+import { hbmSeconds } from '../model/loads.js';
 import type { CheckedPlan } from '../model/plan.js';
 import type { Scenario } from '../model/scenario.js';
 import type { DeviceProfile } from '../model/schema.js';
@@ -150,11 +151,18 @@ export function phasesFromCounts(c: StageConstants, n: StageCounts, hostLatency:
     dedupSec: n.dedupLookups * c.dedupSecondsPerLookup + n.dedupCalls * c.dedupLatencySec,
     hostGatherSec: n.hostBytes / c.hostGatherBytesPerSec + n.hostAccesses * c.hostGatherSecondsPerRow,
     hostLinkSec: hostLatency ? n.linkBytes / c.hostToGpuBytesPerSec + 2 * c.latencySec : 0,
-    localGatherSec:
-      (n.deviceBytes - n.bufferBytes) / c.gpuGatherBytesPerSec +
-      (n.deviceAccesses - n.bufferAccesses) * c.gpuGatherSecondsPerRow +
-      n.bufferBytes / c.gpuBufferGatherBytesPerSec +
-      n.bufferAccesses * c.gpuBufferGatherSecondsPerRow,
+    localGatherSec: hbmSeconds(
+      {
+        gatherBytesPerSec: c.gpuGatherBytesPerSec,
+        gatherSecondsPerRow: c.gpuGatherSecondsPerRow,
+        bufferGatherBytesPerSec: c.gpuBufferGatherBytesPerSec,
+        bufferGatherSecondsPerRow: c.gpuBufferGatherSecondsPerRow,
+      },
+      n.deviceBytes,
+      n.deviceAccesses,
+      n.bufferBytes,
+      n.bufferAccesses,
+    ),
   };
 }
 
@@ -279,7 +287,6 @@ const now = () => performance.now() / 1e3;
 /** One iteration of one table on the cpu backend; adds its phase times to `acc` and its counts to `n`. */
 function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: IterationTimes, n: StageCounts): void {
   const { dim, lookups } = s;
-  const r = dim * 4;
   let t0 = now();
   let distinct = lookups;
   if (coalesce) {
@@ -337,31 +344,27 @@ function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: Ite
   updateRows(s.host, dim, s.hostSlots, nHost, s.gradHost);
   acc.hostGatherSec += now() - t0;
 
-  // Counted after the timed phases (not part of the stage): lookups whose row came from the host, which the
-  // pool reads from the receive buffer (the miss area).
-  let bufferLookups = 0;
-  for (let j = 0; j < lookups; j++) if (s.poolIdx[j]! >= s.cachedRows) bufferLookups++;
-  addStageCounts(n, { lookups, rowBytes: r, indexBytes, hostRows: nHost, deviceRows: nDevice, bufferLookups });
+  addStageCounts(n, s, indexBytes, nHost, nDevice);
 }
 
 /**
  * What one iteration of one table moved, in the model's quantities (proofs/calibration-fit.md §5): the same on
- * every backend. `hostRows` U_host fetched from the host, `deviceRows` U_dev cached rows updated,
- * `bufferLookups` lookups pooled from the receive buffer.
+ * every backend. `hostRows` U_host fetched from the host, `deviceRows` U_dev cached rows updated. Called after
+ * the timed phases: it also counts the lookups of host rows in this batch, which the pool reads from the
+ * receive buffer (the miss area).
  */
-export function addStageCounts(
-  n: StageCounts,
-  c: { lookups: number; rowBytes: number; indexBytes: number; hostRows: number; deviceRows: number; bufferLookups: number },
-): void {
-  const r = c.rowBytes;
-  n.hostRows += c.hostRows;
-  n.hostAccesses += 2 * c.hostRows;
-  n.hostBytes += 3 * c.hostRows * r;
-  n.linkBytes += c.hostRows * (2 * r + c.indexBytes);
-  n.deviceAccesses += c.lookups + c.deviceRows;
-  n.deviceBytes += (c.lookups + 2 * c.deviceRows) * r;
-  n.bufferAccesses += c.bufferLookups;
-  n.bufferBytes += c.bufferLookups * r;
+export function addStageCounts(n: StageCounts, s: TableState, indexBytes: number, hostRows: number, deviceRows: number): void {
+  const r = s.dim * 4;
+  let bufferLookups = 0;
+  for (let j = 0; j < s.lookups; j++) if (s.rangeHost[rangeOf(s, s.batch[j]!)]) bufferLookups++;
+  n.hostRows += hostRows;
+  n.hostAccesses += 2 * hostRows;
+  n.hostBytes += 3 * hostRows * r;
+  n.linkBytes += hostRows * (2 * r + indexBytes);
+  n.deviceAccesses += s.lookups + deviceRows;
+  n.deviceBytes += (s.lookups + 2 * deviceRows) * r;
+  n.bufferAccesses += bufferLookups;
+  n.bufferBytes += bufferLookups * r;
 }
 
 const zeroTimes = (): IterationTimes => ({ dedupSec: 0, hostGatherSec: 0, hostLinkSec: 0, localGatherSec: 0, bookkeepingSec: 0 });
@@ -382,7 +385,6 @@ export interface StageOptions {
  * dead code), `release` frees the device side.
  */
 export interface StageRunner<D> {
-  readonly name: string;
   prepare(s: TableState, coalesce: boolean): Promise<D> | D;
   run(s: TableState, device: D, coalesce: boolean, indexBytes: number, acc: IterationTimes, n: StageCounts): Promise<void> | void;
   checksum(s: TableState, device: D): Promise<number> | number;
@@ -391,7 +393,6 @@ export interface StageRunner<D> {
 
 /** The cpu runner: "device memory" is a typed array (TableState.device), every phase runs kernels.ts. */
 export const cpuStageRunner: StageRunner<undefined> = {
-  name: 'cpu',
   prepare: () => undefined,
   run: (s, _d, coalesce, indexBytes, acc, n) => runTable(s, coalesce, indexBytes, acc, n),
   checksum: (s) => s.out[0]!,

@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { gatherRows, updateRows } from './kernels.js';
-import { addStageCounts, rangeOf, type IterationTimes, type StageCounts, type StageRunner, type TableState } from './stage.js';
+import { addStageCounts, type IterationTimes, type StageCounts, type StageRunner, type TableState } from './stage.js';
 import { DEDUP_BINDINGS, DEDUP_ENTRY_POINTS, DEDUP_WGSL, GATHER_WGSL, STAGE_BINDINGS, STAGE_ENTRY_POINTS, STAGE_WGSL, dispatchGrid } from './wgsl.js';
 
 /**
@@ -101,7 +101,6 @@ export function webgpuStageRunner(device: GPUDevice): StageRunner<WebGpuTableDev
   };
 
   return {
-    name: 'webgpu',
     prepare(s: TableState, coalesce: boolean): WebGpuTableDevice {
       const { dim, lookups } = s;
       const ranges = s.rangeFrom.length;
@@ -241,10 +240,7 @@ export function webgpuStageRunner(device: GPUDevice): StageRunner<WebGpuTableDev
       updateRows(s.host, dim, hostSlots, nHost, d.gradHost);
       acc.hostGatherSec += now() - t0;
 
-      // Counted after the timed phases: lookups of host rows (read from the miss area, the receive buffer).
-      let bufferLookups = 0;
-      for (let j = 0; j < lookups; j++) if (s.rangeHost[rangeOf(s, s.batch[j]!)]) bufferLookups++;
-      addStageCounts(n, { lookups, rowBytes: r, indexBytes, hostRows: nHost, deviceRows: nDevice, bufferLookups });
+      addStageCounts(n, s, indexBytes, nHost, nDevice);
     },
 
     async checksum(s: TableState, d: WebGpuTableDevice): Promise<number> {

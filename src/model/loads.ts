@@ -1,5 +1,5 @@
 import type { Placement } from './schema.js';
-import { gpuPairBytesPerSec, type Scenario, type Table } from './scenario.js';
+import { gpuPairBytesPerSec, type Gpu, type Scenario, type Table } from './scenario.js';
 
 /**
  * The cost model as resource loads (proofs/cost-model.md). Every row placed in a class adds load to a
@@ -199,9 +199,14 @@ export interface IterationTerms {
 /** Dense compute and deduplication of worker w: independent of the placement. */
 export function computeSeconds(scenario: Scenario, worker: number, coalesce: boolean): { denseSec: number; dedupSec: number } {
   const gpu = scenario.gpus[worker]!;
-  const lookups = scenario.tables.reduce((s, t) => s + workerLookups(scenario, t, worker), 0);
   // §2: one dedup per table with lookups, each a fixed cost plus a cost per lookup
-  const tablesDeduped = scenario.tables.reduce((n, t) => n + (workerLookups(scenario, t, worker) > 0 ? 1 : 0), 0);
+  let lookups = 0;
+  let tablesDeduped = 0;
+  for (const t of scenario.tables) {
+    const k = workerLookups(scenario, t, worker);
+    lookups += k;
+    if (k > 0) tablesDeduped++;
+  }
   return {
     denseSec: gpu.batchSamples * gpu.denseSecondsPerSample,
     dedupSec: coalesce ? lookups * scenario.training.dedupSecondsPerLookup + tablesDeduped * scenario.training.dedupLatencySec : 0,
@@ -229,22 +234,33 @@ export interface ResourceSeconds {
   hostDramSec: number;
 }
 
+/**
+ * Seconds of a GPU's memory traffic: bytes at its gather bandwidth plus its cost per random row access, the
+ * receive buffer's part (a subset of the totals, §1) at the buffer's constants. No clamping: this stays linear
+ * in the loads, so the MIPs may use it on unit loads and the heuristics on differences of loads.
+ */
+export function hbmSeconds(
+  gpu: Pick<Gpu, 'gatherBytesPerSec' | 'gatherSecondsPerRow' | 'bufferGatherBytesPerSec' | 'bufferGatherSecondsPerRow'>,
+  bytes: number,
+  accesses: number,
+  bufferBytes: number,
+  bufferAccesses: number,
+): number {
+  return (
+    (bytes - bufferBytes) / gpu.gatherBytesPerSec +
+    (accesses - bufferAccesses) * gpu.gatherSecondsPerRow +
+    bufferBytes / gpu.bufferGatherBytesPerSec +
+    bufferAccesses * gpu.bufferGatherSecondsPerRow
+  );
+}
+
 export function resourceSeconds(scenario: Scenario, loads: Loads): ResourceSeconds {
   const W = scenario.gpus.length;
   const ringFactor = W > 1 ? (2 * (W - 1)) / W : 0;
   return {
-    gatherSec: Float64Array.from(scenario.gpus, (gpu, w) => {
-      // The buffer's part is a subset of the totals. No clamping: this stays linear in the loads, so the MIPs
-      // may use it on unit loads and the heuristics on differences of loads.
-      const tableBytes = loads.hbmBytes[w]! - loads.hbmBufferBytes[w]!;
-      const tableAccesses = loads.hbmRowAccesses[w]! - loads.hbmBufferRowAccesses[w]!;
-      return (
-        tableBytes / gpu.gatherBytesPerSec +
-        tableAccesses * gpu.gatherSecondsPerRow +
-        loads.hbmBufferBytes[w]! / gpu.bufferGatherBytesPerSec +
-        loads.hbmBufferRowAccesses[w]! * gpu.bufferGatherSecondsPerRow
-      );
-    }),
+    gatherSec: Float64Array.from(scenario.gpus, (gpu, w) =>
+      hbmSeconds(gpu, loads.hbmBytes[w]!, loads.hbmRowAccesses[w]!, loads.hbmBufferBytes[w]!, loads.hbmBufferRowAccesses[w]!),
+    ),
     hostLinkSec: Float64Array.from(scenario.gpus, (gpu, w) => loads.hostLinkBytes[w]! / gpu.hostToGpuBytesPerSec),
     allToAllInSec: loads.allToAllInSec,
     allToAllOutSec: loads.allToAllOutSec,
