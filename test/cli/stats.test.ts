@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { frequencyProfileSchema } from '../../src/model/schema.js';
 import { runCli } from '../helpers/cli.js';
+import { criteoSample, describeWithCriteo } from '../helpers/criteo.js';
 
-const sampleDir = resolve(__dirname, '../../../shared/data/criteo/Lapis-Hong_Wide-ResDNN');
-const sample = ['train.csv', 'dev.csv', 'test.csv'].map((f) => join(sampleDir, f));
+const sample = criteoSample;
 
 /** Distinct values of each C column by awk, an independent program. */
 function awkDistinct(files: string[]): number[] {
@@ -16,7 +16,7 @@ function awkDistinct(files: string[]): number[] {
   return r.stdout.trim().split('\n').map(Number);
 }
 
-describe('scarec stats (CLI)', () => {
+describeWithCriteo('scarec stats (CLI)', () => {
   it('--json and --out give the same schema-valid profile; distinct counts agree with awk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scarec-cli-stats-'));
     const out = join(dir, 'profile.json');

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeyCounter } from '../../src/data/counter.js';
 import { featureProfile, fitZipfHead, topShare } from '../../src/data/profile.js';
@@ -9,6 +9,7 @@ import { loadScenario } from '../../src/model/scenario.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import { uniformPlan } from '../../src/model/plan.js';
 import { frequencyProfileSchema } from '../../src/model/schema.js';
+import { criteoSample, describeWithCriteo } from '../helpers/criteo.js';
 
 describe('fitZipfHead', () => {
   it('recovers the exponent of an exact power law c_r = C r^-alpha', () => {
@@ -69,11 +70,9 @@ describe('featureProfile from a summary', () => {
   });
 });
 
-const sampleDir = resolve(__dirname, '../../../shared/data/criteo/Lapis-Hong_Wide-ResDNN');
-
-describe('a profile as a scenario distribution', () => {
+describeWithCriteo('a profile as a scenario distribution', () => {
   it('validates against the schema and is read by { kind: "counts", file, feature: "C3" }', async () => {
-    const p = await computeStats(['train.csv', 'dev.csv', 'test.csv'].map((f) => join(sampleDir, f)));
+    const p = await computeStats(criteoSample);
     expect(() => frequencyProfileSchema.parse(p)).not.toThrow();
     const dir = mkdtempSync(join(tmpdir(), 'scarec-profile-'));
     writeFileSync(join(dir, 'profile.json'), JSON.stringify(p));

@@ -1,14 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { computeStats, type StatsProfile } from '../../src/data/stats.js';
 import { InputError } from '../../src/errors.js';
+import { criteoSample, describeWithCriteo, haveCriteoSample } from '../helpers/criteo.js';
 
-/** The real Criteo Kaggle sample, by its shared path (never copied into the project). */
-const sampleDir = resolve(__dirname, '../../../shared/data/criteo/Lapis-Hong_Wide-ResDNN');
-const sample = ['train.csv', 'dev.csv', 'test.csv'].map((f) => join(sampleDir, f));
+const sample = criteoSample;
 
 /** Independent reference: string splits and a Map of strings, the obvious slow way. */
 function reference(texts: string[], missingRow: boolean) {
@@ -61,9 +60,9 @@ function expectMatches(p: StatsProfile, ref: ReturnType<typeof reference>) {
   }
 }
 
-const texts = sample.map((f) => readFileSync(f, 'latin1'));
+const texts = haveCriteoSample || process.env.CI ? sample.map((f) => readFileSync(f, 'latin1')) : [];
 
-describe('scarec stats on the real Criteo sample', () => {
+describeWithCriteo('scarec stats on the real Criteo sample', () => {
   it('matches an independent Map-based count for every feature (missing skipped)', async () => {
     const p = await computeStats(sample);
     expect(p.source.lines).toBe(8000);
@@ -96,7 +95,7 @@ describe('scarec stats on the real Criteo sample', () => {
   });
 });
 
-describe('malformed lines', () => {
+describeWithCriteo('malformed lines', () => {
   const good = texts[0]!.split('\n').slice(0, 5);
   const cols = (l: string) => l.split('\t');
   const badHex = cols(good[1]!).map((v, i) => (i === 16 ? 'zz12ab34' : v)).join('\t'); // C3

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { criteoSample, describeWithCriteo } from '../helpers/criteo.js';
 import { computeStats } from '../../src/data/stats.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import { gpuEmbeddingCapacityBytes } from '../../src/model/loads.js';
@@ -61,9 +62,11 @@ describe('models/', () => {
     expect(replicated.feasible).toBe(false);
   });
 
+});
+
+describeWithCriteo('models/generate.ts and the Criteo sample', () => {
   it('the sample head exponents in models/generate.ts are what scarec stats measures on the sample', async () => {
-    const dir = resolve(__dirname, '../../../shared/data/criteo/Lapis-Hong_Wide-ResDNN');
-    const p = await computeStats(['train.csv', 'dev.csv', 'test.csv'].map((f) => join(dir, f)));
+    const p = await computeStats(criteoSample);
     SAMPLE_HEAD_ALPHA.forEach((a, j) => expect(p.features[`C${j + 1}`]!.zipfAlpha!).toBeCloseTo(a, 3));
   });
 });
