@@ -11,6 +11,30 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}"
 fi
 
+# The archive this machine already uses for its own release: the URI and keyring of the first configured source
+# (deb822 .sources stanza or one-line .list entry) whose suites include "$1". Prints "URI KEYRING" (KEYRING may
+# be empty); nothing when no source serves that suite. No host is named here: backports come from the mirror the
+# machine is configured with.
+configured_archive() {
+  local suite=$1 f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    awk -v suite="$suite" '
+      function flush() { if (uris != "" && found) { print uris, keyring; done = 1; exit } uris = ""; keyring = ""; found = 0 }
+      /^[[:space:]]*$/ { flush(); next }
+      /^URIs:/ { uris = $2 }
+      /^Signed-By:/ { keyring = $2 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) found = 1 }
+      END { if (!done) flush() }
+    ' "$f" | head -n 1 | grep . && return 0
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -r "$f" ] || continue
+    awk -v suite="$suite" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == suite) { print $i, ""; exit } }' "$f" | grep . && return 0
+  done
+  return 1
+}
+
 # Issue #5 (calibration): lavapipe, Mesa's software Vulkan driver, gives the `webgpu` package (Dawn) an
 # adapter on a machine without a GPU, so the WebGPU kernels run in CI. Bookworm's own Mesa (22.3) gives
 # Dawn no adapter; Mesa 25 from bookworm-backports does. Only on Debian bookworm; elsewhere the webgpu
@@ -20,9 +44,19 @@ if [ -r /etc/os-release ] && . /etc/os-release && [ "${VERSION_CODENAME:-}" = bo
     || ! dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q '^25\.'; then
     export DEBIAN_FRONTEND=noninteractive
     if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-      echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/bookworm-backports.list
+      if read -r uri keyring < <(configured_archive bookworm); then
+        {
+          echo 'Types: deb'
+          echo "URIs: $uri"
+          echo 'Suites: bookworm-backports'
+          echo 'Components: main'
+          [ -n "$keyring" ] && echo "Signed-By: $keyring"
+        } > /etc/apt/sources.list.d/scarec-bookworm-backports.sources
+      else
+        echo 'system-packages: no configured Debian source for bookworm; cannot add bookworm-backports (webgpu tests will skip)' >&2
+      fi
     fi
     apt-get update -qq
-    apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers
+    apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers || echo 'system-packages: mesa-vulkan-drivers from bookworm-backports not installed (webgpu tests will skip)' >&2
   fi
 fi

@@ -13,7 +13,8 @@ describe('time limit on a hard model', () => {
       const r = await solve(hard, { solver, timeLimitSec: LIMIT_SEC });
       const wallSec = (performance.now() - t0) / 1e3;
       // the limit applies to the search; the LP relaxation bound (GLPK) adds one LP solve
-      expect(wallSec).toBeLessThan(LIMIT_SEC + 3);
+      // (the margin holds on a loaded 2-core machine; without the limit the search runs for hours)
+      expect(wallSec).toBeLessThan(LIMIT_SEC + 20);
       if (r.status === 'optimal') {
         expect(r.objective!).toBeLessThanOrEqual(1e-6);
         return;

@@ -27,6 +27,7 @@ describe('solving in a worker thread', () => {
     clearInterval(timer);
     // the timer kept ticking while the worker solved (a blocked loop would give ~0 ticks)
     expect(ticks).toBeGreaterThan(20);
-    expect(sec).toBeLessThan(3);
-  });
+    // cancelled long before the search would end (hours), with a margin for a loaded 2-core machine
+    expect(sec).toBeLessThan(20);
+  }, 60_000);
 });

@@ -247,9 +247,10 @@ describe('time limits', () => {
     expect(r.evaluation.feasible).toBe(true);
     expect(r.bestBound).not.toBeNull();
     expect(r.bestBound!).toBeLessThanOrEqual(r.objective! * (1 + 1e-12));
-    // one solve of at most the limit (its branch and bound in a worker with a watchdog) plus the certificate's
-    expect(sec).toBeLessThan(2 * (1 * 1.25 + 2) + 2);
-  }, 60_000);
+    // one solve of at most the limit (its branch and bound in a worker with a watchdog) plus the certificate's;
+    // the margin holds on a loaded 2-core machine (a call that ignored the limit would run for minutes)
+    expect(sec).toBeLessThan(30);
+  }, 120_000);
 });
 
 export type { Usage };
