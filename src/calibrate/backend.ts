@@ -27,6 +27,11 @@ export interface TimingOptions {
    * measures it in that state (proofs/calibration-fit.md §4).
    */
   evictBytes?: number;
+  /**
+   * When set, every sample runs exactly this many calls (no search for the count): the harness's interleaved
+   * rounds find the count once per measurement and reuse it, so a round costs one sample, not a search.
+   */
+  inner?: number;
 }
 
 export interface Timed {
@@ -87,12 +92,13 @@ export function median(values: readonly number[]): number {
 
 /**
  * Time `run(inner)` (which performs the kernel `inner` times): the inner count doubles until one sample
- * lasts `minSampleSec`, then `repeats` samples are taken; returns the median seconds per call.
+ * lasts `minSampleSec` (or is `timing.inner` when given), then `repeats` samples are taken; returns the median
+ * seconds per call.
  */
 export async function timeKernel(run: (inner: number) => Promise<void> | void, timing: TimingOptions, now = () => performance.now() / 1e3): Promise<number> {
-  let inner = 1;
+  let inner = timing.inner !== undefined ? Math.max(1, Math.floor(timing.inner)) : 1;
   await run(1); // warm-up: JIT, caches, pipeline creation
-  for (;;) {
+  for (; timing.inner === undefined; ) {
     const t0 = now();
     await run(inner);
     const dt = now() - t0;

@@ -42,17 +42,31 @@ export function openCpuBackend(): CalibrationBackend {
     }
     return copyBufs;
   };
+  // Scratch reused across calls (the calibration samples every measurement once per round: allocating a
+  // fresh 64 MiB output per call would time page faults, not the kernel).
+  let scratchOut = new Float32Array(0);
+  let scratchGrad = new Float32Array(0);
+  let junk = new Uint8Array(0);
+  const outOf = (floats: number) => {
+    if (scratchOut.length < floats) scratchOut = new Float32Array(floats);
+    return scratchOut.subarray(0, floats);
+  };
+  const gradOf = (floats: number) => {
+    if (scratchGrad.length < floats) scratchGrad = new Float32Array(floats).fill(1e-3);
+    return scratchGrad.subarray(0, floats);
+  };
   return {
     name: 'cpu',
     device: cpuDeviceName(),
     maxBufferBytes: 2 ** 31 - 1,
     async uploadTable(data, rows, dim) {
-      return { rows, dim, data: data.slice(0, rows * dim) } satisfies CpuTable;
+      // "device" memory is host memory: the table is the caller's array (no copy of a 512 MiB table per row size)
+      return { rows, dim, data: data.subarray(0, rows * dim) } satisfies CpuTable;
     },
     freeTable() {},
     async gather(table, stream, lookups, timing: TimingOptions) {
       const t = table as CpuTable;
-      const out = new Float32Array(lookups * t.dim);
+      const out = outOf(lookups * t.dim);
       let call = 0;
       const seconds = await timeKernel((inner) => {
         for (let i = 0; i < inner; i++) {
@@ -64,7 +78,7 @@ export function openCpuBackend(): CalibrationBackend {
     },
     async update(table, stream, lookups, timing: TimingOptions) {
       const t = table as CpuTable;
-      const grad = new Float32Array(lookups * t.dim).fill(1e-3);
+      const grad = gradOf(lookups * t.dim);
       let call = 0;
       const seconds = await timeKernel((inner) => {
         for (let i = 0; i < inner; i++) {
@@ -95,7 +109,7 @@ export function openCpuBackend(): CalibrationBackend {
       };
       let seconds: number;
       if (timing.evictBytes) {
-        const junk = new Uint8Array(timing.evictBytes);
+        if (junk.length < timing.evictBytes) junk = new Uint8Array(timing.evictBytes);
         let pass = 0;
         seconds = await timeColdKernel(one, () => junk.fill(++pass & 255), timing);
       } else
@@ -112,6 +126,9 @@ export function openCpuBackend(): CalibrationBackend {
     stageRunner: () => cpuStageRunner as StageRunner<unknown>,
     async dispose() {
       copyBufs = undefined;
+      scratchOut = new Float32Array(0);
+      scratchGrad = new Float32Array(0);
+      junk = new Uint8Array(0);
     },
   };
 }

@@ -141,8 +141,16 @@ export interface RowCostFit {
   latencySec: number;
   /** fixed cost of one random row access, seconds, >= 0 */
   secondsPerRow: number;
-  /** bandwidth, bytes per second (Infinity when the bytes term is 0 at the optimum) */
+  /**
+   * bandwidth, bytes per second: finite whenever `minSecondsPerByte` > 0 (at most 1 / minSecondsPerByte);
+   * Infinity only when no bound was given and the bytes term is 0 at the optimum
+   */
   bytesPerSec: number;
+  /**
+   * true when the per-byte term sits on its lower bound (`minSecondsPerByte`): the data do not identify it
+   * above the bound, so `bytesPerSec` is the stated bound (the fastest the memory can move bytes), not a fit
+   */
+  bytesPerSecAtBound: boolean;
   rSquared: number;
   worstRelativeResidual: number;
   /** the points' predicted seconds */
@@ -150,41 +158,56 @@ export interface RowCostFit {
   points: number;
 }
 
+export interface RowCostOptions extends Pick<FitOptions, 'weighting'> {
+  /**
+   * A physical lower bound on the per-byte term, seconds per byte (e.g. 1 / the copy bandwidth: a gather
+   * cannot move bytes faster than a memory copy does). The fit is then time = c0 + c1 rows + c2 bytes with
+   * c0, c1 >= 0 and c2 >= minSecondsPerByte (proofs/calibration-fit.md §6, §8). Default 0.
+   */
+  minSecondsPerByte?: number;
+}
+
 /**
- * Fit time = c0 + c1 rows + c2 bytes with every coefficient >= 0 (non-negative least squares), relative
- * weighting by default. The optimum of a least-squares problem with non-negativity constraints is the
- * unconstrained optimum on some subset of the columns (its support) with non-negative coefficients
- * (proofs/calibration-fit.md §6), so with three columns it is found by trying all seven subsets, keeping
- * the feasible one with the least weighted residual. The rows and bytes columns must both vary
+ * Fit time = c0 + c1 rows + c2 bytes with c0, c1 >= 0 and c2 >= minSecondsPerByte (bounded least squares),
+ * relative weighting by default. With c2 = lb + c2', c2' >= 0, it is non-negative least squares on the shifted
+ * times t - lb bytes with the original weights; the optimum of a least-squares problem with non-negativity
+ * constraints is the unconstrained optimum on some subset of the columns (its support) with non-negative
+ * coefficients (proofs/calibration-fit.md §6), so with three columns it is found by trying all seven subsets,
+ * keeping the feasible one with the least weighted residual. The rows and bytes columns must both vary
  * independently (several row sizes), or the fit refuses as collinear.
  */
-export function fitRowCost(points: readonly RowCostPoint[], opts: Pick<FitOptions, 'weighting'> = {}): RowCostFit {
+export function fitRowCost(points: readonly RowCostPoint[], opts: RowCostOptions = {}): RowCostFit {
   if (points.length < 3) throw new RangeError(`fitRowCost: ${points.length} points cannot determine 3 coefficients`);
+  const lb = opts.minSecondsPerByte ?? 0;
+  if (!(lb >= 0) || !Number.isFinite(lb)) throw new RangeError('fitRowCost: minSecondsPerByte must be a finite number >= 0');
   const weight = (p: RowCostPoint) => (opts.weighting === 'absolute' ? 1 : 1 / Math.max(Math.abs(p.seconds), 1e-300));
-  const cols = [(_: RowCostPoint) => 1, (p: RowCostPoint) => p.rows, (p: RowCostPoint) => p.bytes];
+  // The weights go into the design (columns w, w rows, w bytes; target w (t - lb bytes)), so the shift keeps
+  // each point's weight of its measured time.
+  const cols = [(p: RowCostPoint) => weight(p), (p: RowCostPoint) => weight(p) * p.rows, (p: RowCostPoint) => weight(p) * p.bytes];
+  const target = (p: RowCostPoint) => weight(p) * (p.seconds - lb * p.bytes);
+  const scaled = (use: number[]) => points.map((p) => ({ x: use.map((j) => cols[j]!(p)), seconds: target(p) }));
   // the full problem first: collinear data (one row size only) is an error, not a subset choice
-  fitLinear(points.map((p) => ({ x: [p.rows, p.bytes], seconds: p.seconds })), opts);
+  fitLinear(scaled([0, 1, 2]), { weighting: 'absolute', noIntercept: true });
   let best: { coef: number[]; ssr: number } | undefined;
   for (let mask = 1; mask < 8; mask++) {
-    if ((mask & 6) === 0) continue; // a constant alone is not a row-cost law
     const use = [0, 1, 2].filter((j) => mask & (1 << j));
-    const intercept = use.includes(0);
-    const xs = use.filter((j) => j > 0);
+    // a constant alone is not a row-cost law (unless the bound already charges the bytes)
+    if ((mask & 6) === 0 && lb === 0) continue;
     let f: LinearFit;
     try {
-      f = fitLinear(points.map((p) => ({ x: xs.map((j) => cols[j]!(p)), seconds: p.seconds })), { ...opts, noIntercept: !intercept });
+      f = fitLinear(scaled(use), { weighting: 'absolute', noIntercept: true });
     } catch {
       continue; // a subset whose columns are zero or collinear
     }
     const coef = [0, 0, 0];
-    if (intercept) coef[0] = f.latencySec;
-    xs.forEach((j, i) => (coef[j] = f.slopes[i]!));
+    use.forEach((j, i) => (coef[j] = f.slopes[i]!));
     if (coef.some((c) => c < 0)) continue;
-    const ssr = points.reduce((s, p, i) => s + ((f.predicted[i]! - p.seconds) * weight(p)) ** 2, 0);
+    const ssr = points.reduce((s, p) => s + (target(p) - cols[0]!(p) * coef[0]! - cols[1]!(p) * coef[1]! - cols[2]!(p) * coef[2]!) ** 2, 0);
     if (!best || ssr < best.ssr) best = { coef, ssr };
   }
   if (!best) throw new RangeError('fitRowCost: no non-negative fit (time does not grow with rows or bytes)');
-  const [c0, c1, c2] = best.coef as [number, number, number];
+  const [c0, c1, excess] = best.coef as [number, number, number];
+  const c2 = lb + excess;
   const predicted = points.map((p) => c0 + c1 * p.rows + c2 * p.bytes);
   const mean = points.reduce((s, p) => s + p.seconds, 0) / points.length;
   let ssRes = 0;
@@ -200,9 +223,27 @@ export function fitRowCost(points: readonly RowCostPoint[], opts: Pick<FitOption
     latencySec: c0,
     secondsPerRow: c1,
     bytesPerSec: c2 > 0 ? 1 / c2 : Infinity,
+    bytesPerSecAtBound: lb > 0 && excess === 0,
     rSquared: ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0,
     worstRelativeResidual: worst,
     predicted,
     points: points.length,
   };
+}
+
+/**
+ * The latency of a link law t = a + bytes / B with B already fixed (fitted past the caches): the weighted
+ * least-squares a = sum w^2 (t - bytes / B) / sum w^2 over the given (small) transfers, clipped at 0
+ * (proofs/calibration-fit.md §4). Small transfers are where the latency matters and where it is visible.
+ */
+export function fitLatencyGivenBandwidth(points: ReadonlyArray<{ bytes: number; seconds: number }>, bytesPerSec: number): number {
+  if (points.length === 0) throw new RangeError('fitLatencyGivenBandwidth: no points');
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    const w2 = 1 / Math.max(p.seconds, 1e-300) ** 2;
+    num += w2 * (p.seconds - p.bytes / bytesPerSec);
+    den += w2;
+  }
+  return Math.max(0, num / den);
 }

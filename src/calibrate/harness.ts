@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { DeviceProfile } from '../model/schema.js';
-import type { CalibrationBackend, TimingOptions } from './backend.js';
-import { fitBandwidth, fitLinear, fitRowCost, type BandwidthFit, type RowCostFit, type RowCostPoint } from './fit.js';
+import { median, type CalibrationBackend, type DeviceTable, type TimingOptions } from './backend.js';
+import { fitBandwidth, fitLatencyGivenBandwidth, fitRowCost, type BandwidthFit, type RowCostPoint } from './fit.js';
 import { checkDedup, gatherRows, makeTable, sameFloats } from './kernels.js';
-import { sampleIndices } from './rng.js';
+import { sampleIndices, seededRandom } from './rng.js';
 
 /**
  * The calibration sweep: gather, dedup and copy measurements on one backend, every result checked
@@ -26,7 +26,15 @@ export interface SweepPlan {
   /** bytes written before each timed dedup call (cold caches, as in an iteration); 0: warm */
   dedupEvictBytes: number;
   copyBytes: number[];
+  /** per sample: at least this long (`minSampleSec`); `repeats` is the cold dedup's samples per round */
   timing: TimingOptions;
+  /**
+   * Interleaved rounds: every measurement is sampled once per round, the rounds visit the measurements in a
+   * shuffled order, and a measurement's time is the median over the rounds. Drift of a shared machine then
+   * hits every row size alike instead of tilting the per-row against the per-byte term
+   * (proofs/calibration-fit.md §8).
+   */
+  rounds: number;
   seed: number;
 }
 
@@ -45,19 +53,33 @@ export function lastLevelCacheBytes(): number {
 }
 
 const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+
+/**
+ * Copy sizes: three small ones for the latency (64 KiB to 1 MiB) and five from top / 16 to top for the
+ * bandwidth past the caches, so each of the two fits always has at least three points whatever the cache size
+ * (proofs/calibration-fit.md §4).
+ */
+export function copySizes(topBytes: number): number[] {
+  const top = Math.max(16 * MiB, Math.floor(topBytes / 4096) * 4096);
+  const sizes = [64 * 1024, 256 * 1024, MiB, top / 16, top / 8, top / 4, top / 2, top].map((b) => Math.floor(b / 4096) * 4096);
+  return [...new Set(sizes)].sort((x, y) => x - y);
+}
 
 /**
  * The sizes measured. Tables go from cache-resident (256 KiB) to 16x the last-level cache (far enough past it
- * that the page walks of random accesses miss too, as in tables of many GB: proofs/calibration-fit.md §7), capped by the
- * device's largest buffer; `quick` keeps the extremes and fewer points (under a minute on 2 cores).
+ * that the page walks of random accesses miss too, as in tables of many GB: proofs/calibration-fit.md §7),
+ * at most 1 GiB and capped by the device's largest buffer. Row sizes span 64 B to 2 KiB (a factor 32), which
+ * separates the per-row from the per-byte term (§8). `quick` keeps the extremes, fewer points and five rounds.
  */
 export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferBytes: number; seed?: number }): SweepPlan {
   const cap = (b: number) => Math.min(b, opts.maxBufferBytes);
-  const big = cap(16 * opts.llcBytes);
+  const big = cap(Math.min(16 * opts.llcBytes, GiB));
   const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
+  const copyTop = cap(Math.min(Math.max(32 * MiB, 4 * opts.llcBytes), GiB));
   if (opts.quick)
     return {
-      rowBytes: [64, 128, 256, 1024],
+      rowBytes: [64, 128, 512, 2048],
       tableBytes: uniq([cap(256 * 1024), big]),
       skews: [{ kind: 'uniform' }, { kind: 'zipf', alpha: 1.05 }],
       lookups: [1024, 8192, 32768],
@@ -65,12 +87,13 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       dedupRows: 1 << 20,
       dedupLookups: [4096, 32768, 131072],
       dedupEvictBytes: 2 * opts.llcBytes,
-      copyBytes: uniq([64 * 1024, MiB, 8 * MiB, cap(32 * MiB), cap(4 * opts.llcBytes)]),
-      timing: { repeats: 7, minSampleSec: 0.01 },
+      copyBytes: copySizes(copyTop),
+      timing: { repeats: 3, minSampleSec: 0.008 },
+      rounds: 5,
       seed: opts.seed ?? 1,
     };
   return {
-    rowBytes: [64, 128, 256, 512, 1024],
+    rowBytes: [64, 128, 256, 512, 1024, 2048],
     tableBytes: uniq([cap(256 * 1024), cap(4 * MiB), cap(opts.llcBytes), big]),
     skews: [{ kind: 'uniform' }, { kind: 'zipf', alpha: 0.8 }, { kind: 'zipf', alpha: 1.05 }],
     lookups: [1024, 4096, 16384, 65536, 262144],
@@ -78,8 +101,9 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
     dedupRows: 1 << 22,
     dedupLookups: [4096, 16384, 65536, 262144],
     dedupEvictBytes: 2 * opts.llcBytes,
-    copyBytes: uniq([64 * 1024, 256 * 1024, MiB, 4 * MiB, 16 * MiB, cap(opts.llcBytes), cap(4 * opts.llcBytes)]),
-    timing: { repeats: 5, minSampleSec: 0.01 },
+    copyBytes: copySizes(copyTop),
+    timing: { repeats: 3, minSampleSec: 0.01 },
+    rounds: 9,
     seed: opts.seed ?? 1,
   };
 }
@@ -95,6 +119,8 @@ export interface GatherMeasurement {
   seconds: number;
   bytesPerSec: number;
   correct: boolean;
+  /** seconds per call measured in each round (round order); `seconds` is their median */
+  roundSeconds?: number[];
 }
 export interface DedupMeasurement {
   family: 'dedup';
@@ -105,6 +131,7 @@ export interface DedupMeasurement {
   seconds: number;
   lookupsPerSec: number;
   correct: boolean;
+  roundSeconds?: number[];
 }
 export type CopyDirection = 'hostToDevice' | 'deviceToHost' | 'deviceToDevice';
 export interface CopyMeasurement {
@@ -114,6 +141,7 @@ export interface CopyMeasurement {
   seconds: number;
   bytesPerSec: number;
   correct: boolean;
+  roundSeconds?: number[];
 }
 /**
  * The optimizer update (kernels.ts updateRows) of `lookups` rows: one read-modify-write access each; the same
@@ -128,17 +156,44 @@ export interface Progress {
   (done: number, total: number, label: string): void;
 }
 
-/** Count the steps of a sweep (for a progress bar). */
+/** Count the steps of a sweep (for a progress bar): every measurement once per round. */
 export function sweepSteps(plan: SweepPlan, copyDirections: readonly CopyDirection[], withUpdates = false): number {
+  const bigTables = plan.tableBytes.length > 0 ? 1 : 0;
   return (
-    plan.rowBytes.length * plan.tableBytes.length * plan.skews.length * plan.lookups.length +
-    (withUpdates ? plan.rowBytes.length * plan.skews.length * plan.lookups.length : 0) +
-    plan.skews.length * plan.dedupLookups.length +
-    copyDirections.length * plan.copyBytes.length
+    plan.rounds *
+    (plan.rowBytes.length * plan.tableBytes.length * plan.skews.length * plan.lookups.length +
+      (withUpdates ? bigTables * plan.rowBytes.length * plan.skews.length * plan.lookups.length : 0) +
+      plan.skews.length * plan.dedupLookups.length +
+      copyDirections.length * plan.copyBytes.length)
   );
 }
 
-/** Run the sweep on a backend. Every kernel result is compared with the cpu reference. */
+/** One measurement of the sweep: how to take one round's sample, and what to record. */
+interface Task {
+  /** one round's seconds per call; the first call also returns the correctness check */
+  sample(timing: TimingOptions, first: boolean): Promise<{ seconds: number; correct?: boolean }>;
+  label: string;
+  record(roundSeconds: number[], correct: boolean): Measurement;
+  /** the dedup's cold single calls: sampled `repeats` times per round, not by an inner count */
+  cold?: boolean;
+}
+
+/** A seeded shuffle (Fisher-Yates) of the task order of one round. */
+function shuffled<T>(xs: readonly T[], rand: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/**
+ * Run the sweep on a backend. Every kernel result of the first round is compared with the cpu reference. The
+ * first round visits the measurements in order (gathers before the updates that change the tables' values)
+ * and finds each one's inner call count; the other rounds reuse that count and visit the measurements in a
+ * seeded shuffled order (proofs/calibration-fit.md §8).
+ */
 export async function runSweep(
   backend: CalibrationBackend,
   plan: SweepPlan,
@@ -149,85 +204,126 @@ export async function runSweep(
   const largestTable = Math.max(...plan.tableBytes);
   let done = 0;
   const step = (label: string) => opts.onProgress?.(++done, total, label);
-  const out: Measurement[] = [];
   let seed = plan.seed;
-  for (const tableBytes of plan.tableBytes) {
-    for (const rowBytes of plan.rowBytes) {
-      const dim = rowBytes / 4;
-      const rows = Math.max(1, Math.floor(tableBytes / rowBytes));
-      const host = makeTable(rows, dim);
-      const table = await backend.uploadTable(host, rows, dim);
-      const streams: Array<[Skew, Uint32Array]> = [];
-      try {
+  const gathers: Task[] = [];
+  const updates: Task[] = [];
+  const tables: DeviceTable[] = [];
+  try {
+    for (const tableBytes of plan.tableBytes) {
+      // One host table per size, viewed at every row size (makeTable's entries are distinct by position, so
+      // a wrong row is caught at any row size): one fill instead of one per row size.
+      const hostAll = makeTable(Math.floor(tableBytes / 4), 1);
+      for (const rowBytes of plan.rowBytes) {
+        const dim = rowBytes / 4;
+        const rows = Math.max(1, Math.floor(tableBytes / rowBytes));
+        const host = hostAll.subarray(0, rows * dim);
+        const table = await backend.uploadTable(host, rows, dim);
+        tables.push(table);
         for (const skew of plan.skews) {
           // One index stream per (table, skew), long enough that cycling through it touches more rows than
           // the caches hold (see CalibrationBackend.gather).
           const stream = sampleIndices(rows, Math.max(plan.streamLookups, 2 * Math.max(...plan.lookups)), skew, seed++);
-          streams.push([skew, stream]);
+          const where = `${rowBytes} B rows, ${(rows * rowBytes / MiB).toFixed(1)} MiB table, ${skewName(skew)}`;
           for (const lookups of plan.lookups) {
-            const idx = stream.subarray(0, lookups);
-            const r = await backend.gather(table, stream, lookups, plan.timing);
             const bytes = lookups * rowBytes;
-            out.push({
-              family: 'gather',
-              rowBytes,
-              tableBytes: rows * rowBytes,
-              rows,
-              skew: skewName(skew),
-              lookups,
-              bytes,
-              seconds: r.seconds,
-              bytesPerSec: bytes / r.seconds,
-              correct: sameFloats(r.out, gatherRows(host, dim, idx)),
+            gathers.push({
+              label: `gather ${where}, ${lookups} lookups`,
+              async sample(timing, first) {
+                const r = await backend.gather(table, stream, lookups, timing);
+                return { seconds: r.seconds, correct: first ? sameFloats(r.out, gatherRows(host, dim, stream.subarray(0, lookups))) : undefined };
+              },
+              record: (roundSeconds, correct) => {
+                const seconds = median(roundSeconds);
+                return { family: 'gather', rowBytes, tableBytes: rows * rowBytes, rows, skew: skewName(skew), lookups, bytes, seconds, bytesPerSec: bytes / seconds, correct, roundSeconds };
+              },
             });
-            step(`gather ${rowBytes} B rows, ${(rows * rowBytes / MiB).toFixed(1)} MiB table, ${skewName(skew)}, ${lookups} lookups`);
+            // The optimizer update, on the largest table only (random access past the caches: the per-row
+            // fits, proofs/calibration-fit.md §6).
+            if (backend.update && tableBytes === largestTable) {
+              const update = backend.update.bind(backend);
+              const ub = 2 * bytes;
+              updates.push({
+                label: `update ${where}, ${lookups} rows`,
+                async sample(timing) {
+                  const r = await update(table, stream, lookups, timing);
+                  return { seconds: r.seconds, correct: r.ok };
+                },
+                record: (roundSeconds, correct) => {
+                  const seconds = median(roundSeconds);
+                  return { family: 'update', rowBytes, tableBytes: rows * rowBytes, rows, skew: skewName(skew), lookups, bytes: ub, seconds, bytesPerSec: ub / seconds, correct, roundSeconds };
+                },
+              });
+            }
           }
         }
-        // The optimizer update, on the largest table only (random access past the caches: the per-row fits,
-        // proofs/calibration-fit.md §6). After the gathers, since it changes the table's values.
-        if (backend.update && tableBytes === largestTable)
-          for (const [skew, stream] of streams)
-            for (const lookups of plan.lookups) {
-              const r = await backend.update(table, stream, lookups, plan.timing);
-              const bytes = 2 * lookups * rowBytes;
-              out.push({ family: 'update', rowBytes, tableBytes: rows * rowBytes, rows, skew: skewName(skew), lookups, bytes, seconds: r.seconds, bytesPerSec: bytes / r.seconds, correct: r.ok });
-              step(`update ${rowBytes} B rows, ${(rows * rowBytes / MiB).toFixed(1)} MiB table, ${skewName(skew)}, ${lookups} rows`);
-            }
-      } finally {
-        backend.freeTable(table);
       }
     }
-  }
-  for (const skew of plan.skews) {
-    const stream = plan.dedupLookups.length ? sampleIndices(plan.dedupRows, Math.max(plan.streamLookups, 2 * Math.max(...plan.dedupLookups)), skew, seed++) : new Uint32Array(0);
-    for (const lookups of plan.dedupLookups) {
-      const idx = stream.subarray(0, lookups);
-      const r = await backend.dedup(stream, lookups, plan.dedupRows, { ...plan.timing, evictBytes: plan.dedupEvictBytes });
-      out.push({
-        family: 'dedup',
-        rows: plan.dedupRows,
-        skew: skewName(skew),
-        lookups,
-        distinct: r.unique.length,
-        seconds: r.seconds,
-        lookupsPerSec: lookups / r.seconds,
-        correct: checkDedup(idx, r.unique, r.inverse),
-      });
-      step(`dedup ${skewName(skew)}, ${lookups} lookups`);
+    const others: Task[] = [];
+    for (const skew of plan.skews) {
+      const stream = plan.dedupLookups.length ? sampleIndices(plan.dedupRows, Math.max(plan.streamLookups, 2 * Math.max(...plan.dedupLookups)), skew, seed++) : new Uint32Array(0);
+      for (const lookups of plan.dedupLookups) {
+        const idx = stream.subarray(0, lookups);
+        let distinct = 0;
+        others.push({
+          label: `dedup ${skewName(skew)}, ${lookups} lookups`,
+          cold: plan.dedupEvictBytes > 0,
+          async sample(timing, first) {
+            const r = await backend.dedup(stream, lookups, plan.dedupRows, { ...timing, evictBytes: plan.dedupEvictBytes });
+            if (first) distinct = r.unique.length;
+            return { seconds: r.seconds, correct: first ? checkDedup(idx, r.unique, r.inverse) : undefined };
+          },
+          record: (roundSeconds, correct) => {
+            const seconds = median(roundSeconds);
+            return { family: 'dedup', rows: plan.dedupRows, skew: skewName(skew), lookups, distinct, seconds, lookupsPerSec: lookups / seconds, correct, roundSeconds };
+          },
+        });
+      }
     }
-  }
-  for (const direction of directions) {
-    for (const bytes of plan.copyBytes) {
-      const r = await backend.copy(bytes, direction, plan.timing);
-      out.push({ family: 'copy', direction, bytes, seconds: r.seconds, bytesPerSec: bytes / r.seconds, correct: r.ok });
-      step(`copy ${direction} ${(bytes / MiB).toFixed(2)} MiB`);
+    for (const direction of directions)
+      for (const bytes of plan.copyBytes)
+        others.push({
+          label: `copy ${direction} ${(bytes / MiB).toFixed(2)} MiB`,
+          async sample(timing) {
+            const r = await backend.copy(bytes, direction, timing);
+            return { seconds: r.seconds, correct: r.ok };
+          },
+          record: (roundSeconds, correct) => {
+            const seconds = median(roundSeconds);
+            return { family: 'copy', direction, bytes, seconds, bytesPerSec: bytes / seconds, correct, roundSeconds };
+          },
+        });
+
+    const tasks = [...gathers, ...updates, ...others];
+    const rounds = tasks.map(() => [] as number[]);
+    const correct = tasks.map(() => true);
+    const inner = tasks.map(() => 1);
+    const rand = seededRandom(plan.seed ^ 0x5eed);
+    const coldTiming = { repeats: plan.timing.repeats, minSampleSec: 0 };
+    for (let round = 0; round < Math.max(1, plan.rounds); round++) {
+      const order = round === 0 ? tasks.map((_, i) => i) : shuffled(tasks.map((_, i) => i), rand);
+      for (const i of order) {
+        const task = tasks[i]!;
+        const timing: TimingOptions = task.cold ? coldTiming : round === 0 ? { repeats: 1, minSampleSec: plan.timing.minSampleSec } : { repeats: 1, minSampleSec: plan.timing.minSampleSec, inner: inner[i] };
+        const r = await task.sample(timing, round === 0);
+        if (round === 0) {
+          correct[i] = r.correct !== false;
+          // the call count that makes one sample last minSampleSec, found once (the search of timeKernel)
+          inner[i] = Math.max(1, Math.ceil(plan.timing.minSampleSec / Math.max(r.seconds, 1e-9)));
+        } else if (r.correct === false) correct[i] = false;
+        rounds[i]!.push(r.seconds);
+        step(`${task.label} (round ${round + 1} of ${plan.rounds})`);
+      }
     }
+    return tasks.map((t, i) => t.record(rounds[i]!, correct[i]!));
+  } finally {
+    for (const t of tables) backend.freeTable(t);
   }
-  return out;
 }
 
 export interface FamilyFit extends BandwidthFit {
   family: string;
+  /** the per-byte term sits on its physical lower bound (the copy bandwidth): `bytesPerSec` is that bound */
+  bytesPerSecAtBound?: boolean;
   /** per-tier fits (§6): fixed seconds per random row access */
   secondsPerRow?: number;
   /** the fitted bandwidth as a fraction of the device-to-device copy bandwidth */
@@ -239,13 +335,17 @@ export interface CalibrationResult {
     fits: Record<string, FamilyFit>;
     families: FamilyFit[];
     gatherEfficiency: number;
+    /** bootstrap confidence intervals over rounds (absent for measurements without rounds) */
+    confidence?: ProfileConfidence;
+    /** constants that are stated bounds (per-byte term at the copy bandwidth), not fitted values */
+    boundedConstants: string[];
     measurements: Measurement[];
     mapping: Record<string, string>;
     incorrect: number;
   };
 }
 
-const where = <T extends Measurement>(ms: Measurement[], f: (m: Measurement) => m is T) => ms.filter(f);
+const where = <T extends Measurement>(ms: readonly Measurement[], f: (m: Measurement) => m is T) => ms.filter(f);
 const isGather = (m: Measurement): m is GatherMeasurement => m.family === 'gather';
 const isDedup = (m: Measurement): m is DedupMeasurement => m.family === 'dedup';
 const isCopy = (m: Measurement): m is CopyMeasurement => m.family === 'copy';
@@ -285,63 +385,100 @@ export function constantMapping(backend: string): Record<string, string> {
   };
 }
 
+/** A constant's confidence interval from the bootstrap over rounds (proofs/calibration-fit.md §8). */
+export interface ConstantInterval {
+  low: number;
+  high: number;
+  /** (high - low) / the fitted value: the relative width */
+  relativeWidth: number;
+}
+
+export interface ProfileConfidence {
+  /** the two-sided level, e.g. 0.9 for the 5th to 95th percentile */
+  level: number;
+  /** bootstrap resamples that gave a fit (out of those drawn) */
+  resamples: number;
+  rounds: number;
+  intervals: Record<string, ConstantInterval>;
+  /** constants whose per-byte term sits on its physical bound: stated bounds, not identified by the data */
+  atBound: string[];
+}
+
+export interface FitProfileOptions {
+  hostGather?: GatherMeasurement[];
+  /** the host memory's copy bandwidth when the host gathers were measured on the cpu (device backends) */
+  hostCopyBytesPerSec?: number;
+  date?: Date;
+  /** bootstrap resamples over rounds (default 200; 0: no confidence intervals) */
+  resamples?: number;
+  confidenceLevel?: number;
+  seed?: number;
+}
+
+/** Copy sizes at or above this fraction of the largest are past the caches: the bandwidth fit's points (§4). */
+const COPY_FIT_FRACTION = 1 / 16;
+/** Copies at most this large carry the latency fit (§4). */
+const LATENCY_FIT_MAX_BYTES = MiB;
+
+interface FittedConstants {
+  constants: DeviceProfile['constants'];
+  fits: Record<string, FamilyFit>;
+  tiers: FamilyFit[];
+  gatherEfficiency: number;
+  atBound: string[];
+}
+
 /**
- * Fit the constants. `hostGather` holds measurements of the host (cpu) gather when the backend is a
- * real device; on the cpu backend the host gather is the backend's own gather.
+ * The constants from one set of measurements (each at its median over the rounds): per-tier row-cost fits with
+ * the per-byte term bounded below by the copy bandwidth, copy bandwidths past the caches with the latency from
+ * small copies, and the dedup law (proofs/calibration-fit.md §4, §6, §8). Pure.
  */
-export function fitProfile(
-  backend: { name: string; device: string },
-  measurements: Measurement[],
-  opts: { hostGather?: GatherMeasurement[]; date?: Date } = {},
-): CalibrationResult {
+function fitConstants(backendName: string, measurements: readonly Measurement[], opts: FitProfileOptions): FittedConstants {
   const gathers = where(measurements, isGather);
   const dedups = where(measurements, isDedup);
   const copies = where(measurements, isCopy);
-  const families: FamilyFit[] = [];
-  const key = (m: GatherMeasurement) => `gather/${m.rowBytes}B/${m.tableBytes}B/${m.skew}`;
-  const groups = new Map<string, GatherMeasurement[]>();
-  for (const m of gathers) groups.set(key(m), [...(groups.get(key(m)) ?? []), m]);
+  const updates = where(measurements, isUpdate);
 
-  const copyFit = (dir: CopyDirection) => {
-    // The copy bandwidth is the physical limit of memory traffic: fit it on transfers past the caches
-    // (at least a quarter of the largest size), where the linear law holds; smaller copies run from cache.
+  const copyFit = (dir: CopyDirection): FamilyFit | undefined => {
+    // The copy bandwidth is the physical limit of memory traffic: fit it on transfers past the caches, where
+    // the linear law holds; smaller copies run from cache. The latency is what small copies add (§4).
     const all = copies.filter((c) => c.direction === dir);
     const top = Math.max(0, ...all.map((c) => c.bytes));
-    const pts = all.filter((c) => c.bytes >= top / 16);
-    return pts.length >= 2 ? { family: `copy/${dir}`, ...fitBandwidth(pts, RELATIVE) } : undefined;
+    const big = all.filter((c) => c.bytes >= top * COPY_FIT_FRACTION);
+    if (big.length < 2) return undefined;
+    const f = fitBandwidth(big, RELATIVE);
+    const small = all.filter((c) => c.bytes <= LATENCY_FIT_MAX_BYTES);
+    const latencySec = small.length >= 2 ? fitLatencyGivenBandwidth(small, f.bytesPerSec) : f.latencySec;
+    return { family: `copy/${dir}`, ...f, latencySec };
   };
   const h2d = copyFit('hostToDevice');
   const d2h = copyFit('deviceToHost');
   const d2d = copyFit('deviceToDevice');
   const copyLimit = d2d?.bytesPerSec ?? h2d?.bytesPerSec;
-  for (const [family, pts] of groups)
-    if (pts.length >= 2) {
-      const f = fitBandwidth(pts, RELATIVE);
-      families.push({ family, ...f, efficiency: copyLimit ? f.bytesPerSec / copyLimit : undefined });
-    }
-  for (const f of [h2d, d2h, d2d]) if (f) families.push(f);
+  // The fastest any copy moved bytes (a cache-resident one): the bound for the receive buffer's gathers, which
+  // run from cache too.
+  const fastestCopy = copies.length ? Math.max(...copies.map((c) => c.bytesPerSec)) : undefined;
+  /** without any copy measured, the schema's ceiling 1e15 B/s is the bound */
+  const lowerSecondsPerByte = (bw: number | undefined) => 1 / Math.min(bw ?? 1e15, 1e15);
 
-  // Per-tier row-cost fits (proofs/calibration-fit.md §6): gathers (one access and r bytes per lookup) and
-  // updates (one access and 2 r bytes per row) of every row size, on the largest table (past the last-level
-  // cache, so accesses are random DRAM accesses), fitted jointly as latency + rows s + bytes / B.
-  const updates = where(measurements, isUpdate);
   const largest = <T extends GatherMeasurement | UpdateMeasurement>(ms: T[]): T[] => {
     const top = Math.max(...ms.map((m) => m.tableBytes));
     return ms.filter((m) => m.tableBytes === top);
   };
   const rowPoints = (ms: Array<GatherMeasurement | UpdateMeasurement>): RowCostPoint[] => ms.map((m) => ({ rows: m.lookups, bytes: m.bytes, seconds: m.seconds }));
-  const tierFit = (family: string, ms: Array<GatherMeasurement | UpdateMeasurement>): FamilyFit & { fit: RowCostFit } => {
-    const f = fitRowCost(rowPoints(ms), RELATIVE);
-    return {
+  const tierFit = (family: string, ms: Array<GatherMeasurement | UpdateMeasurement>, boundBytesPerSec: number | undefined) => {
+    const f = fitRowCost(rowPoints(ms), { ...RELATIVE, minSecondsPerByte: lowerSecondsPerByte(boundBytesPerSec) });
+    const fit: FamilyFit = {
       family,
       latencySec: f.latencySec,
       secondsPerRow: f.secondsPerRow,
       bytesPerSec: f.bytesPerSec,
+      bytesPerSecAtBound: f.bytesPerSecAtBound,
       rSquared: f.rSquared,
       worstRelativeResidual: f.worstRelativeResidual,
       points: f.points,
-      fit: f,
     };
+    return { fit, law: f };
   };
   const bigGathers = largest(gathers);
   const bigUpdates = updates.length ? largest(updates) : [];
@@ -350,61 +487,162 @@ export function fitProfile(
     return chosen.length >= 3 ? chosen : ms;
   };
   // Cached rows are the hot ones (Zipf); the host serves the cold ones (uniform): proofs/calibration-fit.md §4.
-  const { fit: gpuRowFit, ...gpuGather } = tierFit('gather+update/largest-table/skewed', tierPoints([...bigGathers, ...bigUpdates], (k) => k !== 'uniform'));
-  const hostSource = opts.hostGather && opts.hostGather.length > 0 ? largest(opts.hostGather) : [...bigGathers, ...bigUpdates];
-  const { fit: hostRowFit, ...hostGather } = tierFit(
-    opts.hostGather && opts.hostGather.length > 0 ? 'hostGather/largest-table/uniform' : 'gather+update/largest-table/uniform',
-    tierPoints(hostSource, (k) => k === 'uniform'),
+  const gpu = tierFit('gather+update/largest-table/skewed', tierPoints([...bigGathers, ...bigUpdates], (k) => k !== 'uniform'), copyLimit);
+  const hostMeasured = opts.hostGather && opts.hostGather.length > 0;
+  const host = tierFit(
+    hostMeasured ? 'hostGather/largest-table/uniform' : 'gather+update/largest-table/uniform',
+    tierPoints(hostMeasured ? largest(opts.hostGather!) : [...bigGathers, ...bigUpdates], (k) => k === 'uniform'),
+    hostMeasured ? opts.hostCopyBytesPerSec : copyLimit,
   );
   // The receive buffer (rows fetched from the host this iteration, pooled right after: cost-model.md §1) is a
   // small buffer that was just written: its law is the gathers' law on the smallest, cache-resident table, all
   // skews (in a cache-resident table skew changes nothing): proofs/calibration-fit.md §7.
   const smallest = Math.min(...gathers.map((m) => m.tableBytes));
   const bufferPoints = smallest < Math.max(...gathers.map((m) => m.tableBytes)) ? gathers.filter((m) => m.tableBytes === smallest) : [];
-  const { fit: bufferRowFit, ...bufferGather } = bufferPoints.length >= 3 ? tierFit('gather/smallest-table/all-skews', bufferPoints) : { fit: undefined };
-  for (const [key, pts] of new Map([...updates.reduce((m, u) => m.set(`update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`, [...(m.get(`update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`) ?? []), u]), new Map<string, UpdateMeasurement[]>())]))
-    if (pts.length >= 2) families.push({ family: key, ...fitBandwidth(pts, RELATIVE) });
-  // A bandwidth term of exactly 0 (all time per row) is written as an unreachable bandwidth, since the profile
-  // takes finite numbers only.
-  const finiteBandwidth = (b: number) => (Number.isFinite(b) ? b : 1e15);
-  const dedupFit = fitLinear(dedups.map((d) => ({ x: [d.lookups], seconds: d.seconds })), RELATIVE);
-  const dedup: FamilyFit = {
-    family: 'dedup',
-    latencySec: dedupFit.latencySec,
-    bytesPerSec: 1 / dedupFit.slopes[0]!,
-    rSquared: dedupFit.rSquared,
-    worstRelativeResidual: dedupFit.worstRelativeResidual,
-    points: dedupFit.points,
-  };
-  families.push(gpuGather, hostGather, dedup);
-  if (bufferRowFit) families.push(bufferGather as FamilyFit);
+  const buffer = bufferPoints.length >= 3 ? tierFit('gather/smallest-table/all-skews', bufferPoints, fastestCopy) : undefined;
+
+  // dedup: seconds = latency + lookups * secondsPerLookup, both >= 0 (fitBandwidth's origin refit, §2)
+  let dedupLaw: BandwidthFit | undefined;
+  if (dedups.length >= 2) {
+    try {
+      dedupLaw = fitBandwidth(dedups.map((d) => ({ bytes: d.lookups, seconds: d.seconds })), RELATIVE);
+    } catch {
+      throw new RangeError('calibration: dedup time does not grow with the lookups in these measurements (a machine too busy to measure); run again on an idle machine');
+    }
+  }
+  const dedup: FamilyFit | undefined = dedupLaw && { family: 'dedup', ...dedupLaw };
 
   const constants: DeviceProfile['constants'] = {
-    gpuGatherBytesPerSec: finiteBandwidth(gpuRowFit.bytesPerSec),
-    gpuGatherSecondsPerRow: gpuRowFit.secondsPerRow,
-    hostGatherBytesPerSec: finiteBandwidth(hostRowFit.bytesPerSec),
-    hostGatherSecondsPerRow: hostRowFit.secondsPerRow,
+    gpuGatherBytesPerSec: gpu.law.bytesPerSec,
+    gpuGatherSecondsPerRow: gpu.law.secondsPerRow,
+    hostGatherBytesPerSec: host.law.bytesPerSec,
+    hostGatherSecondsPerRow: host.law.secondsPerRow,
   };
-  if (bufferRowFit) {
-    constants.gpuBufferGatherBytesPerSec = finiteBandwidth(bufferRowFit.bytesPerSec);
-    constants.gpuBufferGatherSecondsPerRow = bufferRowFit.secondsPerRow;
+  const atBound: string[] = [];
+  if (gpu.law.bytesPerSecAtBound) atBound.push('gpuGatherBytesPerSec');
+  if (host.law.bytesPerSecAtBound) atBound.push('hostGatherBytesPerSec');
+  if (buffer) {
+    constants.gpuBufferGatherBytesPerSec = buffer.law.bytesPerSec;
+    constants.gpuBufferGatherSecondsPerRow = buffer.law.secondsPerRow;
+    if (buffer.law.bytesPerSecAtBound) atBound.push('gpuBufferGatherBytesPerSec');
   }
   if (h2d) {
     constants.hostToGpuBytesPerSec = h2d.bytesPerSec;
-    // A fitted intercept can come out slightly negative when the latency is below the timer's noise.
-    constants.latencySec = Math.max(0, h2d.latencySec);
+    constants.latencySec = h2d.latencySec;
   }
   if (d2h) constants.gpuToHostBytesPerSec = d2h.bytesPerSec;
-  if (backend.name === 'cpu' && d2d) constants.gpuToGpuBytesPerSec = d2d.bytesPerSec;
+  if (backendName === 'cpu' && d2d) constants.gpuToGpuBytesPerSec = d2d.bytesPerSec;
   if (d2d) constants.deviceCopyBytesPerSec = d2d.bytesPerSec;
-  constants.dedupSecondsPerLookup = Math.max(0, dedupFit.slopes[0]!);
-  // the intercept: a fixed cost per dedup call (one per table and iteration), cold start or kernel launch
-  constants.dedupLatencySec = Math.max(0, dedupFit.latencySec);
+  if (dedupLaw) {
+    constants.dedupSecondsPerLookup = 1 / dedupLaw.bytesPerSec;
+    // the intercept: a fixed cost per dedup call (one per table and iteration), cold start or kernel launch
+    constants.dedupLatencySec = dedupLaw.latencySec;
+  }
   // Gather efficiency: the fitted law's throughput for the largest row size measured (per-row cost included),
   // as a fraction of the copy bandwidth.
   const topRow = Math.max(...bigGathers.map((m) => m.rowBytes));
-  const effectiveGather = topRow / (gpuRowFit.secondsPerRow + topRow / gpuRowFit.bytesPerSec);
+  const effectiveGather = topRow / (gpu.law.secondsPerRow + topRow / gpu.law.bytesPerSec);
   const gatherEfficiency = copyLimit ? effectiveGather / copyLimit : 0;
+  const fits: Record<string, FamilyFit> = {
+    gpuGather: gpu.fit,
+    hostGather: host.fit,
+    ...(buffer ? { bufferGather: buffer.fit } : {}),
+    ...(dedup ? { dedup } : {}),
+    ...(h2d ? { hostToDevice: h2d } : {}),
+    ...(d2h ? { deviceToHost: d2h } : {}),
+    ...(d2d ? { deviceToDevice: d2d } : {}),
+  };
+  return { constants, fits, tiers: [gpu.fit, host.fit, ...(dedup ? [dedup] : []), ...(buffer ? [buffer.fit] : []), ...[h2d, d2h, d2d].filter((f): f is FamilyFit => f !== undefined)], gatherEfficiency, atBound };
+}
+
+/** Percentile of a sorted array (linear interpolation). */
+function percentile(sorted: readonly number[], q: number): number {
+  const x = q * (sorted.length - 1);
+  const i = Math.floor(x);
+  const f = x - i;
+  return i + 1 < sorted.length ? sorted[i]! * (1 - f) + sorted[i + 1]! * f : sorted[i]!;
+}
+
+/**
+ * Bootstrap over rounds (proofs/calibration-fit.md §8): draw `rounds` round indices with replacement, take every
+ * measurement's median over the drawn rounds (the same draw for all, so what one round did to the machine stays
+ * together), refit, and read the constants' percentiles.
+ */
+function bootstrapConstants(
+  backendName: string,
+  measurements: readonly Measurement[],
+  opts: FitProfileOptions,
+  fitted: DeviceProfile['constants'],
+): ProfileConfidence | undefined {
+  const resamples = opts.resamples ?? 200;
+  const all = [...measurements, ...(opts.hostGather ?? [])];
+  const rounds = Math.min(...all.map((m) => m.roundSeconds?.length ?? 0));
+  if (resamples <= 0 || rounds < 3) return undefined;
+  const rand = seededRandom(opts.seed ?? 7);
+  const level = opts.confidenceLevel ?? 0.9;
+  const draws = new Map<string, number[]>();
+  let ok = 0;
+  for (let b = 0; b < resamples; b++) {
+    const pick = Array.from({ length: rounds }, () => Math.floor(rand() * rounds));
+    const redo = <T extends Measurement>(m: T): T => ({ ...m, seconds: median(pick.map((r) => m.roundSeconds![r]!)) });
+    try {
+      const f = fitConstants(backendName, measurements.map(redo), { ...opts, hostGather: opts.hostGather?.map(redo) });
+      for (const [k, v] of Object.entries(f.constants)) if (typeof v === 'number' && Number.isFinite(v)) draws.set(k, [...(draws.get(k) ?? []), v]);
+      ok++;
+    } catch {
+      // a resample whose fit refuses (e.g. collinear): not counted
+    }
+  }
+  const intervals: Record<string, ConstantInterval> = {};
+  for (const [k, v] of draws) {
+    const sorted = [...v].sort((x, y) => x - y);
+    const low = percentile(sorted, (1 - level) / 2);
+    const high = percentile(sorted, 1 - (1 - level) / 2);
+    const value = fitted[k];
+    intervals[k] = { low, high, relativeWidth: typeof value === 'number' && value > 0 ? (high - low) / value : 0 };
+  }
+  return { level, resamples: ok, rounds, intervals, atBound: [] };
+}
+
+/**
+ * Fit the constants. `hostGather` holds measurements of the host (cpu) gather when the backend is a
+ * real device; on the cpu backend the host gather is the backend's own gather. With measurements taken in
+ * rounds (`roundSeconds`), the profile carries bootstrap confidence intervals of every constant.
+ */
+export function fitProfile(backend: { name: string; device: string }, measurements: Measurement[], opts: FitProfileOptions = {}): CalibrationResult {
+  const gathers = where(measurements, isGather);
+  const updates = where(measurements, isUpdate);
+  const fitted = fitConstants(backend.name, measurements, opts);
+  const copyLimit = fitted.fits.deviceToDevice?.bytesPerSec ?? fitted.fits.hostToDevice?.bytesPerSec;
+  const families: FamilyFit[] = [];
+  const key = (m: GatherMeasurement) => `gather/${m.rowBytes}B/${m.tableBytes}B/${m.skew}`;
+  const groups = new Map<string, GatherMeasurement[]>();
+  for (const m of gathers) groups.set(key(m), [...(groups.get(key(m)) ?? []), m]);
+  const groupFit = (family: string, pts: Array<{ bytes: number; seconds: number }>): FamilyFit | undefined => {
+    try {
+      return { family, ...fitBandwidth(pts, RELATIVE) };
+    } catch {
+      return undefined; // a family whose time does not grow with its size (noise): shown by the tier fits
+    }
+  };
+  for (const [family, pts] of groups)
+    if (pts.length >= 2) {
+      const f = groupFit(family, pts);
+      if (f) families.push({ ...f, efficiency: copyLimit ? f.bytesPerSec / copyLimit : undefined });
+    }
+  const updateGroups = new Map<string, UpdateMeasurement[]>();
+  for (const u of updates) {
+    const k = `update/${u.rowBytes}B/${u.tableBytes}B/${u.skew}`;
+    updateGroups.set(k, [...(updateGroups.get(k) ?? []), u]);
+  }
+  for (const [family, pts] of updateGroups)
+    if (pts.length >= 2) {
+      const f = groupFit(family, pts);
+      if (f) families.push(f);
+    }
+  families.push(...fitted.tiers);
+  const confidence = bootstrapConstants(backend.name, measurements, opts, fitted.constants);
+  if (confidence) confidence.atBound = fitted.atBound;
   return {
     profile: {
       kind: 'scarec-device-profile',
@@ -412,9 +650,11 @@ export function fitProfile(
       backend: backend.name,
       device: backend.device,
       date: (opts.date ?? new Date()).toISOString(),
-      constants,
-      gatherEfficiency,
-      fits: { gpuGather, hostGather, ...(bufferRowFit ? { bufferGather: bufferGather as FamilyFit } : {}), dedup, ...(h2d ? { hostToDevice: h2d } : {}), ...(d2h ? { deviceToHost: d2h } : {}), ...(d2d ? { deviceToDevice: d2d } : {}) },
+      constants: fitted.constants,
+      gatherEfficiency: fitted.gatherEfficiency,
+      ...(confidence ? { confidence } : {}),
+      boundedConstants: fitted.atBound,
+      fits: fitted.fits,
       families,
       mapping: constantMapping(backend.name),
       incorrect: measurements.filter((m) => !m.correct).length + (opts.hostGather ?? []).filter((m) => !m.correct).length,

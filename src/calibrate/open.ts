@@ -1,6 +1,7 @@
 import type { BackendName, BackendOpening, CalibrationBackend } from './backend.js';
 import { openCpuBackend } from './cpu.js';
-import { fitProfile, lastLevelCacheBytes, runSweep, sweepPlan, type CalibrationResult, type GatherMeasurement, type Progress } from './harness.js';
+import { fitBandwidth } from './fit.js';
+import { fitProfile, lastLevelCacheBytes, runSweep, sweepPlan, type CalibrationResult, type CopyMeasurement, type GatherMeasurement, type Progress } from './harness.js';
 
 /**
  * Open a backend by name. Never throws for an unavailable backend: the reason comes back in one line
@@ -36,14 +37,21 @@ export async function calibrateBackend(backend: CalibrationBackend, opts: Calibr
   const t0 = performance.now();
   const plan = sweepPlan({ quick: opts.quick, llcBytes: lastLevelCacheBytes(), maxBufferBytes: backend.maxBufferBytes, seed: opts.seed });
   let hostGather: GatherMeasurement[] | undefined;
+  let hostCopyBytesPerSec: number | undefined;
   if (backend.name !== 'cpu') {
     const cpu = openCpuBackend();
-    const hostPlan = { ...plan, tableBytes: [Math.max(...plan.tableBytes)], skews: [{ kind: 'uniform' as const }], dedupLookups: [], copyBytes: [] };
-    hostGather = (await runSweep(cpu, hostPlan, { copyDirections: [] })).filter((m): m is GatherMeasurement => m.family === 'gather');
+    // the host's own gathers and memory copies (the copy bandwidth bounds the host tier's per-byte term)
+    const hostPlan = { ...plan, tableBytes: [Math.max(...plan.tableBytes)], skews: [{ kind: 'uniform' as const }], dedupLookups: [] };
+    const host = await runSweep(cpu, hostPlan, { copyDirections: ['deviceToDevice'] });
+    hostGather = host.filter((m): m is GatherMeasurement => m.family === 'gather');
+    const copies = host.filter((m): m is CopyMeasurement => m.family === 'copy');
+    const top = Math.max(...copies.map((c) => c.bytes));
+    hostCopyBytesPerSec = fitBandwidth(copies.filter((c) => c.bytes >= top / 16), { weighting: 'relative' }).bytesPerSec;
     await cpu.dispose();
   }
   const measurements = await runSweep(backend, plan, { onProgress: opts.onProgress });
-  const result = fitProfile(backend, measurements, { hostGather, date: opts.date });
+  // bootstrap resamples over rounds for the confidence intervals (proofs/calibration-fit.md §8)
+  const result = fitProfile(backend, measurements, { hostGather, hostCopyBytesPerSec, date: opts.date, seed: opts.seed, resamples: opts.quick ? 100 : 300 });
   Object.assign(result.profile, { quick: opts.quick, seconds: (performance.now() - t0) / 1e3, sweep: { ...plan } });
   return result;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitBandwidth, fitLinear, fitRowCost } from '../../src/calibrate/fit.js';
+import { fitBandwidth, fitLatencyGivenBandwidth, fitLinear, fitRowCost } from '../../src/calibrate/fit.js';
 import { seededRandom } from '../../src/calibrate/rng.js';
 
 describe('fitLinear / fitBandwidth (proofs/calibration-fit.md)', () => {
@@ -108,5 +108,48 @@ describe('fitLinear / fitBandwidth (proofs/calibration-fit.md)', () => {
   it('fitRowCost refuses one row size (rows and bytes collinear)', () => {
     const pts = [1000, 4000, 16000].map((rows) => ({ rows, bytes: rows * 64, seconds: rows * 1e-7 }));
     expect(() => fitRowCost(pts)).toThrow(/collinear/);
+  });
+});
+
+describe('fitRowCost with a physical bound on the per-byte term (proofs/calibration-fit.md §8)', () => {
+  const points = (perRow: number, bytesPerSec: number) =>
+    [64, 512, 2048].flatMap((r) => [1000, 8000, 32000].map((rows) => ({ rows, bytes: rows * r, seconds: 1e-6 + rows * perRow + (rows * r) / bytesPerSec })));
+  it('a law above the bound is recovered exactly and not flagged', () => {
+    const f = fitRowCost(points(200e-9, 5e9), { minSecondsPerByte: 1 / 20e9 });
+    expect(f.secondsPerRow / 200e-9).toBeCloseTo(1, 9);
+    expect(f.bytesPerSec / 5e9).toBeCloseTo(1, 9);
+    expect(f.bytesPerSecAtBound).toBe(false);
+  });
+  it('time that does not grow with bytes gives the stated bound, finite, flagged; never Infinity', () => {
+    const pts = [64, 512, 2048].flatMap((r) => [1000, 8000, 32000].map((rows) => ({ rows, bytes: rows * r, seconds: 1e-6 + rows * 300e-9 })));
+    expect(fitRowCost(pts).bytesPerSec).toBe(Infinity); // the unbounded fit: what the profile must never carry
+    const f = fitRowCost(pts, { minSecondsPerByte: 1 / 20e9 });
+    expect(f.bytesPerSec).toBeCloseTo(20e9, -3);
+    expect(f.bytesPerSecAtBound).toBe(true);
+    // the per-row term absorbs what the bound's bytes do not explain: the bounded least-squares optimum
+    expect(f.secondsPerRow).toBeGreaterThan(0);
+    expect(f.secondsPerRow).toBeLessThan(300e-9);
+    for (const [i, p] of pts.entries()) expect(Math.abs(f.predicted[i]! - p.seconds) / p.seconds).toBeLessThan(0.4);
+  });
+  it('the bounded optimum is the least-squares optimum over the feasible set (checked against a grid)', () => {
+    const rand = seededRandom(11);
+    const pts = points(150e-9, 3e9).map((p) => ({ ...p, seconds: p.seconds * (1 + 0.05 * (rand() - 0.5)) }));
+    const lb = 1 / 2e9; // a bound above the true per-byte cost: the optimum sits on it
+    const f = fitRowCost(pts, { minSecondsPerByte: lb });
+    expect(f.bytesPerSecAtBound).toBe(true);
+    const ssr = (c0: number, c1: number, c2: number) => pts.reduce((s, p) => s + ((c0 + c1 * p.rows + c2 * p.bytes - p.seconds) / p.seconds) ** 2, 0);
+    const best = ssr(f.latencySec, f.secondsPerRow, 1 / f.bytesPerSec);
+    for (let i = 0; i <= 20; i++)
+      for (let j = 0; j <= 20; j++)
+        for (const c2 of [lb, lb * 1.01, lb * 1.2]) expect(ssr(i * 1e-6, (j / 20) * 300e-9, c2)).toBeGreaterThanOrEqual(best * (1 - 1e-9));
+  });
+});
+
+describe('fitLatencyGivenBandwidth', () => {
+  it('recovers the latency exactly on noiseless small copies, and clips a negative one at 0', () => {
+    const pts = [65536, 262144, 1 << 20].map((bytes) => ({ bytes, seconds: 4e-6 + bytes / 10e9 }));
+    expect(fitLatencyGivenBandwidth(pts, 10e9)).toBeCloseTo(4e-6, 15);
+    // copies faster than the bandwidth past the caches (they ran from cache): no negative latency
+    expect(fitLatencyGivenBandwidth(pts.map((p) => ({ ...p, seconds: p.bytes / 20e9 })), 10e9)).toBe(0);
   });
 });

@@ -95,3 +95,21 @@ describe('fitProfile', () => {
     expect(own.gpus[0]!.bufferGatherSecondsPerRow).toBe(profile.constants.gpuBufferGatherSecondsPerRow);
   });
 });
+
+describe('fitProfile: a per-byte term the data cannot see is a stated bound (issue 14)', () => {
+  it('gathers whose time does not grow with bytes give the copy bandwidth, flagged, never 1e15 or Infinity', () => {
+    const ms = synthetic().map((m) => {
+      if ((m.family !== 'gather' && m.family !== 'update') || m.skew !== 'zipf1.05' || m.tableBytes !== 1 << 27) return m;
+      const seconds = 2e-6 + m.lookups * 90e-9; // per-row only: the zero per-byte coefficient of the issue
+      return { ...m, seconds, bytesPerSec: m.bytes / seconds };
+    });
+    const { profile } = fitProfile({ name: 'cpu', device: 'synthetic' }, ms);
+    expect(profile.boundedConstants).toEqual(['gpuGatherBytesPerSec']);
+    expect(profile.fits.gpuGather.bytesPerSecAtBound).toBe(true);
+    // the bound: the device-to-device copy bandwidth fitted from the same measurements
+    expect(profile.constants.gpuGatherBytesPerSec! / profile.fits.deviceToDevice!.bytesPerSec).toBeCloseTo(1, 12);
+    expect(profile.constants.gpuGatherBytesPerSec!).toBeLessThan(1e15);
+    expect(JSON.stringify(profile)).not.toMatch(/Infinity|NaN|null/);
+    expect(profile.fits.hostGather.bytesPerSecAtBound).toBe(false);
+  });
+});

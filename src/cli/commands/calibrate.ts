@@ -12,20 +12,27 @@ const gbps = (x: number | undefined) => (x === undefined ? '-' : `${(x / 1e9).to
 
 export function formatCalibration(r: CalibrationResult): string {
   const p = r.profile;
-  const c = p.constants;
+  const c = p.constants as Record<string, number | undefined>;
+  const ci = p.confidence;
+  const row = (key: string, show: (x: number | undefined) => string) => {
+    const i = ci?.intervals[key];
+    const bound = p.boundedConstants.includes(key) ? '  (a bound: the per-byte term is not seen above the copy bandwidth)' : '';
+    return `  ${key.padEnd(29)} ${show(c[key]).padStart(12)}${i ? `  [${show(i.low)}, ${show(i.high)}]` : ''}${bound}`;
+  };
+  const us = (x: number | undefined) => (x === undefined ? '-' : `${(x * 1e6).toPrecision(3)} us`);
   const lines = [
-    `calibrated ${p.backend} on ${p.device} (${p.date})`,
-    `  gpuGatherBytesPerSec   ${gbps(c.gpuGatherBytesPerSec)}`,
-    `  gpuGatherSecondsPerRow ${ns(c.gpuGatherSecondsPerRow)}`,
-    `  gpuBufferGatherBytesPerSec   ${gbps(c.gpuBufferGatherBytesPerSec as number | undefined)}`,
-    `  gpuBufferGatherSecondsPerRow ${ns(c.gpuBufferGatherSecondsPerRow as number | undefined)}`,
-    `  hostGatherBytesPerSec  ${gbps(c.hostGatherBytesPerSec)}`,
-    `  hostGatherSecondsPerRow ${ns(c.hostGatherSecondsPerRow)}`,
-    `  hostToGpuBytesPerSec   ${gbps(c.hostToGpuBytesPerSec)}`,
-    `  gpuToGpuBytesPerSec    ${gbps(c.gpuToGpuBytesPerSec)}`,
-    `  latencySec             ${c.latencySec === undefined ? '-' : `${(c.latencySec * 1e6).toPrecision(3)} us`}`,
-    `  dedupLatencySec        ${c.dedupLatencySec === undefined ? '-' : `${((c.dedupLatencySec as number) * 1e6).toPrecision(3)} us`}`,
-    `  dedupSecondsPerLookup  ${c.dedupSecondsPerLookup === undefined ? '-' : `${(c.dedupSecondsPerLookup * 1e9).toPrecision(3)} ns`}`,
+    `calibrated ${p.backend} on ${p.device} (${p.date})${ci ? `; ${Math.round(ci.level * 100)}% intervals from ${ci.resamples} bootstrap resamples of ${ci.rounds} rounds` : ''}`,
+    row('gpuGatherBytesPerSec', gbps),
+    row('gpuGatherSecondsPerRow', ns),
+    row('gpuBufferGatherBytesPerSec', gbps),
+    row('gpuBufferGatherSecondsPerRow', ns),
+    row('hostGatherBytesPerSec', gbps),
+    row('hostGatherSecondsPerRow', ns),
+    row('hostToGpuBytesPerSec', gbps),
+    row('gpuToGpuBytesPerSec', gbps),
+    row('latencySec', us),
+    row('dedupLatencySec', us),
+    row('dedupSecondsPerLookup', ns),
     `  gather efficiency      ${(p.gatherEfficiency * 100).toFixed(1)}% of copy bandwidth`,
     `  results checked        ${p.measurements.length - p.incorrect} of ${p.measurements.length} equal the cpu reference`,
     '  fit                                              bandwidth     latency     R^2   worst residual  efficiency  per row',

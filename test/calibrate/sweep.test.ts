@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { CalibrationBackend, DeviceTable, TimingOptions } from '../../src/calibrate/backend.js';
+import { copySizes, fitProfile, runSweep, sweepPlan, sweepSteps, type SweepPlan } from '../../src/calibrate/harness.js';
+import { gatherRows } from '../../src/calibrate/kernels.js';
+import { goldenScatter } from '../../src/calibrate/rng.js';
+
+/**
+ * A backend with a virtual clock: every call "takes" the cost law's seconds times a drift that grows with the
+ * number of calls made so far (a shared machine getting busier during the sweep). Results are exact, so the
+ * checks pass; the timings are what the harness has to see through (proofs/calibration-fit.md §8).
+ */
+function driftingBackend(law: { perRow: number; bytesPerSec: number; latency: number }, drift: (call: number) => number): CalibrationBackend & { calls: () => number } {
+  let calls = 0;
+  const t = (rows: number, bytes: number) => (law.latency + rows * law.perRow + bytes / law.bytesPerSec) * drift(calls++);
+  type T = DeviceTable & { data: Float32Array };
+  return {
+    name: 'cpu',
+    device: 'virtual',
+    maxBufferBytes: 1 << 30,
+    calls: () => calls,
+    async uploadTable(data, rows, dim) {
+      return { rows, dim, data } as T;
+    },
+    freeTable() {},
+    async gather(table, stream, lookups, _timing: TimingOptions) {
+      const tb = table as T;
+      return { seconds: t(lookups, lookups * tb.dim * 4), out: gatherRows(tb.data, tb.dim, stream.subarray(0, lookups)) };
+    },
+    async update(table, _stream, lookups) {
+      return { seconds: t(lookups, 2 * lookups * (table as T).dim * 4), ok: true };
+    },
+    async dedup(stream, lookups) {
+      const idx = stream.subarray(0, lookups);
+      const unique = [...new Set(idx)];
+      const pos = new Map(unique.map((u, i) => [u, i]));
+      return { seconds: (2e-5 + lookups * 30e-9) * drift(calls++), unique: Uint32Array.from(unique), inverse: Uint32Array.from(idx, (v) => pos.get(v)!) };
+    },
+    async copy(bytes) {
+      return { seconds: (1e-6 + bytes / 20e9) * drift(calls++), ok: true };
+    },
+    async dispose() {},
+  };
+}
+
+const tinyPlan = (rounds: number): SweepPlan => ({
+  ...sweepPlan({ quick: true, llcBytes: 1 << 16, maxBufferBytes: 1 << 30 }),
+  tableBytes: [1 << 14, 1 << 20],
+  lookups: [64, 256, 1024],
+  dedupLookups: [256, 1024, 4096],
+  streamLookups: 1 << 12,
+  dedupRows: 1 << 12,
+  dedupEvictBytes: 0,
+  rounds,
+});
+
+describe('the interleaved sweep (proofs/calibration-fit.md §8)', () => {
+  const law = { perRow: 200e-9, bytesPerSec: 4e9, latency: 1e-6 };
+  it('takes every measurement once per round and records each round', async () => {
+    const plan = tinyPlan(5);
+    const b = driftingBackend(law, () => 1);
+    const ms = await runSweep(b, plan);
+    expect(ms.length * plan.rounds).toBe(sweepSteps(plan, ['hostToDevice', 'deviceToHost', 'deviceToDevice'], true));
+    for (const m of ms) {
+      expect(m.roundSeconds).toHaveLength(5);
+      expect(m.correct).toBe(true);
+    }
+  });
+  it('under a drift during the sweep, interleaved rounds keep the per-row / per-byte split; one sequential pass tilts it', async () => {
+    // the machine gets 60% slower over the sweep, linearly in calls
+    const total = sweepSteps(tinyPlan(5), ['hostToDevice', 'deviceToHost', 'deviceToDevice'], true);
+    const ramp = (n: number) => (c: number) => 1 + (0.6 * Math.min(c, n)) / n;
+    const split = async (rounds: number, n: number) => {
+      const { profile } = fitProfile({ name: 'cpu', device: 'virtual' }, await runSweep(driftingBackend(law, ramp(n)), tinyPlan(rounds)), { resamples: 0 });
+      const c = profile.constants;
+      // the share of a 2 KiB row's time that is per-row (the split the drift can tilt)
+      const perRow = c.hostGatherSecondsPerRow!;
+      return perRow / (perRow + 2048 / c.hostGatherBytesPerSec!);
+    };
+    const truth = law.perRow / (law.perRow + 2048 / law.bytesPerSec);
+    const interleaved = await split(5, total);
+    const sequential = await split(1, total / 5);
+    expect(Math.abs(interleaved - truth) / truth).toBeLessThan(0.05);
+    expect(Math.abs(sequential - truth)).toBeGreaterThan(Math.abs(interleaved - truth));
+  });
+  it('a profile from rounds carries confidence intervals that contain the drift-free constants', async () => {
+    // round-to-round noise: +-10% per call, seeded
+    let s = 12345;
+    const noise = () => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return 1 + 0.2 * (s / 2147483648 - 0.5);
+    };
+    const { profile } = fitProfile({ name: 'cpu', device: 'virtual' }, await runSweep(driftingBackend(law, noise), tinyPlan(9)), { resamples: 200 });
+    const ci = profile.confidence!;
+    expect(ci.rounds).toBe(9);
+    expect(ci.resamples).toBe(200);
+    const contains = (k: string, v: number) => {
+      const i = ci.intervals[k]!;
+      // a 90% interval: the truth inside, with a little slack for the noise's median bias
+      expect(i.low * 0.97, k).toBeLessThanOrEqual(v);
+      expect(i.high * 1.03, k).toBeGreaterThanOrEqual(v);
+    };
+    contains('hostGatherSecondsPerRow', law.perRow);
+    contains('hostGatherBytesPerSec', law.bytesPerSec);
+    contains('dedupSecondsPerLookup', 30e-9);
+    contains('hostToGpuBytesPerSec', 20e9);
+    for (const [k, v] of Object.entries(profile.constants)) expect(Number.isFinite(v as number), k).toBe(true);
+  });
+});
+
+describe('sweep sizes', () => {
+  it('copy sizes give the bandwidth fit and the latency fit at least three points each, for any cache size', () => {
+    for (const top of [1 << 20, 32 << 20, 128 << 20, 260 << 20, 1 << 30]) {
+      const sizes = copySizes(top);
+      const max = Math.max(...sizes);
+      expect(sizes.filter((b) => b >= max / 16).length).toBeGreaterThanOrEqual(3);
+      expect(sizes.filter((b) => b <= 1 << 20).length).toBeGreaterThanOrEqual(3);
+    }
+  });
+  it('the largest table is 16x the last-level cache, at most 1 GiB; row sizes span 64 B to 2 KiB', () => {
+    expect(Math.max(...sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 }).tableBytes)).toBe(512 << 20);
+    expect(Math.max(...sweepPlan({ quick: true, llcBytes: 260 << 20, maxBufferBytes: 2 ** 31 }).tableBytes)).toBe(1 << 30);
+    const p = sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 });
+    expect(Math.max(...p.rowBytes) / Math.min(...p.rowBytes)).toBe(32);
+  });
+  it('goldenScatter is a bijection of [0, n) (exhaustive for small n)', () => {
+    for (let n = 1; n <= 300; n++) {
+      const f = goldenScatter(n);
+      const seen = new Set<number>();
+      for (let r = 0; r < n; r++) seen.add(f(r));
+      expect(seen.size).toBe(n);
+      expect(Math.max(...seen)).toBe(n - 1);
+    }
+    const f = goldenScatter(2 ** 31 - 1);
+    expect(f(2 ** 31 - 2)).toBeLessThan(2 ** 31 - 1);
+    expect(Number.isInteger(f(123456789))).toBe(true);
+  });
+});
