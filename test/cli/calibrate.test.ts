@@ -30,7 +30,13 @@ describe('scarec calibrate', () => {
     expect(p.confidence.rounds).toBe(p.sweep.rounds);
     expect(p.gatherEfficiency).toBeGreaterThan(0);
     expect(JSON.parse(r.stdout).constants).toEqual(p.constants);
-  }, 180_000);
+    // issue 17: validate takes the quick profile as it is
+    const fx = 'test/calibrate/fixtures';
+    const v = runCli(['validate', `${fx}/small.json`, '--plan', `${fx}/cache.plan.json`, '--profile', out, '--iterations', '3', '--json']);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout).result.predictedSec).toBeGreaterThan(0);
+  }, 240_000);
   it('an unknown backend is a usage error (exit 2)', () => {
     const r = runCli(['calibrate', '--backend', 'tpu']);
     expect(r.code).toBe(2);
