@@ -32,6 +32,11 @@ export interface TimingOptions {
    * rounds find the count once per measurement and reuse it, so a round costs one sample, not a search.
    */
   inner?: number;
+  /**
+   * Skip the untimed warm-up call (JIT, pipeline creation): the harness's later rounds, where the kernel ran in
+   * the first round already and each sample is many calls long.
+   */
+  skipWarmup?: boolean;
 }
 
 export interface Timed {
@@ -97,7 +102,7 @@ export function median(values: readonly number[]): number {
  */
 export async function timeKernel(run: (inner: number) => Promise<void> | void, timing: TimingOptions, now = () => performance.now() / 1e3): Promise<number> {
   let inner = timing.inner !== undefined ? Math.max(1, Math.floor(timing.inner)) : 1;
-  await run(1); // warm-up: JIT, caches, pipeline creation
+  if (!timing.skipWarmup) await run(1); // warm-up: JIT, caches, pipeline creation
   for (; timing.inner === undefined; ) {
     const t0 = now();
     await run(inner);

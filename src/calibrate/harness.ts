@@ -159,13 +159,25 @@ export interface Progress {
 /** Count the steps of a sweep (for a progress bar): every measurement once per round. */
 export function sweepSteps(plan: SweepPlan, copyDirections: readonly CopyDirection[], withUpdates = false): number {
   const bigTables = plan.tableBytes.length > 0 ? 1 : 0;
+  const lookupCount = plan.rowBytes.reduce((n, r) => n + lookupsFor(plan, r).length, 0);
   return (
     plan.rounds *
-    (plan.rowBytes.length * plan.tableBytes.length * plan.skews.length * plan.lookups.length +
-      (withUpdates ? bigTables * plan.rowBytes.length * plan.skews.length * plan.lookups.length : 0) +
+    (plan.tableBytes.length * plan.skews.length * lookupCount +
+      (withUpdates ? bigTables * plan.skews.length * lookupCount : 0) +
       plan.skews.length * plan.dedupLookups.length +
       copyDirections.length * plan.copyBytes.length)
   );
+}
+
+/**
+ * The lookups measured at a row size: the plan's lookups for rows up to 256 B, scaled down in proportion above
+ * (at least 64), so one call moves at most the bytes of 256-byte rows and a sample stays a few calls long. The
+ * fit needs rows and bytes to vary independently, which the row sizes give; the lookup counts per row size
+ * need not be the same (proofs/calibration-fit.md §8).
+ */
+export function lookupsFor(plan: Pick<SweepPlan, 'lookups'>, rowBytes: number): number[] {
+  const scale = Math.min(1, 256 / rowBytes);
+  return [...new Set(plan.lookups.map((k) => Math.max(64, Math.round(k * scale))))];
 }
 
 /** One measurement of the sweep: how to take one round's sample, and what to record. */
@@ -224,7 +236,7 @@ export async function runSweep(
           // the caches hold (see CalibrationBackend.gather).
           const stream = sampleIndices(rows, Math.max(plan.streamLookups, 2 * Math.max(...plan.lookups)), skew, seed++);
           const where = `${rowBytes} B rows, ${(rows * rowBytes / MiB).toFixed(1)} MiB table, ${skewName(skew)}`;
-          for (const lookups of plan.lookups) {
+          for (const lookups of lookupsFor(plan, rowBytes)) {
             const bytes = lookups * rowBytes;
             gathers.push({
               label: `gather ${where}, ${lookups} lookups`,
@@ -303,7 +315,11 @@ export async function runSweep(
       const order = round === 0 ? tasks.map((_, i) => i) : shuffled(tasks.map((_, i) => i), rand);
       for (const i of order) {
         const task = tasks[i]!;
-        const timing: TimingOptions = task.cold ? coldTiming : round === 0 ? { repeats: 1, minSampleSec: plan.timing.minSampleSec } : { repeats: 1, minSampleSec: plan.timing.minSampleSec, inner: inner[i] };
+        const timing: TimingOptions = task.cold
+          ? coldTiming
+          : round === 0
+            ? { repeats: 1, minSampleSec: plan.timing.minSampleSec }
+            : { repeats: 1, minSampleSec: plan.timing.minSampleSec, inner: inner[i], skipWarmup: true };
         const r = await task.sample(timing, round === 0);
         if (round === 0) {
           correct[i] = r.correct !== false;
