@@ -5,18 +5,16 @@
 import { Command, CommanderError } from 'commander';
 import { registerCalibrate } from '../../src/cli/commands/calibrate.js';
 import { registerValidate } from '../../src/cli/commands/validate.js';
-import { EXIT, exitCodeFor } from '../../src/cli/run.js';
+import { createContext, EXIT, reportError } from '../../src/cli/run.js';
 
+const ctx = createContext({ stdout: process.stdout, stderr: process.stderr }, process.argv.includes('--json'));
 const program = new Command().name('scarec').exitOverride();
-registerCalibrate(program);
-registerValidate(program);
+registerCalibrate(program, ctx);
+registerValidate(program, ctx);
 try {
   await program.parseAsync(process.argv);
+  process.exitCode = ctx.exitCode;
 } catch (e) {
   if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 || e.code === 'commander.helpDisplayed' ? EXIT.ok : EXIT.input;
-  else {
-    const { code, message } = exitCodeFor(e);
-    process.stderr.write(`${message}\n`);
-    process.exitCode = code;
-  }
+  else process.exitCode = reportError(ctx, e);
 }

@@ -1,33 +1,33 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { registerCommands } from './commands/index.js';
-import { EXIT, exitCodeFor } from './run.js';
+import { removeTemps } from './output.js';
+import { run } from './program.js';
+import { EXIT, SIGNAL_EXIT } from './run.js';
 
-/** scarec's command line: parses arguments, calls the library, prints. Errors map to exit codes in run.ts. */
-const program = new Command();
-program
-  .name('scarec')
-  .description('Expected communication, exact placement and calibration for embedding tables in recommendation training')
-  .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
-registerCommands(program);
+/**
+ * The `scarec` executable: the process's streams, signals and exit status around `run` (program.ts).
+ * It imports only commander and the command registrations; a command loads its heavy libraries (solvers,
+ * mathjs, d3, jsdom) when it runs.
+ */
+const temps = new Set<string>();
 
 // A reader that stops early (`scarec ... | head`) closes the pipe: stop quietly, like other Unix tools.
+// Any other failure to write stdout (a full disk, /dev/full) is one line on stderr and exit 2, never a trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  removeTemps(temps);
   if (e.code === 'EPIPE') process.exit(EXIT.ok);
-  throw e;
+  try {
+    process.stderr.write(`error: cannot write to standard output (${e.code ?? e.message})\n`);
+  } finally {
+    process.exit(EXIT.input);
+  }
 });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // help and version are not errors; every other commander error is a usage error (exit 2)
-    process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.input;
-  } else {
-    const { code, message } = exitCodeFor(e);
-    process.stderr.write(`${message}\n`);
-    process.exitCode = code;
-  }
-}
+// Ctrl-C or a kill mid-run: the files being written are temporaries (renamed into place only when
+// complete), so removing them leaves every previous output intact; exit with 128 + the signal number.
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    removeTemps(temps);
+    process.exit(SIGNAL_EXIT[sig]);
+  });
+
+process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, temps });

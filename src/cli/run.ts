@@ -1,21 +1,131 @@
 import { BackendError, InfeasibleError, InputError } from '../errors.js';
 import { scaleBytes } from '../units.js';
+import { SCAREC_VERSION } from './version.js';
 
 /** Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible/unbounded, 4 backend unavailable. */
 export const EXIT = { ok: 0, internal: 1, input: 2, infeasible: 3, backend: 4 } as const;
 
-/** Map a thrown error to a one-line message and an exit code. Only the CLI does this. */
-export function exitCodeFor(e: unknown): { code: number; message: string } {
-  if (e instanceof InputError) return { code: EXIT.input, message: `error: ${e.message}` };
+/** Conventional statuses of a run stopped by a signal: 128 + the signal number. */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** Where a command writes: the process's streams in main.ts, string buffers in the in-process tests. */
+export interface OutStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface CliIo {
+  stdout: OutStream;
+  stderr: OutStream;
+  /** Temporary files a command is writing; main.ts removes them when a signal stops the run. */
+  temps?: Set<string>;
+}
+
+/**
+ * One CLI invocation: its streams, whether errors go out as JSON, and the exit code the action settled
+ * on. Created per run (no module-level state), so the in-process tests run many invocations side by side.
+ */
+export interface CliContext {
+  io: CliIo;
+  json: boolean;
+  exitCode: number;
+  temps: Set<string>;
+  out(text: string): void;
+  err(text: string): void;
+  /** Progress on stderr only when a person watches: both streams on a terminal and no --json. */
+  interactive(): boolean;
+}
+
+export function createContext(io: CliIo, json: boolean): CliContext {
+  const temps = io.temps ?? new Set<string>();
+  return {
+    io,
+    json,
+    exitCode: EXIT.ok,
+    temps,
+    out: (t) => void io.stdout.write(t),
+    err: (t) => void io.stderr.write(t),
+    interactive: () => !json && io.stdout.isTTY === true && io.stderr.isTTY === true,
+  };
+}
+
+export interface ErrorReport {
+  kind: 'input' | 'infeasible' | 'backend' | 'internal' | 'usage' | 'output';
+  code: number;
+  message: string;
+  file: string | null;
+  field: string | null;
+  shortfalls?: Array<{ resource: string; needed: number; available: number; unit: string; short: number }>;
+}
+
+/**
+ * Split an InputError's `where` into file and field: "option --rows" is an option; "f.json: tables[2].rows"
+ * a file and a field path; "data.lp:14:7" or "log.tsv:3" a file and a line.
+ */
+export function splitWhere(where: string | undefined): { file: string | null; field: string | null } {
+  if (!where) return { file: null, field: null };
+  if (where.startsWith('option ')) return { file: null, field: where };
+  const sep = where.indexOf(': ');
+  if (sep >= 0) return { file: where.slice(0, sep), field: where.slice(sep + 2) };
+  const line = /^(.*?):(\d+(?::\d+)?)$/.exec(where);
+  if (line) return { file: line[1]!, field: `line ${line[2]}` };
+  return { file: where, field: null };
+}
+
+/** Classify a thrown error: the exit code, a one-line message, and the structured fields of --json errors. */
+export function errorReport(e: unknown): ErrorReport {
+  if (e instanceof InputError) {
+    const { file, field } = splitWhere(e.where);
+    return { kind: 'input', code: EXIT.input, message: `error: ${e.message}`, file, field };
+  }
   if (e instanceof InfeasibleError) {
     const detail = e.shortfalls
       .map((s) => `${s.resource} short by ${formatQuantity(s.needed - s.available, s.unit)} (needs ${formatQuantity(s.needed, s.unit)}, has ${formatQuantity(s.available, s.unit)})`)
       .join('; ');
-    return { code: EXIT.infeasible, message: `infeasible: ${e.message}${detail ? `: ${detail}` : ''}` };
+    return {
+      kind: 'infeasible',
+      code: EXIT.infeasible,
+      message: `infeasible: ${e.message}${detail ? `: ${detail}` : ''}`,
+      file: null,
+      field: null,
+      shortfalls: e.shortfalls.map((s) => ({ ...s, short: s.needed - s.available })),
+    };
   }
-  if (e instanceof BackendError) return { code: EXIT.backend, message: `error: ${e.message}` };
+  if (e instanceof BackendError) return { kind: 'backend', code: EXIT.backend, message: `error: ${e.message}`, file: null, field: null };
   const err = e as Error;
-  return { code: EXIT.internal, message: `internal error: ${err?.message ?? String(e)}${process.env.SCAREC_DEBUG ? `\n${err?.stack}` : ''}` };
+  return { kind: 'internal', code: EXIT.internal, message: `internal error: ${err?.message ?? String(e)}`, file: null, field: null };
+}
+
+/** Map a thrown error to a one-line message and an exit code. Only the CLI does this. */
+export function exitCodeFor(e: unknown): { code: number; message: string } {
+  const r = errorReport(e);
+  const stack = r.kind === 'internal' && process.env.SCAREC_DEBUG ? `\n${(e as Error)?.stack}` : '';
+  return { code: r.code, message: `${r.message}${stack}` };
+}
+
+/** The --json form of an error: one object on stdout, the same exit code as the text form. */
+export function errorJson(r: ErrorReport): Record<string, unknown> {
+  return {
+    scarecVersion: SCAREC_VERSION,
+    error: true,
+    kind: r.kind,
+    message: r.message.replace(/^(error|infeasible|internal error): /, ''),
+    file: r.file,
+    field: r.field,
+    exitCode: r.code,
+    ...(r.shortfalls ? { shortfalls: r.shortfalls } : {}),
+  };
+}
+
+/** Report an error the way the run asked for: a JSON object on stdout under --json, one line on stderr otherwise. */
+export function reportError(ctx: CliContext, e: unknown): number {
+  const r = errorReport(e);
+  if (ctx.json) {
+    ctx.out(`${JSON.stringify(errorJson(r), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+  } else {
+    ctx.err(`${exitCodeFor(e).message}\n`);
+  }
+  return r.code;
 }
 
 export function formatQuantity(value: number, unit: string): string {
@@ -28,36 +138,53 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 'B' ? 0 : 2)} ${unit}`;
 }
 
-/** Wrap a command action: errors become a message on stderr and an exit code, never a stack trace. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void) {
+/** Wrap a command action: errors become a message (or a JSON object) and an exit code, never a stack trace. */
+export function action<A extends unknown[]>(ctx: CliContext, fn: (...args: A) => Promise<number | void> | number | void) {
   return async (...args: A): Promise<void> => {
     try {
       const code = await fn(...args);
-      process.exitCode = code ?? EXIT.ok;
+      ctx.exitCode = code ?? EXIT.ok;
     } catch (e) {
-      const { code, message } = exitCodeFor(e);
-      process.stderr.write(`${message}\n`);
-      process.exitCode = code;
+      ctx.exitCode = reportError(ctx, e);
     }
   };
 }
 
-/** Print one JSON object on stdout (the --json contract). Non-finite numbers are a bug: fail loudly. */
-export function printJson(value: unknown): void {
-  const text = JSON.stringify(value, (_k, v) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`non-finite number in output (${v})`);
-    if (v instanceof Float64Array || v instanceof Float32Array || v instanceof Uint32Array || v instanceof Int32Array) return Array.from(v);
-    return v;
-  }, 2);
-  process.stdout.write(`${text}\n`);
+/**
+ * Output numbers a reader may not see: NaN, Infinity and negative times or rates. A key that names a time
+ * (…Sec, …Seconds, …Ms) or a rate (…PerSec) must be finite and at least zero; any number must be finite.
+ * Found in the object a command is about to print, it is a bug, reported as an internal error (exit 1).
+ */
+const NON_NEGATIVE_KEY = /(Sec|Seconds|Ms|PerSec|PerSecond)$/;
+
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (k, v) => {
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new Error(`non-finite number in output (${k}: ${v})`);
+        if (v < 0 && NON_NEGATIVE_KEY.test(k)) throw new Error(`negative time or rate in output (${k}: ${v})`);
+      }
+      if (v instanceof Float64Array || v instanceof Float32Array || v instanceof Uint32Array || v instanceof Int32Array) return Array.from(v);
+      return v;
+    },
+    2,
+  );
+}
+
+/** Print one JSON object on stdout (the --json contract), with the scarec version that wrote it. */
+export function printJson(ctx: CliContext, value: unknown): void {
+  const withVersion = value !== null && typeof value === 'object' && !Array.isArray(value) ? { scarecVersion: SCAREC_VERSION, ...(value as object) } : value;
+  ctx.out(`${toJsonText(withVersion)}\n`);
 }
 
 /** Parse a numeric option; a bad value is an InputError naming the option. */
-export function parseNumberOption(name: string, opts: { integer?: boolean; min?: number; max?: number } = {}) {
+export function parseNumberOption(name: string, opts: { integer?: boolean; min?: number; max?: number; positive?: boolean } = {}) {
   return (value: string): number => {
     const v = Number(value);
     if (value.trim() === '' || !Number.isFinite(v)) throw new InputError(`"${value}" is not a number`, `option ${name}`);
     if (opts.integer && !Number.isInteger(v)) throw new InputError(`"${value}" is not an integer`, `option ${name}`);
+    if (opts.positive && !(v > 0)) throw new InputError(`must be greater than 0 (got ${value})`, `option ${name}`);
     if (opts.min !== undefined && v < opts.min) throw new InputError(`must be at least ${opts.min} (got ${value})`, `option ${name}`);
     if (opts.max !== undefined && v > opts.max) throw new InputError(`must be at most ${opts.max} (got ${value})`, `option ${name}`);
     return v;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
+import { parseJsonText } from './json.js';
 
 /** "tables[2].distribution.alpha" from a zod issue path. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -29,11 +30,8 @@ export function readJsonFile(file: string, what = 'file'): unknown {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code ?? String(e)})`, file);
+    throw new InputError(code === 'ENOENT' ? `${what} not found` : code === 'EISDIR' ? `${what} is a folder, not a file` : `cannot read ${what} (${code ?? String(e)})`, file);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`not valid JSON: ${(e as Error).message}`, file);
-  }
+  if (text.trim() === '') throw new InputError(`${what} is empty`, file);
+  return parseJsonText(text, file);
 }

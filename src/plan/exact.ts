@@ -1,4 +1,5 @@
 import { InfeasibleError } from '../errors.js';
+import type { OnWorkProgress } from '../progress.js';
 import { lpRelaxation, type Model } from '../mip/model.js';
 import { relativeGap, type SolveResult, type SolverName } from '../mip/result.js';
 import { solve, solverVersion } from '../mip/solve.js';
@@ -57,6 +58,8 @@ export interface ExactOptions {
   certify?: boolean;
   /** buckets shared with other algorithms of the same call (comparePlans passes one) */
   bucketCache?: BucketCache;
+  /** progress between steps (the CLI's progress bar; src/progress.ts) */
+  onProgress?: OnWorkProgress;
 }
 
 /** Certified interval for the row-level optimum (proofs/bucket-certificate.md). */

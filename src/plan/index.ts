@@ -125,7 +125,11 @@ export async function comparePlans(
   const results: PlacementResult[] = [];
   // One set of buckets (and their Zipf range sums) per bucket count, shared by greedy, exact and the certificate.
   const shared = { ...opts, bucketCache: opts.bucketCache ?? bucketCache() };
-  for (const a of algos) results.push(await runAlgorithm(scenario, a, shared));
+  for (const [i, a] of algos.entries()) {
+    opts.onProgress?.({ stage: a, done: i, total: algos.length });
+    results.push(await runAlgorithm(scenario, a, shared));
+  }
+  opts.onProgress?.({ stage: 'done', done: algos.length, total: algos.length });
   const b0 = results.find((r) => r.algorithm === 'host') ?? (await runAlgorithm(scenario, 'host'));
   const exact = results.find((r) => r.algorithm === 'exact')?.exact;
   let ref: number | null = null;

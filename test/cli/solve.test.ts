@@ -1,4 +1,3 @@
-import { Command, CommanderError } from 'commander';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,35 +6,16 @@ import { writeLp } from '../../src/mip/lp-format.js';
 import { writeMps } from '../../src/mip/mps-format.js';
 import { knapsack, bruteForce } from '../mip/helpers.js';
 
-import { registerSolve } from '../../src/cli/commands/solve.js';
-import { exitCodeFor } from '../../src/cli/run.js';
+import { run as runScarec } from '../../src/cli/program.js';
 
 /**
  * Runs `scarec solve ...` in-process (a child process per case costs seconds of transpiling on a shared
- * machine): the same commander wiring and error mapping as src/cli/main.ts, with stdout/stderr captured.
+ * machine) through the CLI's entry function, the one src/cli/main.ts calls, with stdout/stderr captured.
  */
 async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerSolve(program);
   let stdout = '';
   let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => ((stdout += c), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => ((stderr += c), true)) as typeof process.stderr.write;
-  process.exitCode = 0;
-  let status: number;
-  try {
-    await program.parseAsync(['node', 'scarec', 'solve', ...args]);
-    status = Number(process.exitCode ?? 0);
-  } catch (e) {
-    status = e instanceof CommanderError ? 2 : exitCodeFor(e).code;
-    if (!(e instanceof CommanderError)) stderr += exitCodeFor(e).message;
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = 0;
-  }
+  const status = await runScarec(['solve', ...args], { stdout: { write: (c: string) => (stdout += c) }, stderr: { write: (c: string) => (stderr += c) } });
   return { status, stdout, stderr };
 }
 

@@ -1,11 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../../calibrate/backend.js';
 import type { CalibrationResult } from '../../calibrate/harness.js';
-import { calibrateBackend, openBackend } from '../../calibrate/open.js';
 import { BackendError, InputError } from '../../errors.js';
-import { action, printJson } from '../run.js';
+import { checkOutputFile, writeFileAtomic } from '../output.js';
+import { action, printJson, type CliContext } from '../run.js';
 
 const ns = (x: number | undefined) => (x === undefined ? '-' : `${(x * 1e9).toPrecision(3)} ns`);
 const gbps = (x: number | undefined) => (x === undefined ? '-' : `${(x / 1e9).toPrecision(4)} GB/s`);
@@ -54,7 +53,7 @@ export function parseBackends(value: string): BackendName[] {
   return [...new Set(names)] as BackendName[];
 }
 
-export function registerCalibrate(program: Command): void {
+export function registerCalibrate(program: Command, ctx: CliContext): void {
   program
     .command('calibrate')
     .description('measure gather, dedup and copy kernels, fit the cost model constants, write a device profile')
@@ -63,21 +62,24 @@ export function registerCalibrate(program: Command): void {
     .option('--out <file>', 'write the device profile here (one backend only)')
     .option('--json', 'print the profile(s) as JSON')
     .action(
-      action(async (opts: { backend: string; quick?: boolean; out?: string; json?: boolean }) => {
+      action(ctx, async (opts: { backend: string; quick?: boolean; out?: string; json?: boolean }) => {
         const names = parseBackends(opts.backend);
         if (opts.out && names.length > 1) throw new InputError('--out takes one backend; run once per backend', 'option --out');
+        // the output path is checked before the run (minutes), not after it
+        if (opts.out) checkOutputFile(opts.out);
+        const { calibrateBackend, openBackend } = await import('../../calibrate/open.js');
         const results: CalibrationResult[] = [];
         const unavailable: string[] = [];
         for (const name of names) {
           const opened = await openBackend(name);
           if (!opened.ok) {
             // One line, then go on with the other backends.
-            process.stderr.write(`backend ${name} unavailable: ${opened.reason}\n`);
+            if (!ctx.json) ctx.err(`backend ${name} unavailable: ${opened.reason}\n`);
             unavailable.push(name);
             continue;
           }
-          const bar = process.stderr.isTTY
-            ? new cliProgress.SingleBar({ format: `${name} [{bar}] {value}/{total} {label}`, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic)
+          const bar = ctx.interactive()
+            ? new cliProgress.SingleBar({ format: `${name} [{bar}] {value}/{total} {label}`, clearOnComplete: true, hideCursor: true, stream: ctx.io.stderr as unknown as NodeJS.WriteStream }, cliProgress.Presets.shades_classic)
             : undefined;
           let started = false;
           try {
@@ -99,15 +101,15 @@ export function registerCalibrate(program: Command): void {
           }
         }
         if (results.length === 0) throw new BackendError(`no backend available (${unavailable.join(', ')})`);
-        if (opts.out) writeFileSync(opts.out, `${JSON.stringify(results[0]!.profile, null, 2)}\n`);
-        if (opts.json) printJson(results.length === 1 ? results[0]!.profile : { profiles: results.map((r) => r.profile), unavailable });
+        if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(results[0]!.profile, null, 2)}\n`, ctx.temps);
+        if (opts.json) printJson(ctx, results.length === 1 ? results[0]!.profile : { profiles: results.map((r) => r.profile), unavailable });
         else {
-          process.stdout.write(`${results.map(formatCalibration).join('\n\n')}\n`);
-          if (opts.out) process.stdout.write(`profile written to ${opts.out}\n`);
+          ctx.out(`${results.map(formatCalibration).join('\n\n')}\n`);
+          if (opts.out) ctx.out(`profile written to ${opts.out}\n`);
         }
         for (const r of results)
           if (r.profile.incorrect > 0) {
-            process.stderr.write(`error: ${r.profile.incorrect} ${r.profile.backend} results differ from the cpu reference\n`);
+            ctx.err(`error: ${r.profile.incorrect} ${r.profile.backend} results differ from the cpu reference\n`);
             return 1;
           }
       }),

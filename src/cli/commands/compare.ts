@@ -1,19 +1,28 @@
 import type { Command } from 'commander';
 import { loadScenario } from '../../model/scenario.js';
-import { comparePlans } from '../../plan/index.js';
-import { action, formatBytes, printJson } from '../run.js';
+import { startProgress } from '../progress.js';
+import { action, formatBytes, printJson, type CliContext } from '../run.js';
 import { addSolveOptions, exactOptionsFrom, type SolveCliOptions } from './plan.js';
 
-export function registerCompare(program: Command): void {
+export function registerCompare(program: Command, ctx: CliContext): void {
   addSolveOptions(
     program.command('compare').description('every algorithm on one scenario: throughput, speedup over B0, gap to the optimum').argument('<scenario>', 'scenario JSON file'),
   )
     .option('--json', 'print one JSON object { "rows": [...] }')
     .action(
-      action(async (scenarioFile: string, opts: SolveCliOptions & { json?: boolean }) => {
+      action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { json?: boolean }) => {
+        const exactOptions = exactOptionsFrom(opts);
         const scenario = loadScenario(scenarioFile);
-        const { rows, exact, rowLevel } = await comparePlans(scenario, exactOptionsFrom(opts));
-        if (opts.json) return printJson({ rows, ...(exact?.interval ? { interval: exact.interval } : {}), ...(rowLevel ? { rowLevel } : {}) });
+        const { comparePlans } = await import('../../plan/index.js');
+        const progress = startProgress(ctx, 'compare');
+        let result: Awaited<ReturnType<typeof comparePlans>>;
+        try {
+          result = await comparePlans(scenario, { ...exactOptions, onProgress: progress.update });
+        } finally {
+          progress.stop();
+        }
+        const { rows, exact, rowLevel } = result;
+        if (opts.json) return printJson(ctx, { rows, ...(exact?.interval ? { interval: exact.interval } : {}), ...(rowLevel ? { rowLevel } : {}) });
         const lines = [
           `${scenario.name}: ${scenario.tables.length} tables, ${scenario.gpus.length} GPUs`,
           '  algorithm          samples/s      iter ms    batch  speedup/B0  gap to opt  gap to bound    max GPU memory',
@@ -30,7 +39,7 @@ export function registerCompare(program: Command): void {
             `  row-level optimum at batch ${rowLevel.globalBatch}: [${rowLevel.bestKnownSamplesPerSec.toPrecision(6)}, ${rowLevel.upperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s` +
               ` (below: the best plan here, ${rowLevel.bestKnownBy}; above: the certified bound${rowLevel.relativeWidth === null ? '' : `; width ${(rowLevel.relativeWidth * 100).toFixed(2)}%`})`,
           );
-        process.stdout.write(`${lines.join('\n')}\n`);
+        ctx.out(`${lines.join('\n')}\n`);
       }),
     );
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { evaluate, type Evaluation } from '../../model/evaluate.js';
 import { loadPlans } from '../../model/plan.js';
 import { loadScenario } from '../../model/scenario.js';
-import { action, formatBytes, printJson } from '../run.js';
+import { action, formatBytes, printJson, type CliContext } from '../run.js';
 
 export function formatEvaluation(e: Evaluation): string {
   const lines = [
@@ -22,7 +22,7 @@ export function formatEvaluation(e: Evaluation): string {
   return lines.join('\n');
 }
 
-export function registerEvaluate(program: Command): void {
+export function registerEvaluate(program: Command, ctx: CliContext): void {
   program
     .command('evaluate')
     .description('expected iteration time, traffic and memory of a plan (or a JSON array of plans)')
@@ -30,12 +30,12 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--plan <file>', 'plan JSON file (one plan or an array of plans)')
     .option('--json', 'print one JSON object')
     .action(
-      action((scenarioFile: string, opts: { plan: string; json?: boolean }) => {
+      action(ctx, (scenarioFile: string, opts: { plan: string; json?: boolean }) => {
         const scenario = loadScenario(scenarioFile);
         const { plans, isArray } = loadPlans(opts.plan, scenario);
         const results = plans.map((p) => evaluate(scenario, p));
-        if (opts.json) printJson(isArray ? { results } : results[0]);
-        else process.stdout.write(`${results.map(formatEvaluation).join('\n\n')}\n`);
+        if (opts.json) printJson(ctx, isArray ? { results } : results[0]);
+        else ctx.out(`${results.map(formatEvaluation).join('\n\n')}\n`);
       }),
     );
 }

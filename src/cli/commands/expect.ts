@@ -5,7 +5,7 @@ import { countsDistribution } from '../../stats/counts.js';
 import type { RankDistribution } from '../../stats/distribution.js';
 import { uniformDistribution } from '../../stats/uniform.js';
 import { zipfDistribution } from '../../stats/zipf.js';
-import { action, parseNumberOption, printJson } from '../run.js';
+import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 interface ExpectOptions {
   dist: string;
@@ -60,16 +60,16 @@ export function distributionFromSpec(spec: string, rowsOption: number | undefine
   throw new InputError(`unknown distribution "${kind}" (use zipf:ALPHA, uniform or counts:FILE)`, 'option --dist');
 }
 
-export function registerExpect(program: Command): void {
+export function registerExpect(program: Command, ctx: CliContext): void {
   program
     .command('expect')
     .description('expected distinct rows among K lookups, with bounds and a variance bound (proofs/zipf-sums.md)')
     .requiredOption('--dist <spec>', 'zipf:ALPHA | uniform | counts:FILE (a JSON array of per-row counts)')
     .option('--rows <n>', 'rows in the table (implied by a counts file)', parseNumberOption('--rows', { integer: true, min: 1, max: MAX_ROWS }))
-    .requiredOption('--lookups <k>', 'lookups K in one batch', parseNumberOption('--lookups', { min: 0, max: 1e15 }))
+    .requiredOption('--lookups <k>', 'lookups K in one batch', parseNumberOption('--lookups', { integer: true, min: 0, max: 1e15 }))
     .option('--json', 'print one JSON object')
     .action(
-      action((opts: ExpectOptions) => {
+      action(ctx, (opts: ExpectOptions) => {
         const { distribution, inputs } = distributionFromSpec(opts.dist, opts.rows);
         const K = opts.lookups;
         const e = distribution.touched(0, distribution.rows, K);
@@ -86,9 +86,9 @@ export function registerExpect(program: Command): void {
           variance: v.upper,
           uniquePerLookup: K > 0 ? e.value / K : 0,
         };
-        if (opts.json) printJson(out);
+        if (opts.json) printJson(ctx, out);
         else
-          process.stdout.write(
+          ctx.out(
             `${out.distribution}, K = ${K} lookups\n` +
               `  expected distinct rows ${e.value.toPrecision(12)}${out.exact ? ' (exact)' : ` in [${e.lower.toPrecision(14)}, ${e.upper.toPrecision(14)}]`}\n` +
               `  variance <= ${v.upper.toPrecision(6)} (std dev <= ${Math.sqrt(v.upper).toPrecision(4)}), ${out.uniquePerLookup.toPrecision(4)} distinct rows per lookup\n`,

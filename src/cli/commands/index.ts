@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CliContext } from '../run.js';
 import { registerCalibrate } from './calibrate.js';
 import { registerValidate } from './validate.js';
 import { registerEvaluate } from './evaluate.js';
@@ -9,15 +10,18 @@ import { registerReproduce } from './reproduce.js';
 import { registerSimulate } from './simulate.js';
 import { registerStats } from './stats.js';
 
-/** Every subcommand registers itself here (one file per command). */
-export function registerCommands(program: Command): void {
-  registerEvaluate(program);
-  registerCalibrate(program);
-  registerValidate(program);
-  registerSolve(program);
-  registerPlacementCommands(program);
-  registerExpect(program);
-  registerReproduce(program);
-  registerSimulate(program);
-  registerStats(program);
+/**
+ * Every subcommand registers itself here (one file per command). Registration is cheap: a command file
+ * imports its heavy libraries (solvers, mathjs, d3, jsdom) with `await import` inside its action.
+ */
+export function registerCommands(program: Command, ctx: CliContext): void {
+  registerEvaluate(program, ctx);
+  registerCalibrate(program, ctx);
+  registerValidate(program, ctx);
+  registerSolve(program, ctx);
+  registerPlacementCommands(program, ctx);
+  registerExpect(program, ctx);
+  registerReproduce(program, ctx);
+  registerSimulate(program, ctx);
+  registerStats(program, ctx);
 }

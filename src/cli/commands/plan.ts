@@ -1,11 +1,12 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { SolverName } from '../../mip/result.js';
 import { loadScenario } from '../../model/scenario.js';
-import { parseAlgorithm, runAlgorithm, type PlacementResult } from '../../plan/index.js';
+import type { PlacementResult } from '../../plan/index.js';
 import type { ExactOptions } from '../../plan/exact.js';
-import { action, parseNumberOption, printJson } from '../run.js';
+import { checkOutputFile, writeFileAtomic } from '../output.js';
+import { startProgress } from '../progress.js';
+import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 import { formatEvaluation } from './evaluate.js';
 import { registerCompare } from './compare.js';
 import { registerExport } from './export.js';
@@ -36,15 +37,15 @@ export function exactOptionsFrom(o: SolveCliOptions): ExactOptions {
 export function addSolveOptions(cmd: Command): Command {
   return cmd
     .option('--solver <name>', 'MIP backend: glpk (default, the toolkit default; proves the Criteo Terabyte plan fastest) or highs', 'glpk')
-    .option('--time-limit <seconds>', 'time limit of each solve (a stopped solve reports its bound and gap, never optimal)', parseNumberOption('--time-limit', { min: 0.01 }))
+    .option('--time-limit <seconds>', 'time limit of each solve (a stopped solve reports its bound and gap, never optimal)', parseNumberOption('--time-limit', { min: 0.01, max: 1e7 }))
     .option('--gap <relative>', 'relative gap at which a solve counts as optimal (default 1e-5)', parseNumberOption('--gap', { min: 0, max: 1 }))
     .option('--buckets <n>', 'at most N rank buckets per table', parseNumberOption('--buckets', { integer: true, min: 1, max: 4096 }))
-    .option('--target-width <relative>', 'refine buckets until the certified interval is this narrow', parseNumberOption('--target-width', { min: 0 }));
+    .option('--target-width <relative>', 'refine buckets until the certified interval is this narrow', parseNumberOption('--target-width', { positive: true, max: 1 }));
 }
 
 /** The plan file plus its evaluation and, for exact, the solver's certificate. */
 export function planReport(r: PlacementResult): Record<string, unknown> {
-  const out: Record<string, unknown> = { algorithm: r.algorithm, plan: r.plan, evaluation: r.evaluation, throughputSamplesPerSec: r.evaluation.throughputSamplesPerSec, elapsedMs: r.elapsedMs };
+  const out: Record<string, unknown> = { algorithm: r.algorithm, plan: r.plan, evaluation: r.evaluation, throughputSamplesPerSec: r.evaluation.throughputSamplesPerSec, elapsedSec: r.elapsedMs / 1e3 };
   if (r.exact) {
     const { model: _model, plan: _plan, evaluation: _e, ...rest } = r.exact;
     Object.assign(out, rest);
@@ -53,7 +54,7 @@ export function planReport(r: PlacementResult): Record<string, unknown> {
   return out;
 }
 
-export function registerPlan(program: Command): void {
+export function registerPlan(program: Command, ctx: CliContext): void {
   addSolveOptions(
     program
       .command('plan')
@@ -64,12 +65,21 @@ export function registerPlan(program: Command): void {
     .option('--out <file>', 'write the plan JSON here')
     .option('--json', 'print one JSON object')
     .action(
-      action(async (scenarioFile: string, opts: SolveCliOptions & { algo: string; out?: string; json?: boolean }) => {
-        const algo = parseAlgorithm(opts.algo);
+      action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { algo: string; out?: string; json?: boolean }) => {
+        if (opts.out) checkOutputFile(opts.out);
+        const exactOptions = exactOptionsFrom(opts);
         const scenario = loadScenario(scenarioFile);
-        const r = await runAlgorithm(scenario, algo, exactOptionsFrom(opts));
-        if (opts.out) writeFileSync(opts.out, `${JSON.stringify(r.plan, null, 2)}\n`);
-        if (opts.json) return printJson(planReport(r));
+        const { parseAlgorithm, runAlgorithm } = await import('../../plan/index.js');
+        const algo = parseAlgorithm(opts.algo);
+        const progress = startProgress(ctx, `plan ${algo}`);
+        let r: PlacementResult;
+        try {
+          r = await runAlgorithm(scenario, algo, { ...exactOptions, onProgress: progress.update });
+        } finally {
+          progress.stop();
+        }
+        if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(r.plan, null, 2)}\n`, ctx.temps);
+        if (opts.json) return printJson(ctx, planReport(r));
         const lines = [formatEvaluation(r.evaluation)];
         if (r.exact) {
           const e = r.exact;
@@ -79,14 +89,14 @@ export function registerPlan(program: Command): void {
         }
         if (r.knapsack) lines.push(`  cache knapsack: saved ${(r.knapsack.savedSec * 1e3).toPrecision(5)} ms, fractional bound ${(r.knapsack.fractionalBoundSec * 1e3).toPrecision(5)} ms`);
         if (opts.out) lines.push(`  plan written to ${opts.out}`);
-        process.stdout.write(`${lines.join('\n')}\n`);
+        ctx.out(`${lines.join('\n')}\n`);
       }),
     );
 }
 
 /** plan, compare and export: registered together (one line in commands/index.ts). */
-export function registerPlacementCommands(program: Command): void {
-  registerPlan(program);
-  registerCompare(program);
-  registerExport(program);
+export function registerPlacementCommands(program: Command, ctx: CliContext): void {
+  registerPlan(program, ctx);
+  registerCompare(program, ctx);
+  registerExport(program, ctx);
 }

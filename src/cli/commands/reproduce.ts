@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { reproduce } from '../../report/reproduce.js';
-import { action, printJson } from '../run.js';
+import type { ReproduceResult } from '../../report/reproduce.js';
+import { checkOutputDir, makeTempDir, moveDirContents } from '../output.js';
+import { action, printJson, type CliContext } from '../run.js';
 
 /**
  * The package root: the nearest folder above this module that holds package.json and models/. From
@@ -22,7 +23,7 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
 
 export const DEFAULT_SCENARIO = 'models/criteo-terabyte-8gpu.json';
 
-export function registerReproduce(program: Command): void {
+export function registerReproduce(program: Command, ctx: CliContext): void {
   program
     .command('reproduce')
     .description("reproduce the paper's figures on a scenario: report.html, report.md, summary.json and fig-*.svg")
@@ -31,16 +32,37 @@ export function registerReproduce(program: Command): void {
     .option('--profile <file>', 'device profile from `scarec calibrate`: its constants replace the scenario\'s, its measurements are compared with the model')
     .option('--json', 'print one JSON object (files and readings)')
     .action(
-      action(async (opts: { out: string; scenario?: string; profile?: string; json?: boolean }) => {
+      action(ctx, async (opts: { out: string; scenario?: string; profile?: string; json?: boolean }) => {
         const scenarioFile = opts.scenario ?? join(packageRoot(), DEFAULT_SCENARIO);
-        const result = await reproduce({
-          scenarioFile,
-          outDir: opts.out,
-          profile: opts.profile,
-          onProgress: opts.json ? undefined : (e) => process.stderr.write(`[figure ${e.figure}] ${e.message}\n`),
-        });
+        // the folder is checked before the run (minutes), not after it
+        checkOutputDir(opts.out);
+        const { reproduce } = await import('../../report/reproduce.js');
+        // Every file is written into a private temporary folder inside the target, then renamed in (under a
+        // lock): an interrupted run leaves the previous report whole, and two runs into one folder leave one
+        // run's complete set, never a mix of half-written files.
+        const outDir = resolve(opts.out);
+        const tmp = makeTempDir(outDir, ctx.temps);
+        let inTmp: ReproduceResult;
+        try {
+          inTmp = await reproduce({
+            scenarioFile,
+            outDir: tmp,
+            profile: opts.profile,
+            onProgress: opts.json ? undefined : (e) => ctx.err(`[figure ${e.figure}] ${e.message}\n`),
+          });
+        } catch (e) {
+          rmTemp(tmp, ctx);
+          throw e;
+        }
+        await moveDirContents(tmp, outDir, ctx.temps);
+        const moved = (f: string) => join(outDir, relative(tmp, f));
+        const result: ReproduceResult = {
+          ...inTmp,
+          outDir,
+          files: { html: moved(inTmp.files.html), markdown: moved(inTmp.files.markdown), summary: moved(inTmp.files.summary), figures: inTmp.files.figures.map(moved) },
+        };
         if (opts.json) {
-          printJson(result);
+          printJson(ctx, result);
           return;
         }
         const lines = [
@@ -52,7 +74,12 @@ export function registerReproduce(program: Command): void {
           '',
           ...result.figures.map((f) => `Figure ${f.number}. ${f.reading}`),
         ];
-        process.stdout.write(`${lines.join('\n')}\n`);
+        ctx.out(`${lines.join('\n')}\n`);
       }),
     );
+}
+
+function rmTemp(tmp: string, ctx: CliContext): void {
+  rmSync(tmp, { recursive: true, force: true });
+  ctx.temps.delete(tmp);
 }

@@ -3,7 +3,8 @@ import { loadPlans, uniformPlan } from '../../model/plan.js';
 import { loadScenario } from '../../model/scenario.js';
 import { simulate, type Simulation } from '../../sim/simulate.js';
 import type { Comparison } from '../../sim/stats.js';
-import { action, formatBytes, parseNumberOption, printJson } from '../run.js';
+import { startProgress } from '../progress.js';
+import { action, formatBytes, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 const pm = (c: Comparison, fmt: (x: number) => string) =>
   `${fmt(c.mean)} ± ${fmt(c.se)} vs ${fmt(c.expected)} (z ${c.z.toFixed(2)})`;
@@ -38,7 +39,7 @@ export function formatSimulation(r: Simulation): string {
   return lines.join('\n');
 }
 
-export function registerSimulate(program: Command): void {
+export function registerSimulate(program: Command, ctx: CliContext): void {
   program
     .command('simulate')
     .description('Monte Carlo check of the expected-cost model: sampled, coalesced batches costed with the same model')
@@ -50,16 +51,28 @@ export function registerSimulate(program: Command): void {
     .option('--warmup <n>', 'batches before cache hits are counted (default: a fifth of --batches)', parseNumberOption('--warmup', { integer: true, min: 0 }))
     .option('--json', 'print one JSON object')
     .action(
-      action((scenarioFile: string, opts: { plan?: string; batches: number; seed: number; cacheRows?: number; warmup?: number; json?: boolean }) => {
+      action(ctx, (scenarioFile: string, opts: { plan?: string; batches: number; seed: number; cacheRows?: number; warmup?: number; json?: boolean }) => {
         const scenario = loadScenario(scenarioFile);
         const { plans, isArray } = opts.plan
           ? loadPlans(opts.plan, scenario)
           : { plans: [uniformPlan(scenario, 'host', true, 'all-host')], isArray: false };
-        const results = plans.map((p) =>
-          simulate(scenario, p, { batches: opts.batches, seed: opts.seed, cacheRows: opts.cacheRows, warmupBatches: opts.warmup }),
-        );
-        if (opts.json) printJson(isArray ? { results } : results[0]);
-        else process.stdout.write(`${results.map(formatSimulation).join('\n\n')}\n`);
+        const progress = startProgress(ctx, 'simulate');
+        let results: Simulation[];
+        try {
+          results = plans.map((p, i) =>
+            simulate(scenario, p, {
+              batches: opts.batches,
+              seed: opts.seed,
+              cacheRows: opts.cacheRows,
+              warmupBatches: opts.warmup,
+              onBatch: (done, total) => progress.update({ stage: `plan ${i + 1}/${plans.length}`, done, total }),
+            }),
+          );
+        } finally {
+          progress.stop();
+        }
+        if (opts.json) printJson(ctx, isArray ? { results } : results[0]);
+        else ctx.out(`${results.map(formatSimulation).join('\n\n')}\n`);
       }),
     );
 }

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { parseLp } from '../../mip/lp-format.js';
-import { parseMps } from '../../mip/mps-read.js';
 import { modelFromJson, type Model } from '../../mip/model.js';
 import { SOLVERS, type SolveResult, type SolverName } from '../../mip/result.js';
-import { BACKENDS, solve } from '../../mip/solve.js';
-import { action, EXIT, parseNumberOption, printJson } from '../run.js';
+import { parseJsonText } from '../../model/json.js';
+import { startProgress } from '../progress.js';
+import { action, EXIT, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 /** Read a model file by extension: .lp (our parser), .mps (HiGHS's reader), .json (model data). */
 export async function readModelFile(file: string): Promise<Model> {
@@ -18,16 +18,11 @@ export async function readModelFile(file: string): Promise<Model> {
   }
   const lower = file.toLowerCase();
   if (lower.endsWith('.lp')) return parseLp(text, file);
-  if (lower.endsWith('.mps')) return parseMps(text, file);
-  if (lower.endsWith('.json')) {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (e) {
-      throw new InputError(`invalid JSON: ${(e as Error).message}`, file);
-    }
-    return modelFromJson(data, file);
+  if (lower.endsWith('.mps')) {
+    const { parseMps } = await import('../../mip/mps-read.js');
+    return parseMps(text, file);
   }
+  if (lower.endsWith('.json')) return modelFromJson(parseJsonText(text, file), file);
   throw new InputError('unknown file type (use .lp, .mps or .json)', file);
 }
 
@@ -59,30 +54,46 @@ function exitCode(statuses: SolveResult['status'][]): number {
   return EXIT.ok;
 }
 
-export function registerSolve(program: Command): void {
+export function registerSolve(program: Command, ctx: CliContext): void {
   program
     .command('solve')
     .description('solve a MIP/LP file (.lp, .mps or .json model) with GLPK, HiGHS or javascript-lp-solver')
     .argument('<file>', 'model file: CPLEX LP (.lp), free MPS (.mps) or scarec model JSON (.json)')
     .option('--solver <name>', 'glpk | highs | jslp | all', 'glpk')
-    .option('--time-limit <seconds>', 'wall-clock limit per solver', parseNumberOption('--time-limit', { min: 0.001 }))
+    .option('--time-limit <seconds>', 'wall-clock limit per solver', parseNumberOption('--time-limit', { min: 0.001, max: 1e7 }))
     .option('--gap <relative>', 'relative MIP gap at which to stop (default 1e-6)', parseNumberOption('--gap', { min: 0, max: 1 }))
     .option('--json', 'print one JSON object')
     .action(
-      action(async (file: string, opts: { solver: string; timeLimit?: number; gap?: number; json?: boolean }) => {
+      action(ctx, async (file: string, opts: { solver: string; timeLimit?: number; gap?: number; json?: boolean }) => {
         if (opts.solver !== 'all' && !(SOLVERS as readonly string[]).includes(opts.solver)) {
           throw new InputError(`unknown solver "${opts.solver}" (use glpk, highs, jslp or all)`, 'option --solver');
         }
         const model = await readModelFile(file);
+        const { BACKENDS, solve } = await import('../../mip/solve.js');
         const names: SolverName[] =
           opts.solver === 'all' ? SOLVERS.filter((s) => model.variables.length <= BACKENDS[s].maxVariables) : [opts.solver as SolverName];
         const results: SolveResult[] = [];
-        for (const s of names) results.push(await solve(model, { solver: s, timeLimitSec: opts.timeLimit, relativeGap: opts.gap }));
+        const progress = startProgress(ctx, 'solve');
+        try {
+          for (const [i, s] of names.entries()) {
+            progress.update({ stage: s, done: i, total: names.length });
+            results.push(
+              await solve(model, {
+                solver: s,
+                timeLimitSec: opts.timeLimit,
+                relativeGap: opts.gap,
+                onProgress: (p) => progress.update({ stage: s, done: i, total: names.length, incumbent: p.incumbent, bound: p.bound, gap: p.gap }),
+              }),
+            );
+          }
+        } finally {
+          progress.stop();
+        }
         const code = exitCode(results.map((r) => r.status));
         if (opts.solver !== 'all') {
           const r = results[0]!;
-          if (opts.json) printJson({ file, model: modelSummary(model), ...r });
-          else process.stdout.write(`${formatResult(r, model)}\n`);
+          if (opts.json) printJson(ctx, { file, model: modelSummary(model), ...r });
+          else ctx.out(`${formatResult(r, model)}\n`);
           return code;
         }
         const solved = results.filter((r) => r.objective !== null && (r.status === 'optimal'));
@@ -90,11 +101,11 @@ export function registerSolve(program: Command): void {
         const objectivesMatch = solved.every((r) => objectivesAgree(r.objective!, solved[0]!.objective!));
         const agree = statusesAgree && objectivesMatch;
         const skipped = SOLVERS.filter((s) => !names.includes(s));
-        if (opts.json) printJson({ file, model: modelSummary(model), agree, skipped, results });
+        if (opts.json) printJson(ctx, { file, model: modelSummary(model), agree, skipped, results });
         else {
-          process.stdout.write(`${results.map((r) => formatResult(r, model)).join('\n')}\n`);
-          if (skipped.length > 0) process.stdout.write(`skipped: ${skipped.join(', ')} (model too large for it)\n`);
-          process.stdout.write(
+          ctx.out(`${results.map((r) => formatResult(r, model)).join('\n')}\n`);
+          if (skipped.length > 0) ctx.out(`skipped: ${skipped.join(', ')} (model too large for it)\n`);
+          ctx.out(
             agree
               ? `solvers agree: ${results[0]!.status}${solved.length > 0 ? `, objective ${fmt(solved[0]!.objective)} (within relative 1e-6)` : ''}\n`
               : `solvers DISAGREE: ${results.map((r) => `${r.solver} ${r.status} ${fmt(r.objective)}`).join('; ')}\n`,

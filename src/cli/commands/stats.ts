@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { computeStats, type MissingMode, type StatsFormat, type StatsProfile, type StatsProgress } from '../../data/stats.js';
 import { InputError } from '../../errors.js';
-import { action, formatBytes, parseNumberOption, printJson } from '../run.js';
+import { checkOutputFile, writeFileAtomic } from '../output.js';
+import { action, formatBytes, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 export function formatStats(p: StatsProfile): string {
   const lines = [
@@ -32,7 +32,7 @@ interface StatsCliOptions {
   topIds: number;
 }
 
-export function registerStats(program: Command): void {
+export function registerStats(program: Command, ctx: CliContext): void {
   program
     .command('stats')
     .description('frequency profile of Criteo-format or id-per-line files (plain or .gz), in one streaming pass')
@@ -41,15 +41,16 @@ export function registerStats(program: Command): void {
     .option('--missing <mode>', 'skip: a missing value is no access; row: it is its own row (DLRM preprocessing)', 'skip')
     .option('--out <file>', 'write the profile (JSON) to this file')
     .option('--json', 'print the profile as one JSON object')
-    .option('--memory-mb <M>', 'memory budget for the count tables; features that do not fit become heavy-hitter summaries', parseNumberOption('--memory-mb', { min: 1 }))
+    .option('--memory-mb <M>', 'memory budget for the count tables; features that do not fit become heavy-hitter summaries', parseNumberOption('--memory-mb', { min: 1, max: 2 ** 30 }))
     .option('--strict', 'stop at the first malformed line (exit 2)')
-    .option('--top-ids <n>', 'hottest ids kept per feature', parseNumberOption('--top-ids', { integer: true, min: 0 }), 1000)
+    .option('--top-ids <n>', 'hottest ids kept per feature', parseNumberOption('--top-ids', { integer: true, min: 0, max: 1e7 }), 1000)
     .action(
-      action(async (files: string[], opts: StatsCliOptions) => {
+      action(ctx, async (files: string[], opts: StatsCliOptions) => {
         if (opts.format !== 'criteo' && opts.format !== 'ids') throw new InputError(`"${opts.format}" is not criteo or ids`, 'option --format');
         if (opts.missing !== 'skip' && opts.missing !== 'row') throw new InputError(`"${opts.missing}" is not skip or row`, 'option --missing');
-        // A progress bar only when a person watches: both streams on a terminal.
-        const tty = process.stdout.isTTY === true && process.stderr.isTTY === true;
+        if (opts.out) checkOutputFile(opts.out);
+        // A progress bar only when a person watches: both streams on a terminal, and no --json.
+        const tty = ctx.interactive();
         let bar: cliProgress.SingleBar | undefined;
         const t0 = performance.now();
         let lastDraw = 0;
@@ -58,7 +59,7 @@ export function registerStats(program: Command): void {
               const now = performance.now();
               if (bar === undefined) {
                 bar = new cliProgress.SingleBar(
-                  { format: '{bar} {percentage}% | {lines} lines | {linesPerSec} lines/s | {mbPerSec} MB/s | {file}', stream: process.stderr, hideCursor: true },
+                  { format: '{bar} {percentage}% | {lines} lines | {linesPerSec} lines/s | {mbPerSec} MB/s | {file}', stream: ctx.io.stderr as unknown as NodeJS.WriteStream, hideCursor: true },
                   cliProgress.Presets.shades_classic,
                 );
                 bar.start(p.totalBytes, 0, { lines: 0, linesPerSec: 0, mbPerSec: 0, file: p.file });
@@ -87,15 +88,9 @@ export function registerStats(program: Command): void {
         } finally {
           bar?.stop();
         }
-        if (opts.out) {
-          try {
-            writeFileSync(opts.out, `${JSON.stringify(profile)}\n`);
-          } catch (e) {
-            throw new InputError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, opts.out);
-          }
-        }
-        if (opts.json) printJson(profile);
-        else process.stdout.write(`${formatStats(profile)}\n`);
+        if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(profile)}\n`, ctx.temps);
+        if (opts.json) printJson(ctx, profile);
+        else ctx.out(`${formatStats(profile)}\n`);
       }),
     );
 }

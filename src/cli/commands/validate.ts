@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { compareStages, measureStages, type Comparison, type StageMeasurement } from '../../calibrate/stage.js';
+import type { Comparison, StageMeasurement } from '../../calibrate/stage.js';
 import { BACKEND_NAMES, type BackendName } from '../../calibrate/backend.js';
-import { openBackend } from '../../calibrate/open.js';
 import { BackendError, InputError } from '../../errors.js';
 import { loadPlans } from '../../model/plan.js';
 import { loadScenario } from '../../model/scenario.js';
 import { deviceProfileSchema } from '../../model/schema.js';
 import { parseWithSchema, readJsonFile } from '../../model/validate.js';
-import { action, parseNumberOption, printJson } from '../run.js';
+import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -37,7 +36,7 @@ export function formatStage(m: StageMeasurement): string {
   ].join('\n');
 }
 
-export function registerValidate(program: Command): void {
+export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command('validate')
     .description("run a plan's embedding stage for real and compare the time per iteration with the calibrated model")
@@ -50,7 +49,7 @@ export function registerValidate(program: Command): void {
     .option('--seed <n>', 'sampling seed', parseNumberOption('--seed', { integer: true, min: 0 }), 7)
     .option('--json', 'print one JSON object')
     .action(
-      action(async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
+      action(ctx, async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
         if (!(BACKEND_NAMES as readonly string[]).includes(opts.backend))
           throw new InputError(`unknown backend "${opts.backend}" (choose from ${BACKEND_NAMES.join(', ')})`, 'option --backend');
         const scenario = loadScenario(scenarioFile);
@@ -62,6 +61,8 @@ export function registerValidate(program: Command): void {
         };
         // both plans interleaved iteration by iteration, so drift from other processes hits them alike
         const plans = [one(opts.plan), ...(opts.against ? [one(opts.against)] : [])];
+        const { openBackend } = await import('../../calibrate/open.js');
+        const { compareStages, measureStages } = await import('../../calibrate/stage.js');
         const opened = await openBackend(opts.backend as BackendName);
         if (!opened.ok) throw new BackendError(`${opts.backend} is unavailable: ${opened.reason}`);
         const backend = opened.backend;
@@ -75,7 +76,7 @@ export function registerValidate(program: Command): void {
         const [base, other] = measured as [StageMeasurement, StageMeasurement | undefined];
         const comparison: Comparison | undefined = other ? compareStages(base, other) : undefined;
         if (opts.json) {
-          printJson({ scenario: scenario.name, backend: opts.backend, device: backend.device, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: base, ...(comparison ? { against: comparison.other, measuredSpeedup: comparison.measuredSpeedup, predictedSpeedup: comparison.predictedSpeedup, speedupError: comparison.relativeError } : {}) });
+          printJson(ctx, { scenario: scenario.name, backend: opts.backend, device: backend.device, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: base, ...(comparison ? { against: comparison.other, measuredSpeedup: comparison.measuredSpeedup, predictedSpeedup: comparison.predictedSpeedup, speedupError: comparison.relativeError } : {}) });
           return;
         }
         const out = [`stage run on ${opts.backend} (${backend.device}); model calibrated on ${profile.backend} (${profile.device}, ${profile.date})`, formatStage(base)];
@@ -84,7 +85,7 @@ export function registerValidate(program: Command): void {
             formatStage(comparison.other),
             `speedup of ${base.plan} over ${comparison.other.plan}: measured ${comparison.measuredSpeedup.toFixed(2)}x, predicted ${comparison.predictedSpeedup.toFixed(2)}x, error ${pct(comparison.relativeError)}`,
           );
-        process.stdout.write(`${out.join('\n\n')}\n`);
+        ctx.out(`${out.join('\n\n')}\n`);
       }),
     );
 }
