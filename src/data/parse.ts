@@ -72,6 +72,12 @@ export class CriteoParser {
     this.line = 0;
   }
 
+  /** A line too long to hold (the reader dropped its bytes): one malformed line, counting nothing. */
+  skipLine(detail: string): void {
+    this.line++;
+    this.onMalformed(this.line, 'columns', detail);
+  }
+
   /** Parse the complete lines of buf (and the unterminated last one when final); return bytes consumed. */
   feed(buf: Uint8Array, final: boolean): number {
     const end = final ? buf.length : lastLineEnd(buf, buf.length);
@@ -169,6 +175,12 @@ export class IdsParser {
 
   startFile(): void {
     this.line = 0;
+  }
+
+  skipLine(detail: string): void {
+    this.line++;
+    this.malformedValues++;
+    this.onMalformed(this.line, 'id', detail);
   }
 
   feed(buf: Uint8Array, final: boolean): number {
