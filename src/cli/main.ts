@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { removeTemps } from './output.js';
 import { run } from './program.js';
-import { EXIT, SIGNAL_EXIT } from './run.js';
+import { EXIT } from './run.js';
 
 /**
  * The `scarec` executable: the process's streams, signals and exit status around `run` (program.ts).
@@ -22,12 +22,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   }
 });
 
-// Ctrl-C or a kill mid-run: the files being written are temporaries (renamed into place only when
-// complete), so removing them leaves every previous output intact; exit with 128 + the signal number.
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    removeTemps(temps);
-    process.exit(SIGNAL_EXIT[sig]);
-  });
-
+// Ctrl-C or a kill mid-run ends the process at once, by the signal (the shell reports 130 or 143): no
+// handler, so a long solve stops immediately rather than at its next await. Nothing is lost: every output
+// is written under a temporary name and renamed into place when complete, so the previous file stays
+// whole; a temporary a kill leaves behind is swept by the next run (output.ts sweepStaleTemps).
 process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, temps });

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError } from '../errors.js';
@@ -68,6 +68,7 @@ function tempName(file: string): string {
  * (exit 2) naming the file, and leaves the previous file as it was.
  */
 export function writeFileAtomic(file: string, text: string | Uint8Array, temps?: Set<string>): void {
+  sweepStaleTemps(dirname(resolve(file)));
   const tmp = tempName(file);
   temps?.add(tmp);
   let fd: number | undefined;
@@ -93,16 +94,45 @@ export function writeFileAtomic(file: string, text: string | Uint8Array, temps?:
   }
 }
 
-/** A fresh temporary folder beside `dir` (same file system, so its files rename into `dir` atomically). */
+/** Is process `pid` alive? (a temporary or lock of a dead one is stale) */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove what runs killed mid-write left in `dir`: temporaries (".NAME.PID.RAND.tmp", ".scarec-tmp-PID-RAND")
+ * whose process is gone. A signal kills a run at once (Ctrl-C stays immediate during long solves), so a
+ * kill that lands inside a write leaves its temporary, never a half-written target; the next run sweeps it.
+ */
+export function sweepStaleTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.(?:.+\.(\d+)\.[0-9a-f]+\.tmp|scarec-tmp-(\d+)-[0-9a-f]+)$/.exec(name);
+    const pid = m ? Number(m[1] ?? m[2]) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The name of a private temporary folder inside `dir` (same file system, so its files rename into `dir`
+ * atomically). It is not created here: the writer creates it when it writes, so a run killed while it
+ * computes leaves nothing behind.
+ */
 export function makeTempDir(dir: string, temps?: Set<string>): string {
   const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  try {
-    mkdirSync(target, { recursive: true });
-  } catch (e) {
-    throw new InputError(`cannot create the output folder (${code(e)})`, dir);
-  }
-  const tmp = mkdtempSync(join(target, `.scarec-tmp-${process.pid}-`));
+  sweepStaleTemps(target);
+  const r = Math.floor(Math.random() * 0xffffffff).toString(16);
+  const tmp = join(target, `.scarec-tmp-${process.pid}-${r}`);
   temps?.add(tmp);
   return tmp;
 }
@@ -115,18 +145,20 @@ export async function moveDirContents(tmpDir: string, dir: string, temps?: Set<s
   const target = resolve(dir);
   const lock = join(target, '.scarec.lock');
   const t0 = Date.now();
-  let fd: number | undefined;
   for (;;) {
     try {
-      fd = openSync(lock, 'wx');
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(`cannot lock the output folder (${code(e)})`, dir);
-      // a lock older than a minute belongs to a run that died between taking and releasing it
+      // a lock whose process is gone (killed between taking and releasing it) is stale
       try {
-        if (Date.now() - statSync(lock).mtimeMs > 60_000) unlinkSync(lock);
+        const holder = Number(readFileSync(lock, 'utf8'));
+        if ((Number.isInteger(holder) && holder > 0 && !alive(holder)) || Date.now() - statSync(lock).mtimeMs > 600_000) unlinkSync(lock);
       } catch {
-        /* released meanwhile */
+        /* released meanwhile, or being written */
       }
       if (Date.now() - t0 > lockWaitMs) throw new InputError('another scarec run holds the output folder', dir);
       await sleep(20);
@@ -134,7 +166,6 @@ export async function moveDirContents(tmpDir: string, dir: string, temps?: Set<s
   }
   temps?.add(lock);
   try {
-    closeSync(fd);
     for (const name of readdirSync(tmpDir)) renameSync(join(tmpDir, name), join(target, name));
   } catch (e) {
     throw new InputError(`cannot write (${code(e)})`, dir);

@@ -5,9 +5,6 @@ import { SCAREC_VERSION } from './version.js';
 /** Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible/unbounded, 4 backend unavailable. */
 export const EXIT = { ok: 0, internal: 1, input: 2, infeasible: 3, backend: 4 } as const;
 
-/** Conventional statuses of a run stopped by a signal: 128 + the signal number. */
-export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
 /** Where a command writes: the process's streams in main.ts, string buffers in the in-process tests. */
 export interface OutStream {
   write(text: string): unknown;
@@ -17,7 +14,7 @@ export interface OutStream {
 export interface CliIo {
   stdout: OutStream;
   stderr: OutStream;
-  /** Temporary files a command is writing; main.ts removes them when a signal stops the run. */
+  /** Temporary files a command is writing (removed when stdout fails mid-run). */
   temps?: Set<string>;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -41,6 +41,7 @@ export function registerReproduce(program: Command, ctx: CliContext): void {
         // lock): an interrupted run leaves the previous report whole, and two runs into one folder leave one
         // run's complete set, never a mix of half-written files.
         const outDir = resolve(opts.out);
+        mkdirSync(outDir, { recursive: true });
         const tmp = makeTempDir(outDir, ctx.temps);
         let inTmp: ReproduceResult;
         try {

@@ -1,0 +1,166 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { checkOutputDir, checkOutputFile, makeTempDir, moveDirContents, removeTemps, writeFileAtomic } from '../../src/cli/output.js';
+import { cliPath, repoRoot, runCli } from '../helpers/cli.js';
+
+/**
+ * Issue 14 "Interrupted runs lose nothing" and issue 17's output errors, end to end (a handful of spawned
+ * runs; the in-process suite covers the rest). No test waits on a clock: a signal is sent once the run
+ * says it is working (its first progress line), which is long before it writes anything.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'scarec-interrupt-'));
+const small = 'test/fixtures/report-small.json';
+
+/** Spawn scarec; resolve with its exit code once it ends; `onStderr` sees stderr as it arrives. */
+function spawnScarec(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void, stdout: 'pipe' | number = 'pipe') {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, stdio: ['ignore', stdout, 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => {
+    err += d;
+    onStderr?.(err, child);
+  });
+  return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })),
+  );
+}
+
+const leftovers = (d: string) => readdirSync(d).filter((f) => f.startsWith('.'));
+
+describe('atomic output files (src/cli/output.ts)', () => {
+  it('a write replaces the file by rename (a new inode), leaves no temporary, and a failed write keeps the old file', () => {
+    const f = join(dir, 'plan.json');
+    writeFileSync(f, 'OLD');
+    const before = statSync(f).ino;
+    writeFileAtomic(f, 'NEW');
+    expect(readFileSync(f, 'utf8')).toBe('NEW');
+    expect(statSync(f).ino).not.toBe(before);
+    expect(leftovers(dir)).toEqual([]);
+    // a target folder that vanished between the check and the write: bad input naming the file, nothing left
+    const gone = join(dir, 'gone', 'x.json');
+    expect(() => writeFileAtomic(gone, 'x')).toThrow(InputError);
+    expect(() => writeFileAtomic(gone, 'x')).toThrow(/x\.json: cannot write/);
+  });
+  it('checks: a missing folder, a folder as target, a file as folder, a device', () => {
+    expect(() => checkOutputFile(join(dir, 'no', 'x.json'))).toThrow(/does not exist/);
+    expect(() => checkOutputFile(dir)).toThrow(/is a folder/);
+    const file = join(dir, 'afile');
+    writeFileSync(file, '');
+    expect(() => checkOutputFile(join(file, 'x.json'))).toThrow(/not a folder|does not exist/);
+    expect(() => checkOutputFile('/dev/full')).toThrow(/not a regular file/);
+    expect(() => checkOutputDir(file)).toThrow(/not a folder/);
+    expect(() => checkOutputDir(join(file, 'sub'))).toThrow(/not a folder/);
+    expect(() => checkOutputDir(join(dir, 'new', 'deeper'))).not.toThrow();
+  });
+  it('two runs moving their folders into one target end with one complete set, never a mix', async () => {
+    const target = join(dir, 'shared');
+    mkdirSync(target);
+    const a = makeTempDir(target);
+    const b = makeTempDir(target);
+    mkdirSync(a);
+    mkdirSync(b);
+    for (let i = 0; i < 50; i++) {
+      writeFileSync(join(a, `f${i}`), 'A');
+      writeFileSync(join(b, `f${i}`), 'B');
+    }
+    await Promise.all([moveDirContents(a, target), moveDirContents(b, target)]);
+    const contents = new Set(Array.from({ length: 50 }, (_, i) => readFileSync(join(target, `f${i}`), 'utf8')));
+    expect(contents.size).toBe(1);
+    expect(leftovers(target)).toEqual([]);
+  });
+  it('removeTemps removes temporaries and folders (when stdout fails mid-run)', () => {
+    const temps = new Set<string>();
+    const t = makeTempDir(join(dir, 'rt'), temps);
+    mkdirSync(t, { recursive: true });
+    writeFileSync(join(t, 'x'), 'x');
+    removeTemps(temps);
+    expect(existsSync(t)).toBe(false);
+  });
+  it('temporaries of a killed run (a dead pid) are swept by the next write; those of live runs are kept', () => {
+    const d = join(dir, 'sweep');
+    mkdirSync(d);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(d, `.plan.json.${dead}.abc123.tmp`), 'half');
+    mkdirSync(join(d, `.scarec-tmp-${dead}-ff00`));
+    writeFileSync(join(d, `.plan.json.${process.ppid}.abc123.tmp`), 'another run, alive');
+    writeFileAtomic(join(d, 'plan.json'), 'x');
+    expect(leftovers(d)).toEqual([`.plan.json.${process.ppid}.abc123.tmp`]);
+  });
+});
+
+describe('signals and output errors, end to end', () => {
+  // A signal ends scarec by the signal itself (no handler, so Ctrl-C is immediate even inside a solve); a
+  // shell reports that as 128 + the signal number: 130 for SIGINT, 143 for SIGTERM.
+  it('SIGINT mid-reproduce: ended by SIGINT (status 130), the previous report intact, no temporary left', async () => {
+    const out = join(dir, 'rep-int');
+    mkdirSync(out);
+    writeFileSync(join(out, 'report.html'), 'PREVIOUS');
+    const r = await spawnScarec(['reproduce', '--scenario', small, '--out', out], (err, child) => {
+      if (/\[figure 1\]/.test(err) && !child.killed) child.kill('SIGINT');
+    });
+    expect(r.signal).toBe('SIGINT');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toBe('PREVIOUS');
+    expect(leftovers(out)).toEqual([]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
+
+  it('SIGTERM mid-reproduce: ended by SIGTERM (status 143), nothing written', async () => {
+    const out = join(dir, 'rep-term');
+    const r = await spawnScarec(['reproduce', '--scenario', small, '--out', out], (err, child) => {
+      if (/\[figure 1\]/.test(err) && !child.killed) child.kill('SIGTERM');
+    });
+    expect(r.signal).toBe('SIGTERM');
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
+    expect(leftovers(out)).toEqual([]);
+  }, 120_000);
+
+  it('two reproduce runs into one folder: both succeed, every file complete, no temporaries', async () => {
+    const out = join(dir, 'rep-two');
+    const [a, b] = await Promise.all([
+      spawnScarec(['reproduce', '--scenario', small, '--out', out, '--json']),
+      spawnScarec(['reproduce', '--scenario', small, '--out', out, '--json']),
+    ]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.figures).toHaveLength(6);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/<\/html>\s*$/);
+    for (const f of JSON.parse(a.stdout).files.figures as string[]) expect(readFileSync(f, 'utf8')).toMatch(/<\/svg>\s*$/);
+    expect(leftovers(out)).toEqual([]);
+  }, 240_000);
+
+  it('--json with stdout on a full device (/dev/full): exit 2 and one line on stderr, no stack trace (issue 17)', async () => {
+    for (const args of [
+      ['expect', '--dist', 'uniform', '--rows', '10', '--lookups', '3', '--json'],
+      ['expect', '--dist', 'uniform', '--rows', '10', '--lookups', '3'],
+    ]) {
+      const fd = openSync('/dev/full', 'w');
+      const r = await spawnScarec(args, undefined, fd);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/cannot write to standard output \(ENOSPC\)/);
+    }
+  });
+
+  it('--out to a bad path from plan, export and calibrate: exit 2 at once with one line (issue 17)', () => {
+    for (const args of [
+      ['plan', 'test/fixtures/tiny.json', '--algo', 'greedy', '--out', join(dir, 'nope', 'p.json')],
+      ['export', 'test/fixtures/tiny.json', '--format', 'lp', '--out', join(dir, 'nope', 'm.lp')],
+      ['calibrate', '--quick', '--out', join(dir, 'nope', 'c.json')],
+      ['reproduce', '--out', join(dir, 'afile-for-reproduce', 'x')],
+    ]) {
+      if (args[0] === 'reproduce') writeFileSync(join(dir, 'afile-for-reproduce'), '');
+      const r = runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      // calibrate names the path before measuring: nothing about kernels was printed
+      expect(r.stdout).toBe('');
+    }
+  });
+});
