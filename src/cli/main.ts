@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { removeTemps } from './output.js';
-import { run } from './program.js';
 import { EXIT } from './run.js';
+import { SCAREC_VERSION } from './version.js';
 
 /**
  * The `scarec` executable: the process's streams, signals and exit status around `run` (program.ts).
@@ -26,4 +26,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 // handler, so a long solve stops immediately rather than at its next await. Nothing is lost: every output
 // is written under a temporary name and renamed into place when complete, so the previous file stays
 // whole; a temporary a kill leaves behind is swept by the next run (output.ts sweepStaleTemps).
-process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, temps });
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  // the one answer that needs no command definitions at all
+  process.stdout.write(`${SCAREC_VERSION}\n`);
+} else {
+  const { run } = await import('./program.js');
+  process.exitCode = await run(argv, { stdout: process.stdout, stderr: process.stderr, temps });
+}

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadScenario } from '../../model/scenario.js';
 import { startProgress } from '../progress.js';
 import { action, formatBytes, printJson, type CliContext } from '../run.js';
 import { addSolveOptions, exactOptionsFrom, type SolveCliOptions } from './plan.js';
@@ -12,6 +11,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { json?: boolean }) => {
         const exactOptions = exactOptionsFrom(opts);
+        const { loadScenario } = await import('../../model/scenario.js');
         const scenario = loadScenario(scenarioFile);
         const { comparePlans } = await import('../../plan/index.js');
         const progress = startProgress(ctx, 'compare');

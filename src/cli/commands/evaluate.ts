@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { evaluate, type Evaluation } from '../../model/evaluate.js';
-import { loadPlans } from '../../model/plan.js';
-import { loadScenario } from '../../model/scenario.js';
+import type { Evaluation } from '../../model/evaluate.js';
 import { action, formatBytes, printJson, type CliContext } from '../run.js';
 
 export function formatEvaluation(e: Evaluation): string {
@@ -30,7 +28,10 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
     .requiredOption('--plan <file>', 'plan JSON file (one plan or an array of plans)')
     .option('--json', 'print one JSON object')
     .action(
-      action(ctx, (scenarioFile: string, opts: { plan: string; json?: boolean }) => {
+      action(ctx, async (scenarioFile: string, opts: { plan: string; json?: boolean }) => {
+        const { loadScenario } = await import('../../model/scenario.js');
+        const { loadPlans } = await import('../../model/plan.js');
+        const { evaluate } = await import('../../model/evaluate.js');
         const scenario = loadScenario(scenarioFile);
         const { plans, isArray } = loadPlans(opts.plan, scenario);
         const results = plans.map((p) => evaluate(scenario, p));

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { writeLp } from '../../mip/lp-format.js';
-import { writeMps } from '../../mip/mps-format.js';
-import { loadScenario } from '../../model/scenario.js';
 import type { PlanSpace } from '../../plan/mipModel.js';
 import { checkOutputFile, writeFileAtomic } from '../output.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
@@ -25,7 +22,10 @@ export function registerExport(program: Command, ctx: CliContext): void {
         if (!space) throw new InputError(`cannot export "${opts.algo}" (one of ${Object.keys(SPACES).join(', ')})`, 'option --algo');
         if (opts.format !== 'lp' && opts.format !== 'mps') throw new InputError(`unknown format "${opts.format}" (lp or mps)`, 'option --format');
         if (opts.out) checkOutputFile(opts.out);
+        const { loadScenario } = await import('../../model/scenario.js');
         const scenario = loadScenario(scenarioFile);
+        const { writeLp } = await import('../../mip/lp-format.js');
+        const { writeMps } = await import('../../mip/mps-format.js');
         const { exactModel } = await import('../../plan/exact.js');
         const pm = exactModel(scenario, { space, maxBuckets: opts.buckets, coalesce: space !== 'tablewise' });
         const text = opts.format === 'lp' ? writeLp(pm.model) : writeMps(pm.model);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { SolverName } from '../../mip/result.js';
-import { loadScenario } from '../../model/scenario.js';
 import type { PlacementResult } from '../../plan/index.js';
 import type { ExactOptions } from '../../plan/exact.js';
 import { checkOutputFile, writeFileAtomic } from '../output.js';
@@ -68,6 +67,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { algo: string; out?: string; json?: boolean }) => {
         if (opts.out) checkOutputFile(opts.out);
         const exactOptions = exactOptionsFrom(opts);
+        const { loadScenario } = await import('../../model/scenario.js');
         const scenario = loadScenario(scenarioFile);
         const { parseAlgorithm, runAlgorithm } = await import('../../plan/index.js');
         const algo = parseAlgorithm(opts.algo);

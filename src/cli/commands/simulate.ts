@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { loadPlans, uniformPlan } from '../../model/plan.js';
-import { loadScenario } from '../../model/scenario.js';
-import { simulate, type Simulation } from '../../sim/simulate.js';
+import type { Simulation } from '../../sim/simulate.js';
 import type { Comparison } from '../../sim/stats.js';
 import { startProgress } from '../progress.js';
 import { action, formatBytes, parseNumberOption, printJson, type CliContext } from '../run.js';
@@ -51,7 +49,10 @@ export function registerSimulate(program: Command, ctx: CliContext): void {
     .option('--warmup <n>', 'batches before cache hits are counted (default: a fifth of --batches)', parseNumberOption('--warmup', { integer: true, min: 0 }))
     .option('--json', 'print one JSON object')
     .action(
-      action(ctx, (scenarioFile: string, opts: { plan?: string; batches: number; seed: number; cacheRows?: number; warmup?: number; json?: boolean }) => {
+      action(ctx, async (scenarioFile: string, opts: { plan?: string; batches: number; seed: number; cacheRows?: number; warmup?: number; json?: boolean }) => {
+        const { loadScenario } = await import('../../model/scenario.js');
+        const { loadPlans, uniformPlan } = await import('../../model/plan.js');
+        const { simulate } = await import('../../sim/simulate.js');
         const scenario = loadScenario(scenarioFile);
         const { plans, isArray } = opts.plan
           ? loadPlans(opts.plan, scenario)

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { parseLp } from '../../mip/lp-format.js';
-import { modelFromJson, type Model } from '../../mip/model.js';
+import type { Model } from '../../mip/model.js';
 import { SOLVERS, type SolveResult, type SolverName } from '../../mip/result.js';
 import { parseJsonText } from '../../model/json.js';
 import { startProgress } from '../progress.js';
@@ -17,12 +16,18 @@ export async function readModelFile(file: string): Promise<Model> {
     throw new InputError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
   }
   const lower = file.toLowerCase();
-  if (lower.endsWith('.lp')) return parseLp(text, file);
+  if (lower.endsWith('.lp')) {
+    const { parseLp } = await import('../../mip/lp-format.js');
+    return parseLp(text, file);
+  }
   if (lower.endsWith('.mps')) {
     const { parseMps } = await import('../../mip/mps-read.js');
     return parseMps(text, file);
   }
-  if (lower.endsWith('.json')) return modelFromJson(parseJsonText(text, file), file);
+  if (lower.endsWith('.json')) {
+    const { modelFromJson } = await import('../../mip/model.js');
+    return modelFromJson(parseJsonText(text, file), file);
+  }
   throw new InputError('unknown file type (use .lp, .mps or .json)', file);
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { computeStats, type MissingMode, type StatsFormat, type StatsProfile, type StatsProgress } from '../../data/stats.js';
+import type { MissingMode, StatsFormat, StatsProfile, StatsProgress } from '../../data/stats.js';
 import { InputError } from '../../errors.js';
 import { checkOutputFile, writeFileAtomic } from '../output.js';
 import { action, formatBytes, parseNumberOption, printJson, type CliContext } from '../run.js';
@@ -75,6 +75,7 @@ export function registerStats(program: Command, ctx: CliContext): void {
               });
             }
           : undefined;
+        const { computeStats } = await import('../../data/stats.js');
         let profile: StatsProfile;
         try {
           profile = await computeStats(files, {

@@ -2,10 +2,6 @@ import type { Command } from 'commander';
 import type { Comparison, StageMeasurement } from '../../calibrate/stage.js';
 import { BACKEND_NAMES, type BackendName } from '../../calibrate/backend.js';
 import { BackendError, InputError } from '../../errors.js';
-import { loadPlans } from '../../model/plan.js';
-import { loadScenario } from '../../model/scenario.js';
-import { deviceProfileSchema } from '../../model/schema.js';
-import { parseWithSchema, readJsonFile } from '../../model/validate.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;
@@ -52,6 +48,10 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       action(ctx, async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
         if (!(BACKEND_NAMES as readonly string[]).includes(opts.backend))
           throw new InputError(`unknown backend "${opts.backend}" (choose from ${BACKEND_NAMES.join(', ')})`, 'option --backend');
+        const { loadScenario } = await import('../../model/scenario.js');
+        const { loadPlans } = await import('../../model/plan.js');
+        const { deviceProfileSchema } = await import('../../model/schema.js');
+        const { parseWithSchema, readJsonFile } = await import('../../model/validate.js');
         const scenario = loadScenario(scenarioFile);
         const profile = parseWithSchema(deviceProfileSchema, readJsonFile(opts.profile, 'device profile'), opts.profile);
         const one = (file: string) => {
