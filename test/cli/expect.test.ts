@@ -66,11 +66,18 @@ describe('scarec expect', () => {
       [['--dist', 'uniform', '--rows', '10'], /--lookups/],
     ];
     for (const [args, message] of cases) {
-      const r = runCli(['expect', ...args, '--json']);
+      const r = runCli(['expect', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stdout).toBe('');
+      // under --json the same error is one JSON object on stdout, with the same exit code
+      const j = runCli(['expect', ...args, '--json']);
+      expect(j.code).toBe(2);
+      expect(j.stderr).toBe('');
+      const e = JSON.parse(j.stdout);
+      expect(e).toMatchObject({ error: true, kind: 'input', exitCode: 2 });
+      expect(`error: ${e.message}`).toMatch(message);
     }
   });
 });
