@@ -169,9 +169,29 @@ export function toJsonText(value: unknown): string {
   );
 }
 
+/**
+ * One naming scheme for times in every JSON output: seconds, in keys ending in `Sec` (`iterationSec`,
+ * `solveSec`, rates `...PerSec`, sizes `...Bytes`). The library's few other spellings are renamed on the
+ * way out: `xSeconds` -> `xSec`, `xMs` -> `xSec` (the value divided by 1000), a bare `seconds` -> `elapsedSec`.
+ * Arrays of times (a profile's `roundSeconds`) keep their names, as in the profile file.
+ */
+export function normalizeUnits(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalizeUnits);
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'number' && k === 'seconds') out.elapsedSec = v;
+    else if (typeof v === 'number' && /[a-z]Seconds$/.test(k)) out[k.replace(/Seconds$/, 'Sec')] = v;
+    else if (typeof v === 'number' && /[a-z]Ms$/.test(k)) out[k.replace(/Ms$/, 'Sec')] = v / 1e3;
+    else out[k] = normalizeUnits(v);
+  }
+  return out;
+}
+
 /** Print one JSON object on stdout (the --json contract), with the scarec version that wrote it. */
 export function printJson(ctx: CliContext, value: unknown): void {
-  const withVersion = value !== null && typeof value === 'object' && !Array.isArray(value) ? { scarecVersion: SCAREC_VERSION, ...(value as object) } : value;
+  const normal = normalizeUnits(value);
+  const withVersion = normal !== null && typeof normal === 'object' && !Array.isArray(normal) ? { scarecVersion: SCAREC_VERSION, ...(normal as object) } : normal;
   ctx.out(`${toJsonText(withVersion)}\n`);
 }
 
