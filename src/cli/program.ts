@@ -43,7 +43,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version are not errors; every other commander error is a usage error (exit 2)
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' || e.exitCode === 0) return EXIT.ok;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return EXIT.ok;
       if (ctx.json) return reportError(ctx, new InputError(e.message.replace(/^error: /, ''), usageWhere(e.message)));
       return EXIT.input;
     }

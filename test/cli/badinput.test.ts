@@ -200,6 +200,62 @@ describe('evaluate', () => {
   });
 });
 
+describe('plans, property-based', () => {
+  it('property: random ranges (gaps, overlaps, out of bounds, unknown tables, bad GPUs) give exit 0 or 2, never 1; exit 2 names the plan file and a table', async () => {
+    const range = fc.record(
+      {
+        from: fc.oneof(fc.integer({ min: -2, max: 12 }), fc.constantFrom<unknown>(0.5, '0', null, 1e300)),
+        to: fc.oneof(fc.integer({ min: -2, max: 12 }), fc.constantFrom<unknown>(2.5, '4', null, 1e300)),
+        at: fc.constantFrom<unknown>('host', 'replicated', 'gpu', 'cache', 3),
+        gpu: fc.oneof(fc.integer({ min: -1, max: 3 }), fc.constantFrom<unknown>(0.5, 'x')),
+      },
+      { requiredKeys: ['from', 'to', 'at'] },
+    );
+    const tableName = fc.constantFrom('A', 'B', 'Z', '');
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(tableName, fc.array(range, { maxLength: 3 })), fc.option(fc.boolean()), async (tables, coalesce) => {
+        const f = write('randplan.json', coalesce === null ? { tables } : { tables, coalesce });
+        const r = await scarec(['evaluate', tinyFile, '--plan', f, '--json']);
+        expectClean(r);
+        expect([0, 2]).toContain(r.code);
+        const out = JSON.parse(r.stdout);
+        if (r.code === 2) {
+          expect(out.file).toBe(f);
+          expect(out.field).toMatch(/tables|coalesce|top level/);
+        } else expect(negativeTimes(out)).toEqual([]);
+      }),
+      { numRuns: 200, seed: 140 },
+    );
+  });
+});
+
+describe('stats, property-based', () => {
+  it('property: random bytes are counted as malformed lines (exit 0), or with --strict exit 2 naming file:line; never 1', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), fc.boolean(), fc.constantFrom('criteo', 'ids'), async (bytes, strict, format) => {
+        const f = write('rand.tsv', Buffer.from(bytes));
+        const r = await scarec(['stats', f, '--format', format, '--json', ...(strict ? ['--strict'] : [])]);
+        expectClean(r);
+        const out = JSON.parse(r.stdout);
+        if (r.code === 2) {
+          expect(strict).toBe(true);
+          expect(out.file).toBe(f);
+          expect(out.field).toMatch(/^line \d+$/);
+        } else {
+          expect(r.code).toBe(0);
+          expect(out.malformed.lines).toBeGreaterThanOrEqual(0);
+          expect(out.malformed.lines).toBeLessThanOrEqual(out.source.lines);
+          for (const feat of Object.values(out.features) as Array<{ accesses: number; distinct: number }>) {
+            expect(feat.distinct).toBeLessThanOrEqual(feat.accesses);
+            expect(feat.distinct).toBeGreaterThanOrEqual(0);
+          }
+        }
+      }),
+      { numRuns: 80, seed: 141 },
+    );
+  });
+});
+
 describe('expect', () => {
   const ex = (...a: string[]) => ['expect', ...a];
   const cases: Case[] = [
@@ -291,6 +347,8 @@ describe('plan, compare, export', () => {
     { name: 'plan --target-width 0', args: ['plan', tinyFile, '--algo', 'exact', '--target-width', '0'], code: 2, says: [/--target-width/] },
     { name: 'plan: no memory anywhere -> exit 3 naming the resource and by how much', args: ['plan', infeasible, '--algo', 'greedy'], code: 3, says: [/memory/, /short by/] },
     { name: 'plan --algo exact: no memory anywhere -> exit 3', args: ['plan', infeasible, '--algo', 'exact', '--time-limit', '5'], code: 3, says: [/memory/, /short by/] },
+    { name: 'compare: no memory anywhere -> exit 3', args: ['compare', infeasible, '--time-limit', '5'], code: 3, says: [/memory/, /short by/] },
+    { name: 'evaluate is not an error for an overfull plan (it reports it)', args: ['evaluate', infeasible, '--plan', goodPlanFile], code: 0, says: [] },
     { name: 'plan --out into a missing folder', args: ['plan', tinyFile, '--algo', 'greedy', '--out', join(dir, 'no', 'such', 'p.json')], code: 2, says: [/does not exist/, /p\.json/] },
     { name: 'plan --out a folder', args: ['plan', tinyFile, '--algo', 'greedy', '--out', folder], code: 2, says: [/is a folder/] },
     { name: 'plan --out under a file', args: ['plan', tinyFile, '--algo', 'greedy', '--out', join(tinyFile, 'p.json')], code: 2, says: [/not a folder|does not exist/] },
@@ -320,6 +378,7 @@ describe('solve', () => {
   const cases: Case[] = [
     { name: 'missing file', args: ['solve', join(dir, 'no.lp')], code: 2, says: [/no\.lp/, /ENOENT|not found/] },
     { name: 'a folder', args: ['solve', folder], code: 2, says: [esc(folder)] },
+    { name: 'unreadable', args: ['solve', unreadable.endsWith('.json') ? unreadable : '/proc/self/mem'], code: 2, says: [/cannot read|unknown file type/] },
     { name: 'unknown extension', args: ['solve', lp('m.txt', 'x')], code: 2, says: [/unknown file type/] },
     { name: 'empty .lp', args: ['solve', lp('empty.lp', '')], code: 2, says: [/empty\.lp/] },
     { name: 'binary .lp', args: ['solve', lp('bin.lp', Buffer.from([0, 1, 2, 255, 254, 10, 13, 0]))], code: 2, says: [/bin\.lp/] },
@@ -359,6 +418,7 @@ describe('stats', () => {
   const cases: Case[] = [
     { name: 'missing file', args: ['stats', join(dir, 'none.tsv')], code: 2, says: [/none\.tsv/] },
     { name: 'a folder', args: ['stats', folder], code: 2, says: [/is a folder/], file: folder },
+    { name: 'unreadable', args: ['stats', unreadable], code: 2, says: [esc(unreadable), /cannot read|read failed/] },
     { name: 'truncated .gz', args: ['stats', cut], code: 2, says: [esc(cut), /gzip/] },
     { name: 'empty file: 0 lines', args: ['stats', write('e.tsv', '')], code: 0, says: [] },
     { name: '1 line', args: ['stats', write('one.tsv', `${line}\n`)], code: 0, says: [] },

@@ -36,6 +36,14 @@ export function registerReproduce(program: Command, ctx: CliContext): void {
         const scenarioFile = opts.scenario ?? join(packageRoot(), DEFAULT_SCENARIO);
         // the folder is checked before the run (minutes), not after it
         checkOutputDir(opts.out);
+        // bad input fails before the report libraries (d3, jsdom) load: the scenario and profile are read once here
+        const { loadScenario } = await import('../../model/scenario.js');
+        loadScenario(scenarioFile);
+        if (opts.profile) {
+          const { deviceProfileSchema } = await import('../../model/schema.js');
+          const { parseWithSchema, readJsonFile } = await import('../../model/validate.js');
+          parseWithSchema(deviceProfileSchema, readJsonFile(opts.profile, 'device profile'), opts.profile);
+        }
         const { reproduce } = await import('../../report/reproduce.js');
         // Every file is written into a private temporary folder inside the target, then renamed in (under a
         // lock): an interrupted run leaves the previous report whole, and two runs into one folder leave one
