@@ -182,3 +182,18 @@ export function removeTemps(temps: Set<string>): void {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
   temps.clear();
 }
+
+/**
+ * A cheap first look at an input file, before the command loads the modules that parse it (zod, the
+ * solvers): a missing file or a folder is bad input at once, with the loader's own words.
+ */
+export function checkInputFile(file: string, what: string): void {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`${what} not found`, file);
+    return; // the loader reports anything else
+  }
+  if (st.isDirectory()) throw new InputError(`${what} is a folder, not a file`, file);
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startProgress } from '../progress.js';
+import { checkInputFile } from '../output.js';
 import { action, formatBytes, printJson, type CliContext } from '../run.js';
 import { addSolveOptions, exactOptionsFrom, type SolveCliOptions } from './plan.js';
 
@@ -11,6 +12,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { json?: boolean }) => {
         const exactOptions = exactOptionsFrom(opts);
+        checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
         const scenario = loadScenario(scenarioFile);
         const { comparePlans } = await import('../../plan/index.js');

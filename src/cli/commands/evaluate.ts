@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Evaluation } from '../../model/evaluate.js';
+import { checkInputFile } from '../output.js';
 import { action, formatBytes, printJson, type CliContext } from '../run.js';
 
 export function formatEvaluation(e: Evaluation): string {
@@ -29,6 +30,7 @@ export function registerEvaluate(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object')
     .action(
       action(ctx, async (scenarioFile: string, opts: { plan: string; json?: boolean }) => {
+        checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
         const { loadPlans } = await import('../../model/plan.js');
         const { evaluate } = await import('../../model/evaluate.js');

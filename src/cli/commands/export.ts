@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { PlanSpace } from '../../plan/mipModel.js';
-import { checkOutputFile, writeFileAtomic } from '../output.js';
+import { checkInputFile, checkOutputFile, writeFileAtomic } from '../output.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 const SPACES: Record<string, PlanSpace> = { exact: 'tiered', 'exact-tablewise': 'tablewise', 'exact-cache': 'cache' };
@@ -22,6 +22,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
         if (!space) throw new InputError(`cannot export "${opts.algo}" (one of ${Object.keys(SPACES).join(', ')})`, 'option --algo');
         if (opts.format !== 'lp' && opts.format !== 'mps') throw new InputError(`unknown format "${opts.format}" (lp or mps)`, 'option --format');
         if (opts.out) checkOutputFile(opts.out);
+        checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
         const scenario = loadScenario(scenarioFile);
         const { writeLp } = await import('../../mip/lp-format.js');

@@ -3,7 +3,7 @@ import { InputError } from '../../errors.js';
 import type { SolverName } from '../../mip/result.js';
 import type { PlacementResult } from '../../plan/index.js';
 import type { ExactOptions } from '../../plan/exact.js';
-import { checkOutputFile, writeFileAtomic } from '../output.js';
+import { checkInputFile, checkOutputFile, writeFileAtomic } from '../output.js';
 import { startProgress } from '../progress.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 import { formatEvaluation } from './evaluate.js';
@@ -67,6 +67,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { algo: string; out?: string; json?: boolean }) => {
         if (opts.out) checkOutputFile(opts.out);
         const exactOptions = exactOptionsFrom(opts);
+        checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
         const scenario = loadScenario(scenarioFile);
         const { parseAlgorithm, runAlgorithm } = await import('../../plan/index.js');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Simulation } from '../../sim/simulate.js';
 import type { Comparison } from '../../sim/stats.js';
 import { startProgress } from '../progress.js';
+import { checkInputFile } from '../output.js';
 import { action, formatBytes, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 const pm = (c: Comparison, fmt: (x: number) => string) =>
@@ -50,6 +51,7 @@ export function registerSimulate(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object')
     .action(
       action(ctx, async (scenarioFile: string, opts: { plan?: string; batches: number; seed: number; cacheRows?: number; warmup?: number; json?: boolean }) => {
+        checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
         const { loadPlans, uniformPlan } = await import('../../model/plan.js');
         const { simulate } = await import('../../sim/simulate.js');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Comparison, StageMeasurement } from '../../calibrate/stage.js';
 import { BACKEND_NAMES, type BackendName } from '../../calibrate/backend.js';
 import { BackendError, InputError } from '../../errors.js';
+import { checkInputFile } from '../output.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;
@@ -48,6 +49,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       action(ctx, async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
         if (!(BACKEND_NAMES as readonly string[]).includes(opts.backend))
           throw new InputError(`unknown backend "${opts.backend}" (choose from ${BACKEND_NAMES.join(', ')})`, 'option --backend');
+        checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
         const { loadPlans } = await import('../../model/plan.js');
         const { deviceProfileSchema } = await import('../../model/schema.js');
