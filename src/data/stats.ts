@@ -1,7 +1,7 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { KeyCounter, type MemoryBudget } from './counter.js';
 import { CRITEO_CAT_COLUMNS, CriteoParser, IdsParser, type MalformedReason } from './parse.js';
@@ -181,6 +181,35 @@ export class LineReader {
   }
 }
 
+/** The first bytes of a stream decide gzip or plain; the stream returned replays them, then the rest. */
+async function sniffGzip(raw: Readable): Promise<{ gzip: boolean; stream: Readable }> {
+  const it = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let bytes = 0;
+  let done = false;
+  while (bytes < 2) {
+    const n = await it.next();
+    if (n.done) {
+      done = true;
+      break;
+    }
+    head.push(n.value);
+    bytes += n.value.length;
+  }
+  const first = Buffer.concat(head);
+  const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  async function* replay(): AsyncGenerator<Buffer> {
+    if (first.length > 0) yield first;
+    if (done) return;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  }
+  return { gzip, stream: Readable.from(replay(), { objectMode: false }) };
+}
+
 export async function computeStats(files: readonly string[], options: StatsOptions = {}): Promise<StatsProfile> {
   const format = options.format ?? 'criteo';
   const missingMode = options.missing ?? 'skip';
@@ -191,6 +220,8 @@ export async function computeStats(files: readonly string[], options: StatsOptio
     try {
       const st = statSync(f);
       if (st.isDirectory()) throw new InputError('is a folder, not a file', f);
+      // a pipe or a terminal (`zcat x.gz | scarec stats /dev/stdin`) streams too; its size is unknown (0)
+      if (st.isFIFO() || st.isCharacterDevice()) return 0;
       if (!st.isFile()) throw new InputError('not a regular file', f);
       return st.size;
     } catch (e) {
@@ -224,17 +255,25 @@ export async function computeStats(files: readonly string[], options: StatsOptio
     const file = files[f]!;
     currentFile = file;
     parser.startFile();
-    let gzip: boolean;
-    try {
-      gzip = isGzip(file);
-    } catch (e) {
-      throw new InputError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
-    }
+    const regular = statSync(file).isFile();
+    let gzip = false;
+    if (regular)
+      try {
+        gzip = isGzip(file);
+      } catch (e) {
+        throw new InputError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+      }
     const raw = createReadStream(file, { highWaterMark: options.chunkBytes ?? 1 << 20 });
     let stream: Readable = raw;
+    if (!regular) {
+      // a pipe cannot be read twice: sniff the gzip magic from its first bytes
+      const sniffed = await sniffGzip(raw);
+      gzip = sniffed.gzip;
+      stream = sniffed.stream;
+    }
     if (gzip) {
       const gunzip = createGunzip({ chunkSize: Math.max(64, options.chunkBytes ?? 1 << 20) });
-      stream = pipeline(raw, gunzip, () => {});
+      stream = pipeline(stream, gunzip, () => {});
     }
     // The unfinished last line is kept as a list of pieces, joined once when its newline arrives: every
     // byte is scanned, copied and parsed a bounded number of times however long the line (joining the

@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { checkOutputDir, checkOutputFile, makeTempDir, moveDirContents, removeTemps, writeFileAtomic } from '../../src/cli/output.js';
 import { cliPath, repoRoot, runCli } from '../helpers/cli.js';
+import { scarec } from '../helpers/inproc.js';
 
 /**
  * Issue 14 "Interrupted runs lose nothing" and issue 17's output errors, end to end (a handful of spawned
@@ -26,9 +27,10 @@ function spawnScarec(args: string[], onStderr?: (text: string, child: ReturnType
     err += d;
     onStderr?.(err, child);
   });
-  return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
+  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })),
   );
+  return Object.assign(done, { pid: child.pid });
 }
 
 const leftovers = (d: string) => readdirSync(d).filter((f) => f.startsWith('.'));
@@ -94,6 +96,36 @@ describe('atomic output files (src/cli/output.ts)', () => {
   });
 });
 
+describe('--out of plan, export and stats: renamed into place; a failed run keeps the previous file', () => {
+  const line = ['1', ...Array.from({ length: 13 }, () => '1'), ...Array.from({ length: 26 }, () => 'abc')].join('\t');
+  const criteo = join(dir, 'c.tsv');
+  writeFileSync(criteo, `${line}\n`);
+  const infeasible = join(dir, 'infeasible.json');
+  const tiny = JSON.parse(readFileSync('test/fixtures/tiny.json', 'utf8'));
+  writeFileSync(infeasible, JSON.stringify({ ...tiny, devices: { ...tiny.devices, hostMemoryBytes: 10, gpuMemoryBytes: 10 } }));
+  for (const [name, ok, bad] of [
+    ['plan', (o: string) => ['plan', 'test/fixtures/tiny.json', '--algo', 'greedy', '--out', o], (o: string) => ['plan', infeasible, '--algo', 'greedy', '--out', o]],
+    ['export', (o: string) => ['export', 'test/fixtures/tiny.json', '--format', 'lp', '--out', o], (o: string) => ['export', join(dir, 'missing.json'), '--format', 'lp', '--out', o]],
+    ['stats', (o: string) => ['stats', criteo, '--out', o], (o: string) => ['stats', criteo, join(dir, 'missing.tsv'), '--out', o]],
+  ] as const) {
+    it(name, async () => {
+      const d = join(dir, `out-${name}`);
+      mkdirSync(d);
+      const o = join(d, 'result');
+      writeFileSync(o, 'PREVIOUS');
+      const ino = statSync(o).ino;
+      const failed = await scarec(bad(o));
+      expect(failed.code).toBeGreaterThanOrEqual(2);
+      expect(readFileSync(o, 'utf8')).toBe('PREVIOUS');
+      const r = await scarec(ok(o));
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(o, 'utf8')).not.toBe('PREVIOUS');
+      expect(statSync(o).ino).not.toBe(ino); // a rename, not a rewrite in place
+      expect(readdirSync(d)).toEqual(['result']);
+    });
+  }
+});
+
 describe('signals and output errors, end to end', () => {
   // A signal ends scarec by the signal itself (no handler, so Ctrl-C is immediate even inside a solve); a
   // shell reports that as 128 + the signal number: 130 for SIGINT, 143 for SIGTERM.
@@ -134,6 +166,40 @@ describe('signals and output errors, end to end', () => {
     for (const f of JSON.parse(a.stdout).files.figures as string[]) expect(readFileSync(f, 'utf8')).toMatch(/<\/svg>\s*$/);
     expect(leftovers(out)).toEqual([]);
   }, 240_000);
+
+  it('SIGINT mid-stats reading a pipe: ended by SIGINT, --out keeps the previous profile, no temporary; a finished run writes it', async () => {
+    const d = join(dir, 'stats-int');
+    mkdirSync(d);
+    const fifo = join(d, 'in.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const out = join(d, 'profile.json');
+    writeFileSync(out, 'PREVIOUS');
+    const run = (finish: boolean) => {
+      const done = spawnScarec(['stats', fifo, '--format', 'ids', '--out', out]);
+      const w = createWriteStream(fifo);
+      // 4 MiB through a 64 KiB pipe: when the write completes, scarec has read most of it, so it is mid-run
+      // (the pipe stays open: it cannot finish until we close it)
+      return new Promise<Awaited<typeof done>>((resolve) => {
+        w.write(Buffer.from('12\n'.repeat((4 << 20) / 3)), () => {
+          if (finish) w.end(() => done.then(resolve));
+          else {
+            process.kill(done.pid!, 'SIGINT');
+            void done.then((r) => {
+              w.destroy();
+              resolve(r);
+            });
+          }
+        });
+      });
+    };
+    const killed = await run(false);
+    expect(killed.signal).toBe('SIGINT');
+    expect(readFileSync(out, 'utf8')).toBe('PREVIOUS');
+    expect(readdirSync(d).sort()).toEqual(['in.fifo', 'profile.json']);
+    const finished = await run(true);
+    expect(finished.code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).features.id.distinct).toBe(1);
+  }, 120_000);
 
   it('--json with stdout on a full device (/dev/full): exit 2 and one line on stderr, no stack trace (issue 17)', async () => {
     for (const args of [

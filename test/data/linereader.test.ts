@@ -105,3 +105,22 @@ describe('bad files', () => {
     expect(p.features.C1!.distinct).toBe(0);
   });
 });
+
+describe('pipes (zcat x.gz | scarec stats /dev/stdin)', () => {
+  it('a FIFO streams, plain or gzip (sniffed from its first bytes, since a pipe cannot be read twice)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { createWriteStream } = await import('node:fs');
+    for (const gz of [false, true]) {
+      const fifo = join(dir, `in-${gz}.fifo`);
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const text = Buffer.from(`${criteoLine(ids26(7))}\n`.repeat(500));
+      const w = createWriteStream(fifo);
+      w.end(gz ? gzipSync(text) : text);
+      const p = await computeStats([fifo], { chunkBytes: 1000 });
+      expect(p.source.files[0]!.gzip).toBe(gz);
+      expect(p.source.lines).toBe(500);
+      expect(p.malformed.lines).toBe(0);
+      expect(p.features.C1!.accesses).toBe(500);
+    }
+  });
+});

@@ -62,11 +62,13 @@ export function registerStats(program: Command, ctx: CliContext): void {
                   { format: '{bar} {percentage}% | {lines} lines | {linesPerSec} lines/s | {mbPerSec} MB/s | {file}', stream: ctx.io.stderr as unknown as NodeJS.WriteStream, hideCursor: true },
                   cliProgress.Presets.shades_classic,
                 );
-                bar.start(p.totalBytes, 0, { lines: 0, linesPerSec: 0, mbPerSec: 0, file: p.file });
+                bar.start(Math.max(p.totalBytes, 1), 0, { lines: 0, linesPerSec: 0, mbPerSec: 0, file: p.file });
               }
               if (now - lastDraw < 100 && p.bytesRead < p.totalBytes) return;
               lastDraw = now;
               const sec = Math.max((now - t0) / 1e3, 1e-3);
+              // a pipe has no size: the total grows with what was read
+              if (p.bytesRead > p.totalBytes) bar.setTotal(p.bytesRead);
               bar.update(p.bytesRead, {
                 lines: p.lines,
                 linesPerSec: Math.round(p.lines / sec),
