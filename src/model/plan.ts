@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { planSchema, type Plan, type PlanRange } from './schema.js';
-import type { Scenario } from './scenario.js';
+import { withGlobalBatch, type Scenario } from './scenario.js';
 import { parseWithSchema, readJsonFile } from './validate.js';
 
 /** A plan checked against its scenario: every table covered by sorted, contiguous ranges. */
@@ -61,4 +61,18 @@ export function uniformPlan(scenario: Scenario, at: 'host' | 'replicated', coale
   const tables: Record<string, PlanRange[]> = {};
   for (const t of scenario.tables) tables[t.name] = [{ from: 0, to: t.rows, at }];
   return { name, coalesce, tables };
+}
+
+/** Where the batch a plan is costed at came from: a pinned `--batch`, the plan's own record, or the scenario. */
+export type BatchSource = 'pinned' | 'plan' | 'scenario';
+
+/**
+ * The scenario at the batch a plan is costed at: a pinned batch wins, then the batch the plan records (the one
+ * it was made for), then the scenario's own. evaluate(planScenario(...).scenario, plan) is the number `plan`
+ * printed for a plan file it wrote.
+ */
+export function planScenario(scenario: Scenario, plan: Pick<CheckedPlan, 'batch'>, pinnedBatch?: number): { scenario: Scenario; batch: number; batchSource: BatchSource } {
+  const batch = pinnedBatch ?? plan.batch ?? scenario.training.globalBatch;
+  const batchSource: BatchSource = pinnedBatch !== undefined ? 'pinned' : plan.batch !== undefined ? 'plan' : 'scenario';
+  return { scenario: batch === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, batch), batch, batchSource };
 }

@@ -152,6 +152,12 @@ export const planSchema = z
     name: z.string().optional(),
     algorithm: z.string().optional(),
     coalesce: z.boolean().default(true),
+    /**
+     * The global batch (samples per iteration) the plan was made for. A plan's throughput depends on it, so
+     * `evaluate` costs the plan at this batch; `--batch` overrides it. Plans without it are costed at the
+     * scenario's `training.globalBatch`.
+     */
+    batch: z.number().int().positive().max(1e12).optional(),
     tables: z.record(z.string(), z.array(rangeSchema).min(1)),
   })
   .passthrough();

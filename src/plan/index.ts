@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import type { SolverName } from '../mip/result.js';
 import { evaluate, type Evaluation } from '../model/evaluate.js';
 import type { CheckedPlan } from '../model/plan.js';
-import type { Scenario } from '../model/scenario.js';
+import { withGlobalBatch, type Scenario } from '../model/scenario.js';
 import { cacheGreedyPlan, greedyBatchSearch, hostCoalescedPlan, hostPlan, tablewiseGreedyPlan, type KnapsackCertificate } from './algorithms.js';
 import { exactPlacement, type ExactOptions, type ExactResult } from './exact.js';
 import { bucketCache } from './buckets.js';
@@ -31,16 +31,28 @@ export interface PlacementResult {
   knapsack?: KnapsackCertificate;
 }
 
-/** Run one algorithm; every plan is costed by evaluate (the one cost function). */
-export async function runAlgorithm(scenario: Scenario, algorithm: Algorithm, opts: ExactOptions = {}): Promise<PlacementResult> {
+export interface PlacementOptions extends ExactOptions {
+  /**
+   * Pin the global batch: the algorithm plans for this batch only (no candidate-batch search), and the plan
+   * records it. Without it greedy and exact search the scenario's candidate batches.
+   */
+  batch?: number;
+}
+
+/**
+ * Run one algorithm; every plan is costed by evaluate (the one cost function). The returned plan records the
+ * batch it was made for (`plan.batch`, the batch of `evaluation`), so a plan file evaluates to the same number.
+ */
+export async function runAlgorithm(scenario: Scenario, algorithm: Algorithm, options: PlacementOptions = {}): Promise<PlacementResult> {
+  const { batch, ...rest } = options;
+  const opts: ExactOptions = batch === undefined ? rest : { ...rest, batches: [batch] };
+  if (batch !== undefined && batch !== scenario.training.globalBatch) scenario = withGlobalBatch(scenario, batch);
   const t0 = performance.now();
-  const done = (plan: CheckedPlan, extra: Partial<PlacementResult> = {}): PlacementResult => ({
-    algorithm,
-    plan,
-    evaluation: extra.evaluation ?? evaluate(scenario, plan),
-    elapsedMs: performance.now() - t0,
-    ...extra,
-  });
+  const done = (plan: CheckedPlan, extra: Partial<PlacementResult> = {}): PlacementResult => {
+    const evaluation = extra.evaluation ?? evaluate(scenario, plan);
+    const { tables, ...head } = plan;
+    return { algorithm, elapsedMs: performance.now() - t0, ...extra, plan: { ...head, batch: evaluation.globalBatch, tables }, evaluation };
+  };
   switch (algorithm) {
     case 'host':
       return done(hostPlan(scenario));
@@ -73,7 +85,10 @@ export interface CompareRow {
   iterationSec: number;
   globalBatch: number;
   feasible: boolean;
+  /** throughput over B0's at the same batch (the row's globalBatch): the placement's gain, not the batch's */
   speedupOverB0: number;
+  /** throughput over B0 at the scenario's batch: placement and batch choice together */
+  speedupOverB0AtScenarioBatch: number;
   /**
    * (reference - throughput) / reference; reference = the exact plan when proven optimal for the bucketed
    * model, else the solver's proven bound. The bucketed optimum is exact for the bucketed model, not for the
@@ -88,6 +103,8 @@ export interface CompareRow {
    * another batch.
    */
   gapToBound: number | null;
+  /** B0 (the host plan) costed at this row's batch: the reference of speedupOverB0 */
+  b0ThroughputSamplesPerSec: number;
   memoryPerGpuBytes: number[];
   elapsedMs: number;
   status?: string;
@@ -109,7 +126,7 @@ export interface RowLevelInterval {
   relativeWidth: number | null;
 }
 
-export interface CompareOptions extends ExactOptions {
+export interface CompareOptions extends PlacementOptions {
   algorithms?: Algorithm[];
 }
 
@@ -130,7 +147,17 @@ export async function comparePlans(
     results.push(await runAlgorithm(scenario, a, shared));
   }
   opts.onProgress?.({ stage: 'done', done: algos.length, total: algos.length });
-  const b0 = results.find((r) => r.algorithm === 'host') ?? (await runAlgorithm(scenario, 'host'));
+  const b0 = results.find((r) => r.algorithm === 'host') ?? (await runAlgorithm(scenario, 'host', { batch: opts.batch }));
+  // B0 at each row's batch: a speedup compares plans at the same batch (a larger batch alone is faster).
+  const b0At = new Map<number, number>([[b0.evaluation.globalBatch, b0.evaluation.throughputSamplesPerSec]]);
+  const b0Throughput = (B: number): number => {
+    let v = b0At.get(B);
+    if (v === undefined) {
+      v = evaluate(withGlobalBatch(scenario, B), b0.plan).throughputSamplesPerSec;
+      b0At.set(B, v);
+    }
+    return v;
+  };
   const exact = results.find((r) => r.algorithm === 'exact')?.exact;
   let ref: number | null = null;
   let refKind: CompareRow['gapReference'] = 'none';
@@ -152,7 +179,9 @@ export async function comparePlans(
     iterationSec: r.evaluation.iterationSec,
     globalBatch: r.evaluation.globalBatch,
     feasible: r.evaluation.feasible,
-    speedupOverB0: b0.evaluation.throughputSamplesPerSec > 0 ? r.evaluation.throughputSamplesPerSec / b0.evaluation.throughputSamplesPerSec : 0,
+    speedupOverB0: b0Throughput(r.evaluation.globalBatch) > 0 ? r.evaluation.throughputSamplesPerSec / b0Throughput(r.evaluation.globalBatch) : 0,
+    speedupOverB0AtScenarioBatch: b0.evaluation.throughputSamplesPerSec > 0 ? r.evaluation.throughputSamplesPerSec / b0.evaluation.throughputSamplesPerSec : 0,
+    b0ThroughputSamplesPerSec: b0Throughput(r.evaluation.globalBatch),
     gapToOptimum: ref !== null && ref > 0 ? (ref - r.evaluation.throughputSamplesPerSec) / ref : null,
     gapReference: refKind,
     gapToBound:

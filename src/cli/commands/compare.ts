@@ -33,6 +33,9 @@ export function registerCompare(program: Command, ctx: CliContext): void {
           lines.push(
             `  ${r.algorithm.padEnd(17)}${r.throughputSamplesPerSec.toPrecision(6).padStart(11)} ${(r.iterationSec * 1e3).toPrecision(5).padStart(11)} ${String(r.globalBatch).padStart(8)} ${r.speedupOverB0.toFixed(2).padStart(10)}x ${r.gapToOptimum === null ? '        n/a' : `${(r.gapToOptimum * 100).toFixed(3).padStart(9)}%`}${r.gapReference === 'bound' ? '*' : ' '} ${r.gapToBound === null ? '         n/a' : `${(r.gapToBound * 100).toFixed(3).padStart(12)}%`}   ${formatBytes(Math.max(...r.memoryPerGpuBytes))}`,
           );
+        const B = scenario.training.globalBatch;
+        const other = rows.filter((r) => r.globalBatch !== B);
+        lines.push(`  speedup/B0: over B0 (host) at the row's own batch${other.length ? `; against B0 at the scenario's batch ${B} (batch and placement together): ${other.map((r) => `${r.algorithm} ${r.speedupOverB0AtScenarioBatch.toFixed(2)}x`).join(', ')}` : ` (every row ran at the scenario's batch ${B})`}`);
         if (rows.some((r) => r.gapReference === 'bound')) lines.push('  * the solve stopped before proving optimality: gap to the best proven bound');
         lines.push('  gap to opt: to the exact plan (optimal for the bucketed model; negative when a heuristic beats it at row level)');
         lines.push('  gap to bound: to the certified upper bound on row-level throughput (never negative)');

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { SolverName } from '../../mip/result.js';
-import type { PlacementResult } from '../../plan/index.js';
-import type { ExactOptions } from '../../plan/exact.js';
+import type { PlacementOptions, PlacementResult } from '../../plan/index.js';
 import { checkInputFile, checkOutputFile, writeFileAtomic } from '../output.js';
 import { startProgress } from '../progress.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
@@ -21,10 +20,12 @@ export interface SolveCliOptions {
   gap?: number;
   buckets?: number;
   targetWidth?: number;
+  batch?: number;
 }
 
-export function exactOptionsFrom(o: SolveCliOptions): ExactOptions {
+export function exactOptionsFrom(o: SolveCliOptions): PlacementOptions {
   return {
+    batch: o.batch,
     solver: o.solver ? parseSolver(o.solver) : 'glpk',
     timeLimitSec: o.timeLimit,
     relativeGap: o.gap,
@@ -39,7 +40,8 @@ export function addSolveOptions(cmd: Command): Command {
     .option('--time-limit <seconds>', 'time limit of each solve (a stopped solve reports its bound and gap, never optimal)', parseNumberOption('--time-limit', { min: 0.01, max: 1e7 }))
     .option('--gap <relative>', 'relative gap at which a solve counts as optimal (default 1e-5)', parseNumberOption('--gap', { min: 0, max: 1 }))
     .option('--buckets <n>', 'at most N rank buckets per table', parseNumberOption('--buckets', { integer: true, min: 1, max: 4096 }))
-    .option('--target-width <relative>', 'refine buckets until the certified interval is this narrow', parseNumberOption('--target-width', { positive: true, max: 1 }));
+    .option('--target-width <relative>', 'refine buckets until the certified interval is this narrow', parseNumberOption('--target-width', { positive: true, max: 1 }))
+    .option('--batch <samples>', "pin the global batch (default: greedy and exact search the scenario's candidate batches); the plan records it", parseNumberOption('--batch', { integer: true, min: 1, max: 1e12 }));
 }
 
 /** The plan file plus its evaluation and, for exact, the solver's certificate. */

@@ -53,7 +53,7 @@ export function registerSimulate(program: Command, ctx: CliContext): void {
       action(ctx, async (scenarioFile: string, opts: { plan?: string; batches: number; seed: number; cacheRows?: number; warmup?: number; json?: boolean }) => {
         checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
-        const { loadPlans, uniformPlan } = await import('../../model/plan.js');
+        const { loadPlans, planScenario, uniformPlan } = await import('../../model/plan.js');
         const { simulate } = await import('../../sim/simulate.js');
         const scenario = loadScenario(scenarioFile);
         const { plans, isArray } = opts.plan
@@ -63,7 +63,7 @@ export function registerSimulate(program: Command, ctx: CliContext): void {
         let results: Simulation[];
         try {
           results = plans.map((p, i) =>
-            simulate(scenario, p, {
+            simulate(planScenario(scenario, p).scenario, p, {
               batches: opts.batches,
               seed: opts.seed,
               cacheRows: opts.cacheRows,
