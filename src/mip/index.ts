@@ -5,3 +5,4 @@ export { solve, solveInProcess, solverVersion, BACKENDS } from './solve.js';
 export { writeLp, parseLp } from './lp-format.js';
 export { writeMps, type MpsWriteOptions } from './mps-format.js';
 export { parseMps } from './mps-read.js';
+export { readSolution, detectSolutionFormat, columnOrder, type ExternalSolution, type ExternalStatus, type SolutionFormat } from './solution-read.js';

@@ -210,3 +210,47 @@ export const frequencyProfileSchema = z
   })
   .passthrough();
 export type FrequencyProfile = z.infer<typeof frequencyProfileSchema>;
+
+/**
+ * The variable map `scarec export` writes beside a model file (README "Formats"): which table, rank bucket and
+ * class each placement variable stands for, and the file's column order (glpsol numbers columns), so
+ * `scarec import-solution` turns a solver's solution back into a plan.
+ */
+export const modelMapSchema = z
+  .object({
+    kind: z.literal('scarec-model-map'),
+    version: z.literal(1),
+    scenario: z.string(),
+    /** the scenario's tables and rows when exported: a map of another scenario is rejected */
+    tables: z.array(z.object({ name: z.string(), rows: z.number().int().positive() }).strict()),
+    gpus: z.number().int().positive(),
+    model: z.string(),
+    format: z.enum(['lp', 'mps']),
+    space: z.enum(['tiered', 'cache', 'tablewise']),
+    coalesce: z.boolean(),
+    /** the --buckets the model was built with: the import rebuilds the same buckets for the row layout */
+    bucketsPerTableMax: z.number().int().positive(),
+    /** the global batch the model was built at; the imported plan records it */
+    batch: z.number().int().positive(),
+    sense: z.enum(['minimize', 'maximize']),
+    /** the objective is the bucketed iteration time in this unit */
+    objectiveUnit: z.literal('us'),
+    /** every column, in the order the model file declares it */
+    columns: z.array(z.string()),
+    /** placement variables: rows of ranks [from, to) of a table in one class; value x rowsPerUnit rows */
+    placement: z.array(
+      z
+        .object({
+          var: z.string(),
+          table: z.string(),
+          from: z.number().int().nonnegative(),
+          to: z.number().int().positive(),
+          at: placementSchema,
+          gpu: z.number().int().nonnegative().optional(),
+          rowsPerUnit: z.number().int().positive(),
+        })
+        .strict(),
+    ),
+  })
+  .passthrough();
+export type ModelMap = z.infer<typeof modelMapSchema>;

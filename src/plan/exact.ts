@@ -318,7 +318,7 @@ function repairMemory(scenario: Scenario, items: Bucket[], counts: number[][], w
  * returned. Any layout of the same counts is a plan of the same bucketed objective; the interval's upper end
  * is the evaluated plan (proofs/bucket-certificate.md).
  */
-function layoutPlan(scenario: Scenario, items: Bucket[], counts: number[][], coalesce: boolean, name: string): { plan: CheckedPlan; evaluation: Evaluation } {
+export function layoutPlan(scenario: Scenario, items: Bucket[], counts: number[][], coalesce: boolean, name: string): { plan: CheckedPlan; evaluation: Evaluation } {
   const W = scenario.gpus.length;
   const H = hostClass(W);
   const rankOrder = () => {

@@ -209,3 +209,4 @@ export async function comparePlans(
 }
 
 export type { SolverName };
+export * from './modelMap.js';

@@ -6,34 +6,82 @@ import { action, parseNumberOption, printJson, type CliContext } from '../run.js
 
 const SPACES: Record<string, PlanSpace> = { exact: 'tiered', 'exact-tablewise': 'tablewise', 'exact-cache': 'cache' };
 
+/** Gap and time options for the external solvers: without them glpsol and cbc spend hours on the last 0.1%. */
+export function solverHints(model: string, format: 'lp' | 'mps', map: string | undefined, scenarioFile: string): string[] {
+  const base = model.replace(/\.(mps|lp)$/, '');
+  return [
+    'solve it with a relative gap and a time limit (without them both solvers can spend hours closing the last 0.1%):',
+    `  glpsol ${format === 'mps' ? '--freemps' : '--lp'} ${model} --mipgap 1e-4 --tmlim 600 -w ${base}.glpsol.sol`,
+    `  cbc ${model} ratioGap 1e-4 sec 600 solve solu ${base}.cbc.sol`,
+    map
+      ? `then turn the solution into a plan: scarec import-solution ${scenarioFile} --model-map ${map} --solution ${base}.glpsol.sol --out plan.json`
+      : 'write the variable map too (--out FILE or --map FILE) to turn the solution back into a plan with scarec import-solution',
+  ];
+}
+
+interface ExportOptions {
+  algo: string;
+  format: string;
+  buckets?: number;
+  batch?: number;
+  map?: string;
+  plan?: string;
+  profile?: string;
+  out?: string;
+  json?: boolean;
+}
+
 export function registerExport(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description('write the placement MIP (the model `plan --algo exact` solves first) as LP or MPS')
+    .description('write the placement MIP (the model `plan --algo exact` solves first) as LP or MPS with its variable map; or, with --format ids, the row ids of a plan')
     .argument('<scenario>', 'scenario JSON file')
     .option('--algo <name>', 'exact | exact-tablewise | exact-cache', 'exact')
-    .requiredOption('--format <fmt>', 'lp or mps')
+    .requiredOption('--format <fmt>', 'lp or mps (the MIP), ids (row ids of --plan per table and class)')
     .option('--buckets <n>', 'at most N rank buckets per table', parseNumberOption('--buckets', { integer: true, min: 1, max: 4096 }))
-    .option('--out <file>', 'write here instead of stdout')
+    .option('--batch <samples>', "global batch of the model (default: the scenario's training.globalBatch)", parseNumberOption('--batch', { integer: true, min: 1, max: 1e12 }))
+    .option('--map <file>', 'write the variable map here (default with --out: FILE.map.json)')
+    .option('--plan <file>', 'with --format ids: the plan whose row ids to write')
+    .option('--profile <file>', "with --format ids: the frequency profile with the id map (default: the one each table's distribution names)")
+    .option('--out <file>', 'write here instead of stdout (--format ids: a directory)')
     .option('--json', 'print one JSON object: the model text (or, with --out, where it went) and its size')
     .action(
-      action(ctx, async (scenarioFile: string, opts: { algo: string; format: string; buckets?: number; out?: string; json?: boolean }) => {
+      action(ctx, async (scenarioFile: string, opts: ExportOptions) => {
+        if (opts.format === 'ids') {
+          const { exportIds } = await import('./export-ids.js');
+          return exportIds(ctx, scenarioFile, opts);
+        }
         const space = SPACES[opts.algo];
         if (!space) throw new InputError(`cannot export "${opts.algo}" (one of ${Object.keys(SPACES).join(', ')})`, 'option --algo');
-        if (opts.format !== 'lp' && opts.format !== 'mps') throw new InputError(`unknown format "${opts.format}" (lp or mps)`, 'option --format');
+        if (opts.format !== 'lp' && opts.format !== 'mps') throw new InputError(`unknown format "${opts.format}" (lp, mps or ids)`, 'option --format');
+        const format = opts.format;
         if (opts.out) checkOutputFile(opts.out);
+        const mapFile = opts.map ?? (opts.out ? `${opts.out}.map.json` : undefined);
+        if (mapFile) checkOutputFile(mapFile, 'option --map');
         checkInputFile(scenarioFile, 'scenario file');
-        const { loadScenario } = await import('../../model/scenario.js');
-        const scenario = loadScenario(scenarioFile);
+        const { loadScenario, withGlobalBatch } = await import('../../model/scenario.js');
+        let scenario = loadScenario(scenarioFile);
+        if (opts.batch !== undefined && opts.batch !== scenario.training.globalBatch) scenario = withGlobalBatch(scenario, opts.batch);
         const { writeLp } = await import('../../mip/lp-format.js');
         const { writeMps } = await import('../../mip/mps-format.js');
         const { exactModel } = await import('../../plan/exact.js');
+        const { modelMapOf } = await import('../../plan/modelMap.js');
         const pm = exactModel(scenario, { space, maxBuckets: opts.buckets, coalesce: space !== 'tablewise' });
-        const text = opts.format === 'lp' ? writeLp(pm.model) : writeMps(pm.model);
+        // glpsol rejects OBJSENSE and cbc ignores it: a maximisation goes out as the minimisation of -objective
+        const text = format === 'lp' ? writeLp(pm.model) : writeMps(pm.model, { objsense: false });
         if (opts.out) writeFileAtomic(opts.out, text, ctx.temps);
+        if (mapFile) writeFileAtomic(mapFile, `${JSON.stringify(modelMapOf(scenario, pm, format, text, opts.buckets ?? 8))}\n`, ctx.temps);
         const summary = { variables: pm.model.variables.length, integerVariables: pm.model.variables.filter((v) => v.type !== 'continuous').length, constraints: pm.model.constraints.length };
-        if (opts.json) printJson(ctx, { scenario: scenario.name, algo: opts.algo, format: opts.format, model: summary, ...(opts.out ? { out: opts.out } : { text }) });
-        else if (!opts.out) ctx.out(text);
+        const hints = solverHints(opts.out ?? `model.${format}`, format, mapFile, scenarioFile);
+        if (opts.json)
+          return printJson(ctx, { scenario: scenario.name, algo: opts.algo, format, globalBatch: scenario.training.globalBatch, model: summary, ...(mapFile ? { modelMap: mapFile } : {}), solverCommands: hints.filter((h) => h.startsWith('  ')).map((h) => h.trim()), ...(opts.out ? { out: opts.out } : { text }) });
+        if (!opts.out) ctx.out(text);
+        const note = [
+          `${opts.out ? `wrote ${opts.out}` : 'wrote the model to stdout'}: ${summary.variables} variables (${summary.integerVariables} integer), ${summary.constraints} constraints, at batch ${scenario.training.globalBatch}; objective: iteration time in microseconds (minimise)`,
+          ...(mapFile ? [`wrote the variable map ${mapFile} (variable -> table, rank bucket, class)`] : []),
+          ...hints,
+        ];
+        ctx.err(`${note.join('\n')}\n`);
       }),
     );
 }

@@ -8,6 +8,7 @@ import { action, parseNumberOption, printJson, type CliContext } from '../run.js
 import { formatEvaluation } from './evaluate.js';
 import { registerCompare } from './compare.js';
 import { registerExport } from './export.js';
+import { registerImportSolution } from './import-solution.js';
 
 export function parseSolver(name: string): SolverName {
   if (name === 'glpk' || name === 'highs') return name;
@@ -102,4 +103,5 @@ export function registerPlacementCommands(program: Command, ctx: CliContext): vo
   registerPlan(program, ctx);
   registerCompare(program, ctx);
   registerExport(program, ctx);
+  registerImportSolution(program, ctx);
 }
