@@ -41,3 +41,4 @@ export { featureProfile, fitZipfHead, topShare, type FeatureProfile } from './da
 export { fitLinear, fitBandwidth, type LinearFit, type BandwidthFit, type FitPoint } from './calibrate/fit.js';
 export { openBackend, calibrateBackend } from './calibrate/open.js';
 export { measureStage, compareStages, calibratedScenario, type StageMeasurement } from './calibrate/stage.js';
+export * from './data/idmap.js';

@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { KeyCounter, type MemoryBudget } from './counter.js';
 import { CRITEO_CAT_COLUMNS, CriteoParser, IdsParser, type MalformedReason } from './parse.js';
-import { featureProfile, type FeatureProfile } from './profile.js';
+import { countHistogramOf, featureProfile, type FeatureProfile } from './profile.js';
+import { rankOrder, type IdMapIndex, type IdOrder } from './idmap.js';
 
 /**
  * `scarec stats`: one streaming pass over plain or gzip files, exact per-feature counts in typed-array hash
@@ -48,6 +49,8 @@ export interface StatsOptions {
   /** instrumentation: bytes examined (scanned, copied, parsed) are added to `bytes`; linear reading keeps it O(input) */
   work?: { bytes: number };
   onProgress?: (p: StatsProgress) => void;
+  /** filled with every feature's ids in rank order (the id map; src/data/idmap.ts) */
+  idOrders?: Record<string, IdOrder>;
 }
 
 export interface MalformedLine {
@@ -73,6 +76,8 @@ export interface StatsProfile {
   malformed: { lines: number; byReason: Record<MalformedReason, number>; first: MalformedLine[] };
   memory: { budgetBytes: number | null; tableBytes: number; approximateFeatures: string[] };
   features: Record<string, FeatureProfile>;
+  /** the id-to-rank map written beside the profile (scarec stats --out) */
+  idMap?: IdMapIndex;
 }
 
 function isGzip(file: string): boolean {
@@ -311,6 +316,7 @@ export async function computeStats(files: readonly string[], options: StatsOptio
       missing,
       malformed,
     });
+    if (options.idOrders) options.idOrders[name] = rankOrder(counters[j]!, countHistogramOf(counters[j]!), missingMode === 'row' ? missing : 0);
   });
   return {
     kind: 'scarec-frequency-profile',

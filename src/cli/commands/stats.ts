@@ -1,3 +1,4 @@
+import type { IdOrder } from '../../data/idmap.js';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { MissingMode, StatsFormat, StatsProfile, StatsProgress } from '../../data/stats.js';
@@ -30,6 +31,7 @@ interface StatsCliOptions {
   memoryMb?: number;
   strict?: boolean;
   topIds: number;
+  idMap: boolean;
 }
 
 export function registerStats(program: Command, ctx: CliContext): void {
@@ -43,6 +45,7 @@ export function registerStats(program: Command, ctx: CliContext): void {
     .option('--json', 'print the profile as one JSON object')
     .option('--memory-mb <M>', 'memory budget for the count tables; features that do not fit become heavy-hitter summaries', parseNumberOption('--memory-mb', { min: 1, max: 2 ** 30 }))
     .option('--strict', 'stop at the first malformed line (exit 2)')
+    .option('--no-id-map', 'with --out: do not write the id-to-rank map beside the profile (PROFILE.ids/)')
     .option('--top-ids <n>', 'hottest ids kept per feature', parseNumberOption('--top-ids', { integer: true, min: 0, max: 1e7 }), 1000)
     .action(
       action(ctx, async (files: string[], opts: StatsCliOptions) => {
@@ -78,6 +81,7 @@ export function registerStats(program: Command, ctx: CliContext): void {
             }
           : undefined;
         const { computeStats } = await import('../../data/stats.js');
+        const idOrders: Record<string, IdOrder> | undefined = opts.out && opts.idMap ? {} : undefined;
         let profile: StatsProfile;
         try {
           profile = await computeStats(files, {
@@ -87,9 +91,18 @@ export function registerStats(program: Command, ctx: CliContext): void {
             strict: opts.strict,
             topIds: opts.topIds,
             onProgress,
+            ...(idOrders ? { idOrders } : {}),
           });
         } finally {
           bar?.stop();
+        }
+        if (opts.out && idOrders) {
+          const { writeIdMap } = await import('../../data/idmap.js');
+          try {
+            profile.idMap = writeIdMap(opts.out, idOrders, profile.format === 'criteo' ? 'hex8' : 'decimal');
+          } catch (e) {
+            throw new InputError(`cannot write the id map (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, opts.out);
+          }
         }
         if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(profile)}\n`, ctx.temps);
         if (opts.json) printJson(ctx, profile);
