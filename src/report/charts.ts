@@ -73,12 +73,33 @@ export interface BarChartSpec {
   yScale?: AxisScale;
   /** a horizontal reference line, e.g. y = 1 for speedups */
   referenceY?: { y: number; label: string };
+  /** more reference lines (e.g. the paper's 6x) */
+  references?: Array<{ y: number; label: string }>;
   width?: number;
   height?: number;
 }
 
 const MARGIN = { top: 36, right: 170, bottom: 52, left: 72 };
+type Margin = typeof MARGIN;
+const MARGIN_DEFAULT: Margin = MARGIN;
 const PALETTE = d3.schemeTableau10;
+/** dash patterns and point symbols cycled over line series, so coinciding series stay distinguishable */
+const DASHES = [null, '7,3', '2,3', '9,3,2,3', '4,2'];
+const SYMBOLS = [d3.symbolCircle, d3.symbolSquare, d3.symbolTriangle, d3.symbolDiamond, d3.symbolCross, d3.symbolStar, d3.symbolWye];
+/** symbol areas (px^2) shrink with the series index, so a later symbol drawn on an earlier one shows inside it */
+const symbolSize = (i: number) => Math.max(30, 110 - 16 * i);
+
+/**
+ * Upper estimate of the width of a label in the charts' sans-serif font: 0.62 em per character (wider than
+ * the average of digits and lower-case letters in common sans-serif faces). The layout reserves this much, and
+ * test/report/layout.test.ts checks from the SVG geometry that no two texts' boxes overlap.
+ */
+export function labelWidthPx(text: string, fontSizePx: number): number {
+  return text.length * fontSizePx * 0.62;
+}
+
+/** Angle (degrees) at which the bar chart's group labels are drawn: 0 when they fit their band, else -40. */
+export const ROTATED_LABEL_DEG = -40;
 
 /** A fresh detached document for one chart. */
 function newSvg(width: number, height: number) {
@@ -116,7 +137,9 @@ function domainOf(values: number[], scale: AxisScale, includeZero: boolean): [nu
       lo /= 2;
       hi *= 2;
     }
-    return [lo, hi];
+    // a little room around the data (5% of its span in decades, at least 0.05 decade), never whole decades
+    const pad = 10 ** Math.max(0.05, 0.05 * Math.log10(hi / lo));
+    return [lo / pad, hi * pad];
   }
   if (lo === hi) {
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
@@ -126,7 +149,8 @@ function domainOf(values: number[], scale: AxisScale, includeZero: boolean): [nu
 }
 
 function makeScale(scale: AxisScale, domain: [number, number], range: [number, number]) {
-  return scale === 'log' ? d3.scaleLog().domain(domain).range(range).nice() : d3.scaleLinear().domain(domain).range(range).nice();
+  // d3's nice() on a log scale rounds out to whole decades (one or two past the data): log axes keep the data's span
+  return scale === 'log' ? d3.scaleLog().domain(domain).range(range) : d3.scaleLinear().domain(domain).range(range).nice();
 }
 
 /**
@@ -137,7 +161,8 @@ function tickFormat(scale: AxisScale, domain?: readonly number[]) {
   const si = d3.format('~s');
   const plain = d3.format('~g');
   const decades = scale === 'log' && domain ? Math.abs(Math.log10(Number(domain[1]) / Number(domain[0]))) : 0;
-  const leads = decades > 4 ? [1] : [1, 2, 5];
+  // within a decade or two every tick is labelled (a log axis short of a decade may hold no 1, 2 or 5)
+  const leads = decades > 4 ? [1] : decades > 1.5 ? [1, 2, 5] : [1, 2, 3, 4, 5, 6, 7, 8, 9];
   return (v: d3.NumberValue) => {
     const x = Number(v);
     if (scale === 'log') {
@@ -154,13 +179,46 @@ function tickFormat(scale: AxisScale, domain?: readonly number[]) {
 
 type Svg = d3.Selection<SVGSVGElement, unknown, null, undefined>;
 
-/** The x axis along the bottom margin and the y axis along the left one (both chart kinds). */
-function drawAxes<X extends d3.AxisDomain, Y extends d3.AxisDomain>(svg: Svg, xAxis: d3.Axis<X>, yAxis: d3.Axis<Y>, height: number): void {
-  svg.append('g').attr('class', 'x-axis').attr('transform', `translate(0, ${height - MARGIN.bottom})`).call(xAxis);
-  svg.append('g').attr('class', 'y-axis').attr('transform', `translate(${MARGIN.left}, 0)`).call(yAxis);
+/** d3 axes write tick labels at 10 px */
+const TICK_FONT_PX = 10;
+
+/**
+ * Blank tick labels that would touch a neighbour: along x a label needs its estimated width plus 4 px, along
+ * y the font's height plus 2 px. Powers of ten (and, on a linear axis, every tick in order) are placed first,
+ * the others only where they fit, so no two kept labels overlap by construction.
+ */
+function thinTicks(axis: d3.Selection<SVGGElement, unknown, null, undefined>, along: 'x' | 'y'): void {
+  type Tick = { pos: number; extent: number; text: d3.Selection<d3.BaseType, unknown, null, undefined>; value: number };
+  const ticks: Tick[] = [];
+  axis.selectAll<SVGGElement, d3.NumberValue | string>('.tick').each(function (d) {
+    const m = /translate\(([-\d.e]+),\s*([-\d.e]+)\)/.exec(this.getAttribute('transform') ?? '');
+    if (!m) return;
+    const text = d3.select(this).select('text');
+    const label = text.text();
+    if (label === '') return;
+    const pos = Number(along === 'x' ? m[1] : m[2]);
+    const extent = along === 'x' ? labelWidthPx(label, TICK_FONT_PX) + 4 : TICK_FONT_PX + 2;
+    ticks.push({ pos, extent, text, value: typeof d === 'string' ? NaN : Number(d) });
+  });
+  const isPow10 = (v: number) => v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+  const kept: Tick[] = [];
+  const fits = (t: Tick) => kept.every((k) => Math.abs(k.pos - t.pos) >= (k.extent + t.extent) / 2);
+  const order = [...ticks.filter((t) => isPow10(t.value)), ...ticks.filter((t) => !isPow10(t.value))];
+  for (const t of order) {
+    if (fits(t)) kept.push(t);
+    else t.text.text('');
+  }
 }
 
-function drawFrame(svg: Svg, spec: { title: string; xLabel: string; yLabel: string }, width: number, height: number) {
+/** The x axis along the bottom margin and the y axis along the left one (both chart kinds). */
+function drawAxes<X extends d3.AxisDomain, Y extends d3.AxisDomain>(svg: Svg, xAxis: d3.Axis<X>, yAxis: d3.Axis<Y>, height: number, margin: Margin = MARGIN) {
+  const gx = svg.append('g').attr('class', 'x-axis').attr('transform', `translate(0, ${height - margin.bottom})`).call(xAxis);
+  svg.append('g').attr('class', 'y-axis').attr('transform', `translate(${margin.left}, 0)`).call(yAxis);
+  return gx;
+}
+
+function drawFrame(svg: Svg, spec: { title: string; xLabel: string; yLabel: string }, width: number, height: number, M: Margin = MARGIN_DEFAULT) {
+  const MARGIN = M;
   svg
     .append('text')
     .attr('class', 'chart-title')
@@ -184,8 +242,16 @@ function drawFrame(svg: Svg, spec: { title: string; xLabel: string; yLabel: stri
     .text(spec.yLabel);
 }
 
-function drawLegend(svg: Svg, items: { name: string; color: string; kind: 'line' | 'point' | 'bar'; dashed?: boolean }[], width: number) {
-  const g = svg.append('g').attr('class', 'legend').attr('transform', `translate(${width - MARGIN.right + 14}, ${MARGIN.top})`);
+type LegendItem = { name: string; color: string; kind: 'line' | 'point' | 'bar'; dashed?: boolean; dash?: string | null; symbol?: d3.SymbolType; size?: number };
+
+/** Right margin that holds the legend's longest name (11 px text starting 38 px into the margin). */
+function marginFor(names: string[], bottom = MARGIN.bottom): Margin {
+  const widest = Math.max(0, ...names.map((n) => labelWidthPx(n, 11)));
+  return { ...MARGIN, right: Math.max(MARGIN.right, Math.ceil(38 + widest + 8)), bottom };
+}
+
+function drawLegend(svg: Svg, items: LegendItem[], width: number, M: Margin = MARGIN) {
+  const g = svg.append('g').attr('class', 'legend').attr('transform', `translate(${width - M.right + 14}, ${M.top})`);
   items.forEach((item, i) => {
     const row = g.append('g').attr('class', 'legend-item').attr('transform', `translate(0, ${i * 16})`);
     if (item.kind === 'line')
@@ -197,8 +263,11 @@ function drawLegend(svg: Svg, items: { name: string; color: string; kind: 'line'
         .attr('y2', 0)
         .attr('stroke', item.color)
         .attr('stroke-width', 2)
-        .attr('stroke-dasharray', item.dashed ? '4,3' : null);
-    else if (item.kind === 'point') row.append('circle').attr('cx', 9).attr('cy', 0).attr('r', 3.5).attr('fill', item.color);
+        .attr('stroke-dasharray', item.dash ?? (item.dashed ? '4,3' : null));
+    if (item.kind === 'line') {
+      if (item.symbol)
+        row.append('path').attr('class', 'legend-symbol').attr('transform', 'translate(9, 0)').attr('d', d3.symbol(item.symbol, item.size ?? 64)()).attr('fill', 'white').attr('stroke', item.color).attr('stroke-width', 1.5);
+    } else if (item.kind === 'point') row.append('circle').attr('cx', 9).attr('cy', 0).attr('r', 3.5).attr('fill', item.color);
     else row.append('rect').attr('x', 3).attr('y', -5).attr('width', 12).attr('height', 10).attr('fill', item.color);
     row.append('text').attr('x', 24).attr('y', 4).text(item.name);
   });
@@ -219,6 +288,8 @@ export function lineChart(spec: LineChartSpec): string {
     points: s.points.filter((p) => drawable(p.x, xs) && drawable(p.y, ys)),
   }));
   const markers = (spec.markers ?? []).filter((m) => drawable(m.x, xs));
+  // the legend lists only series with something drawn
+  const M = marginFor([...lines.filter((l) => l.points.length > 0).map((l) => l.name), ...scatter.filter((l) => l.points.length > 0).map((l) => l.name)]);
   const allX = [...lines.flatMap((s) => s.points.map((p) => p.x)), ...scatter.flatMap((s) => s.points.map((p) => p.x)), ...markers.map((m) => m.x)];
   const allY = [
     ...lines.flatMap((s) => s.points.map((p) => p.y)),
@@ -229,14 +300,16 @@ export function lineChart(spec: LineChartSpec): string {
       }),
     ),
   ];
-  const x = makeScale(xs, domainOf(allX, xs, false), [MARGIN.left, width - MARGIN.right]);
-  const y = makeScale(ys, domainOf(allY, ys, true), [height - MARGIN.bottom, MARGIN.top]);
+  const x = makeScale(xs, domainOf(allX, xs, false), [M.left, width - M.right]);
+  const y = makeScale(ys, domainOf(allY, ys, true), [height - M.bottom, M.top]);
   const [yMin, yMax] = y.domain() as [number, number];
   const clampY = (v: number) => y(Math.min(yMax, Math.max(yMin, v)));
 
   const { dom, svg } = newSvg(width, height);
-  drawAxes(svg, d3.axisBottom(x).ticks(8).tickFormat(tickFormat(xs, x.domain())), d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())), height);
-  drawFrame(svg, spec, width, height);
+  const gx = drawAxes(svg, d3.axisBottom(x).ticks(8).tickFormat(tickFormat(xs, x.domain())), d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())), height, M);
+  thinTicks(gx, 'x');
+  thinTicks(svg.select<SVGGElement>('.y-axis'), 'y');
+  drawFrame(svg, spec, width, height, M);
 
   const colorOf = new Map<string, string>();
   lines.forEach((s, i) => colorOf.set(s.name, PALETTE[i % PALETTE.length]!));
@@ -245,10 +318,15 @@ export function lineChart(spec: LineChartSpec): string {
     .x((p) => x(p.x))
     .y((p) => y(p.y));
   const legend: Parameters<typeof drawLegend>[1] = [];
-  lines.forEach((s) => {
+  // Several series: each its own dash and point symbol (sizes shrinking with the index), so a series lying on
+  // another (greedy on exact) still shows; a single series or a reference line stays plain.
+  const styled = lines.filter((l) => !l.dashed).length > 1;
+  lines.forEach((s, i) => {
     const color = colorOf.get(s.name)!;
-    legend.push({ name: s.name, color, kind: 'line', dashed: s.dashed });
     if (s.points.length === 0) return;
+    const dash = s.dashed ? '5,4' : styled ? DASHES[i % DASHES.length]! : null;
+    const symbol = styled && !s.dashed ? SYMBOLS[i % SYMBOLS.length]! : undefined;
+    legend.push({ name: s.name, color, kind: 'line', dashed: s.dashed, dash, symbol, size: symbolSize(i) });
     svg
       .append('path')
       .attr('class', 'series-line')
@@ -256,12 +334,23 @@ export function lineChart(spec: LineChartSpec): string {
       .attr('fill', 'none')
       .attr('stroke', color)
       .attr('stroke-width', 2)
-      .attr('stroke-dasharray', s.dashed ? '5,4' : null)
+      .attr('stroke-dasharray', dash)
       .attr('d', line([...s.points].sort((a, b) => a.x - b.x)));
+    if (symbol) {
+      const g = svg.append('g').attr('class', 'series-symbols').attr('data-series', s.name);
+      for (const p of s.points)
+        g.append('path')
+          .attr('class', 'series-symbol')
+          .attr('transform', `translate(${x(p.x)}, ${y(p.y)})`)
+          .attr('d', d3.symbol(symbol, symbolSize(i))())
+          .attr('fill', 'none')
+          .attr('stroke', color)
+          .attr('stroke-width', 1.5);
+    }
   });
   scatter.forEach((s, i) => {
     const color = (s.matchLine && colorOf.get(s.matchLine)) || PALETTE[(lines.length + i) % PALETTE.length]!;
-    legend.push({ name: s.name, color, kind: 'point' });
+    if (s.points.length > 0) legend.push({ name: s.name, color, kind: 'point' });
     const g = svg.append('g').attr('class', 'scatter').attr('data-series', s.name);
     for (const p of s.points) {
       if (p.yErr !== undefined && Number.isFinite(p.yErr) && p.yErr > 0) {
@@ -284,32 +373,54 @@ export function lineChart(spec: LineChartSpec): string {
         .attr('stroke-width', 1.5);
     }
   });
+  // marker labels at the top of the plot, each moved down a line while it would touch one placed before
+  const placed: Array<{ x0: number; x1: number; y: number }> = [];
   for (const m of markers) {
     const g = svg.append('g').attr('class', 'marker');
     g.append('line')
       .attr('x1', x(m.x))
       .attr('x2', x(m.x))
-      .attr('y1', MARGIN.top)
-      .attr('y2', height - MARGIN.bottom)
+      .attr('y1', M.top)
+      .attr('y2', height - M.bottom)
       .attr('stroke', '#555')
       .attr('stroke-dasharray', '2,3');
-    g.append('text').attr('x', x(m.x) + 4).attr('y', MARGIN.top + 10).attr('fill', '#333').text(m.label);
+    // the label stays inside the plot: to the left of the line when it would run into the legend
+    const w = labelWidthPx(m.label, 11);
+    const right = x(m.x) + 4 + w > width - M.right;
+    const x0 = right ? x(m.x) - 4 - w : x(m.x) + 4;
+    let ly = M.top + 10;
+    while (placed.some((p) => Math.abs(p.y - ly) < 14 && p.x0 < x0 + w + 2 && x0 < p.x1 + 2)) ly += 14;
+    placed.push({ x0, x1: x0 + w, y: ly });
+    g.append('text').attr('x', right ? x(m.x) - 4 : x(m.x) + 4).attr('y', ly).attr('text-anchor', right ? 'end' : 'start').attr('fill', '#333').text(m.label);
   }
-  drawLegend(svg, legend, width);
+  drawLegend(svg, legend, width, M);
   return finish(dom);
 }
 
 /** Grouped bar chart: one group per category, one bar per series inside each group. */
 export function groupedBarChart(spec: BarChartSpec): string {
   const width = spec.width ?? 720;
-  const height = spec.height ?? 400;
   const ys: AxisScale = spec.yScale ?? 'linear';
   const values = spec.series.flatMap((s) => s.values.filter((v) => drawable(v, ys)));
-  if (spec.referenceY && drawable(spec.referenceY.y, ys)) values.push(spec.referenceY.y);
+  const refs = [...(spec.referenceY ? [spec.referenceY] : []), ...(spec.references ?? [])].filter((r) => drawable(r.y, ys));
+  for (const r of refs) values.push(r.y);
+  // the legend lists only series with a bar drawn
+  const shown = spec.series.map((s, i) => ({ s, i })).filter(({ s }) => s.values.some((v) => drawable(v, ys)));
+  // Group labels: horizontal when each fits its band, else rotated (ROTATED_LABEL_DEG) with the bottom margin
+  // grown to hold the longest; rotated labels are parallel, one band apart, so they cannot overlap while the
+  // band step times sin(angle) exceeds the label height (checked in test/report/layout.test.ts).
+  const plotWidth = width - marginFor(shown.map(({ s }) => s.name)).right - MARGIN.left;
+  const step = plotWidth / Math.max(1, spec.groups.length);
+  const widest = Math.max(0, ...spec.groups.map((g) => labelWidthPx(g, TICK_FONT_PX)));
+  const rotate = widest + 6 > step * 0.8;
+  const rad = (Math.abs(ROTATED_LABEL_DEG) * Math.PI) / 180;
+  const bottom = rotate ? Math.ceil(MARGIN.bottom + widest * Math.sin(rad) + TICK_FONT_PX) : MARGIN.bottom;
+  const M = marginFor(shown.map(({ s }) => s.name), bottom);
+  const height = (spec.height ?? 400) + (bottom - MARGIN.bottom);
   const x0 = d3
     .scaleBand<string>()
     .domain(spec.groups)
-    .range([MARGIN.left, width - MARGIN.right])
+    .range([M.left, width - M.right])
     .paddingInner(0.2)
     .paddingOuter(0.1);
   const x1 = d3
@@ -317,12 +428,14 @@ export function groupedBarChart(spec: BarChartSpec): string {
     .domain(spec.series.map((s) => s.name))
     .range([0, x0.bandwidth()])
     .padding(0.05);
-  const y = makeScale(ys, domainOf(values, ys, true), [height - MARGIN.bottom, MARGIN.top]);
+  const y = makeScale(ys, domainOf(values, ys, true), [height - M.bottom, M.top]);
   const base = ys === 'log' ? (y.domain()[0] as number) : 0;
 
   const { dom, svg } = newSvg(width, height);
-  drawAxes(svg, d3.axisBottom(x0), d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())), height);
-  drawFrame(svg, spec, width, height);
+  const gx = drawAxes(svg, d3.axisBottom(x0), d3.axisLeft(y).ticks(6).tickFormat(tickFormat(ys, y.domain())), height, M);
+  if (rotate) gx.selectAll('.tick text').attr('text-anchor', 'end').attr('dy', '0.32em').attr('transform', `translate(-4, 6) rotate(${ROTATED_LABEL_DEG})`);
+  thinTicks(svg.select<SVGGElement>('.y-axis'), 'y');
+  drawFrame(svg, spec, width, height, M);
 
   spec.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length]!;
@@ -342,24 +455,39 @@ export function groupedBarChart(spec: BarChartSpec): string {
         .attr('fill', color)
         .append('title')
         .text(`${s.name}, ${group}: ${d3.format('.4~g')(v)}`);
+      // a cap at the value: a bar of (nearly) zero height still shows where it is
+      g.append('line')
+        .attr('class', 'bar-cap')
+        .attr('x1', x0(group)! + x1(s.name)!)
+        .attr('x2', x0(group)! + x1(s.name)! + x1.bandwidth())
+        .attr('y1', top)
+        .attr('y2', top)
+        .attr('stroke', d3.color(color)!.darker(1).formatHex())
+        .attr('stroke-width', 2);
     });
   });
-  if (spec.referenceY && drawable(spec.referenceY.y, ys)) {
-    const ry = y(spec.referenceY.y);
+  // reference lines, labels at the right end, each above its line (moved below when two would touch)
+  let lastLabelY = Infinity;
+  for (const r of [...refs].sort((p, q) => q.y - p.y)) {
+    const ry = y(r.y);
     const g = svg.append('g').attr('class', 'marker');
     g.append('line')
-      .attr('x1', MARGIN.left)
-      .attr('x2', width - MARGIN.right)
+      .attr('x1', M.left)
+      .attr('x2', width - M.right)
       .attr('y1', ry)
       .attr('y2', ry)
       .attr('stroke', '#555')
       .attr('stroke-dasharray', '4,3');
-    g.append('text').attr('x', width - MARGIN.right - 4).attr('y', ry - 4).attr('text-anchor', 'end').text(spec.referenceY.label);
+    let ly = ry - 4;
+    if (Math.abs(ly - lastLabelY) < 13) ly = lastLabelY + 13;
+    lastLabelY = ly;
+    g.append('text').attr('x', width - M.right - 4).attr('y', ly).attr('text-anchor', 'end').text(r.label);
   }
   drawLegend(
     svg,
-    spec.series.map((s, i) => ({ name: s.name, color: PALETTE[i % PALETTE.length]!, kind: 'bar' as const })),
+    shown.map(({ s, i }) => ({ name: s.name, color: PALETTE[i % PALETTE.length]!, kind: 'bar' as const })),
     width,
+    M,
   );
   return finish(dom);
 }

@@ -216,7 +216,7 @@ export function figureCaching(scenario: Scenario, opts: FigureOptions): Figure {
   const trafficSvg = lineChart({
     title: 'Caching: host-link traffic per iteration (one GPU)',
     xLabel: 'cached rows per table (hottest first)',
-    yLabel: 'host-link bytes per iteration (B)',
+    yLabel: 'host-link traffic per iteration (bytes)',
     xScale: 'log',
     yScale: 'log',
     lines: [{ name: 'host link', points: xs.map((p) => ({ x: p.cachedRowsPerTable, y: p.hostLinkBytesPerIteration })) }],
@@ -339,7 +339,7 @@ export async function figureThroughput(scenario: Scenario, opts: FigureOptions):
     }));
   const memSvg = lineChart({
     title: 'Throughput of every plan against GPU memory',
-    xLabel: 'GPU memory per device (B)',
+    xLabel: 'GPU memory per device (bytes)',
     yLabel: 'throughput (samples/s)',
     xScale: 'log',
     yScale: 'log',
@@ -365,7 +365,7 @@ export async function figureThroughput(scenario: Scenario, opts: FigureOptions):
     title: 'Throughput of every plan against GPU memory budget and against batch size',
     reading:
       `With ${gb(byMemory[0]!.gpuMemoryBytes)} per GPU the best plan is ${small.algorithm} (${fmt(small.throughputSamplesPerSec)} samples/s); with ${gb(byMemory[byMemory.length - 1]!.gpuMemoryBytes)} it is ${large.algorithm} (${fmt(large.throughputSamplesPerSec)} samples/s); ` +
-      `over batch sizes the highest throughput is at B = ${fmt(bestBatch.globalBatch)} (${bestAt(bestBatch.plans).algorithm}, ${fmt(bestAt(bestBatch.plans).throughputSamplesPerSec)} samples/s).`,
+      `over batch sizes the highest throughput is at batch ${fmt(bestBatch.globalBatch)} (${bestAt(bestBatch.plans).algorithm}, ${fmt(bestAt(bestBatch.plans).throughputSamplesPerSec)} samples/s).`,
     panels: [
       { name: 'fig-3-throughput-memory', svg: memSvg },
       { name: 'fig-3-throughput-batch', svg: batchSvg },
@@ -395,11 +395,12 @@ export async function figureSpeedup(scenario: Scenario, opts: FigureOptions): Pr
   const svg = groupedBarChart({
     title: `Speedup over B0 (host, no coalescing), ${scenario.name}`,
     groups: [...opts.planner.algorithms],
-    series: rows.map((r) => ({ name: `B = ${fmt(r.globalBatch)}`, values: r.plans.map((p) => (p.feasible ? p.speedupOverB0 : NaN)) })),
+    series: rows.map((r) => ({ name: `batch ${fmt(r.globalBatch)}`, values: r.plans.map((p) => (p.feasible ? p.speedupOverB0 : NaN)) })),
     xLabel: 'plan',
     yLabel: 'speedup over B0 (x)',
     yScale: 'log',
     referenceY: { y: 1, label: 'B0' },
+    references: [{ y: 6, label: 'paper: up to 6x' }],
   });
   const all = rows.flatMap((r) => r.plans.map((p) => ({ ...p, globalBatch: r.globalBatch })));
   const top = all.reduce((a, b) => (b.speedupOverB0 > a.speedupOverB0 ? b : a));
@@ -410,7 +411,7 @@ export async function figureSpeedup(scenario: Scenario, opts: FigureOptions): Pr
     id: 'speedup',
     title: 'Speedup over B0 of each plan',
     reading:
-      `The model predicts up to ${fmt(top.speedupOverB0)}x over B0 (${top.algorithm} at B = ${fmt(top.globalBatch)}; ${fmt(topHere.speedupOverB0)}x with ${topHere.algorithm} at the scenario's B = ${fmt(atScenario.globalBatch)}) ` +
+      `The model predicts up to ${fmt(top.speedupOverB0)}x over B0 (${top.algorithm} at batch ${fmt(top.globalBatch)}, over B0 at the same batch; ${fmt(topHere.speedupOverB0)}x with ${topHere.algorithm} at the scenario's batch ${fmt(atScenario.globalBatch)}) ` +
       `against the paper's "up to 6x", under ${constantsLine(scenario)}.`,
     panels: [{ name: 'fig-4-speedup', svg }],
     data: { rows, constants: constantsLine(scenario), paperSpeedup: 6 },
