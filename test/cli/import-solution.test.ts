@@ -45,7 +45,7 @@ describe('export writes a variable map and the gap options', () => {
     expect([...byBucket.values()].reduce((s, b) => s + b.rows, 0)).toBe(14);
     expect(new Set(map.placement.map((e: { var: string }) => e.var)).size).toBe(map.placement.length);
     for (const e of map.placement) expect(map.columns).toContain(e.var);
-  });
+  }, 120_000);
 });
 
 for (const [solver, available] of [['glpsol', glpsol], ['cbc', cbc]] as const) {
@@ -74,7 +74,7 @@ for (const [solver, available] of [['glpsol', glpsol], ['cbc', cbc]] as const) {
       const evaluated = json(['evaluate', TINY, '--plan', planFile]);
       expect(evaluated.throughputSamplesPerSec).toBe(imported.throughputSamplesPerSec);
       expect(JSON.parse(readFileSync(planFile, 'utf8')).batch).toBe(4);
-    });
+    }, 300_000);
   }
 }
 
@@ -93,7 +93,7 @@ for (const [solver, available] of [['glpsol', glpsol], ['cbc', cbc]] as const) {
   const exact = json(['plan', TB, '--algo', 'exact', '--batch', '65536', '--buckets', '4']);
   expect(imported.throughputSamplesPerSec).toBeLessThanOrEqual(exact.interval.throughputUpperSamplesPerSec * (1 + 1e-9));
   expect(imported.throughputSamplesPerSec).toBeGreaterThan(0.8 * exact.throughputSamplesPerSec);
-});
+}, 300_000);
 
 describe('import-solution: bad input', () => {
   it('a map of another scenario: exit 2 naming the map field; an infeasible solution: exit 3', () => {
@@ -117,5 +117,5 @@ describe('import-solution: bad input', () => {
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/wrong\.sol: ranks \[0, 1\) of table A get 7 rows/);
     expect(r3.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 300_000);
 });

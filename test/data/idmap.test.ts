@@ -139,5 +139,5 @@ describeWithCriteo('the id map of the real Criteo sample', () => {
     }
     // the small GPUs make the plan use more than one class (so the test exercises the split)
     expect(classesSeen.size).toBeGreaterThan(1);
-  });
+  }, 300_000);
 });
