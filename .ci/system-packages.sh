@@ -5,6 +5,8 @@ need=()
 # Issues #3 and #4: GLPK's glpsol and COIN-OR CBC read the LP/MPS files scarec writes (tests cross-check them).
 command -v glpsol >/dev/null 2>&1 || need+=(glpk-utils)
 command -v cbc >/dev/null 2>&1 || need+=(coinor-cbc)
+# Issue #16: the report's figures are rendered in headless Chromium and checked for overlapping text.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
