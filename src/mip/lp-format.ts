@@ -3,12 +3,13 @@
  *
  * Supported: Minimize/Maximize (with an optional objective name and constant), Subject To (named or
  * unnamed rows, <= >= = and their variants =< => < >, constants on either side), Bounds (free, one- and
- * two-sided, =, +-inf/infinity), General/Integer, Binary, End; `\` comments. Not supported (an error names
- * them): quadratic terms, semi-continuous variables, SOS, ranged rows. Variables never mentioned in a
- * section still round-trip because the writer lists every variable in Bounds.
+ * two-sided, =, +-inf/infinity), General/Integer, Binary, Semi-continuous (semi-integer when also General),
+ * End; `\` comments; rows without terms. Not supported (an error names them): quadratic terms, SOS, ranged
+ * rows. Variables never mentioned in a section still round-trip because the writer lists every variable in
+ * Bounds.
  */
 import { InputError } from '../errors.js';
-import { combineLinearTerms, isSafeName, validateModel, type Constraint, type Model, type RowSense, type Term, type Variable } from './model.js';
+import { combineLinearTerms, isIntegerType, isSafeName, isSemiType, validateModel, type Constraint, type Model, type RowSense, type Term, type Variable } from './model.js';
 
 // ---------------------------------------------------------------------------------------------- writer
 
@@ -42,10 +43,50 @@ function wrapTerms(head: string, terms: Term[], tail: string): string[] {
   return lines;
 }
 
-export function writeLp(model: Model): string {
-  validateModel(model);
+/**
+ * LP names for a model's names. A model holds MPS names (any token without blanks); a name that LP
+ * cannot carry verbatim (`...100`, `1G0EXP`, `FLAV*1`, a keyword) gets a legal one: characters LP does
+ * not allow become `_`, a leading digit or period gets a `_` prefix, and `_2`, `_3`, ... is appended
+ * until it is unique among the names of its kind (variables and rows are separate namespaces in LP).
+ */
+export function lpNames(model: Model): { vars: Map<string, string>; rows: Map<string, string> } {
+  const assign = (names: string[]): Map<string, string> => {
+    const out = new Map<string, string>();
+    const used = new Set(names.filter(isSafeName));
+    for (const n of names) {
+      if (isSafeName(n)) {
+        out.set(n, n);
+        continue;
+      }
+      let base = n.replace(/[^A-Za-z0-9_!"#$%&()/,.;?@`'{}|~]/g, '_').slice(0, 240);
+      if (!/^[A-Za-z_!"#$%&()/,;?@`'{}|~]/.test(base)) base = `_${base}`;
+      let cand = base;
+      for (let i = 2; used.has(cand) || !isSafeName(cand); i++) cand = `${base}_${i}`;
+      used.add(cand);
+      out.set(n, cand);
+    }
+    return out;
+  };
+  return { vars: assign(model.variables.map((v) => v.name)), rows: assign(model.constraints.map((c) => c.name)) };
+}
+
+/** CPLEX LP text of a model; names LP cannot carry are mapped by lpNames (listed in a comment). */
+export function writeLp(input: Model): string {
+  validateModel(input);
+  const names = lpNames(input);
+  const renamed = [...names.vars, ...names.rows].filter(([a, b]) => a !== b);
+  const model: Model = renamed.length === 0
+    ? input
+    : {
+        ...input,
+        objective: { ...input.objective, terms: input.objective.terms.map((t) => ({ var: names.vars.get(t.var)!, coef: t.coef })) },
+        variables: input.variables.map((v) => ({ ...v, name: names.vars.get(v.name)! })),
+        constraints: input.constraints.map((c) => ({ ...c, name: names.rows.get(c.name)!, terms: c.terms.map((t) => ({ var: names.vars.get(t.var)!, coef: t.coef })) })),
+      };
   const firstVar = model.variables[0]?.name;
-  const out: string[] = [`\\ Model ${model.name.replace(/[\r\n]/g, ' ')}`, `\\ written by scarec (CPLEX LP format)`, model.sense === 'minimize' ? 'Minimize' : 'Maximize'];
+  const out: string[] = [`\\ Model ${model.name.replace(/[\r\n]/g, ' ')}`, `\\ written by scarec (CPLEX LP format)`];
+  if (renamed.length > 0) out.push(`\\ ${renamed.length} names are not legal in LP and were renamed:`, ...renamed.map(([a, b]) => `\\   ${a} -> ${b}`));
+  out.push(model.sense === 'minimize' ? 'Minimize' : 'Maximize');
   const obj = combineLinearTerms(model.objective.terms);
   const c = model.objective.constant ?? 0;
   // an empty objective is written as 0 * (first variable): some readers reject an empty expression
@@ -68,13 +109,16 @@ export function writeLp(model: Model): string {
     const lo = v.type === 'binary' ? Math.max(v.lower ?? 0, 0) : v.lower;
     const up = v.type === 'binary' ? Math.min(v.upper ?? 1, 1) : v.upper;
     if (lo === null && up === null) out.push(` ${v.name} free`);
-    else if (lo !== null && up !== null && lo === up) out.push(` ${v.name} = ${num(lo)}`);
+    else if (lo !== null && up !== null && lo === up && !isSemiType(v.type)) out.push(` ${v.name} = ${num(lo)}`);
     else out.push(` ${lo === null ? '-inf' : num(lo)} <= ${v.name} <= ${up === null ? '+inf' : num(up)}`);
   }
-  const generals = model.variables.filter((v) => v.type === 'integer').map((v) => v.name);
+  const generals = model.variables.filter((v) => v.type === 'integer' || v.type === 'semiinteger').map((v) => v.name);
   const binaries = model.variables.filter((v) => v.type === 'binary').map((v) => v.name);
+  const semis = model.variables.filter((v) => isSemiType(v.type)).map((v) => v.name);
   if (generals.length > 0) out.push('General', ...chunk(generals));
   if (binaries.length > 0) out.push('Binary', ...chunk(binaries));
+  // CPLEX LP: a semi-continuous variable listed in General as well is semi-integer
+  if (semis.length > 0) out.push('Semi-continuous', ...chunk(semis));
   out.push('End', '');
   return out.join('\n');
 }
@@ -157,7 +201,7 @@ function tokenize(text: string, file: string): Tok[] {
   return toks;
 }
 
-type Section = 'objective' | 'constraints' | 'bounds' | 'general' | 'binary' | 'end';
+type Section = 'objective' | 'constraints' | 'bounds' | 'general' | 'binary' | 'semi' | 'end';
 
 /** Recognise a section keyword at token k (first on its line); returns the section and tokens consumed. */
 function sectionAt(toks: Tok[], k: number): { section: Section | 'unsupported'; sense?: 'minimize' | 'maximize'; used: number; word?: string } | null {
@@ -176,7 +220,9 @@ function sectionAt(toks: Tok[], k: number): { section: Section | 'unsupported'; 
   if (['general', 'generals', 'gen', 'integer', 'integers'].includes(w)) return { section: 'general', used: 1 };
   if (['binary', 'binaries', 'bin'].includes(w)) return { section: 'binary', used: 1 };
   if (w === 'end') return { section: 'end', used: 1 };
-  if (['semi-continuous', 'semi', 'semis', 'sos', 'sos1', 'sos2'].includes(w)) return { section: 'unsupported', used: 1, word: t.text };
+  if (w === 'semi' && next?.kind === 'sign' && next.text === '-' && toks[k + 2]?.line === t.line && toks[k + 2]?.text.toLowerCase() === 'continuous') return { section: 'semi', used: 3 };
+  if (['semi', 'semis'].includes(w)) return { section: 'semi', used: 1 };
+  if (['sos', 'sos1', 'sos2'].includes(w)) return { section: 'unsupported', used: 1, word: t.text };
   return null;
 }
 
@@ -205,6 +251,7 @@ export function parseLp(text: string, file = 'model.lp'): Model {
   };
   const integer = new Set<string>();
   const binary = new Set<string>();
+  const semi = new Set<string>();
 
   let k = 0;
   let section: Section | null = null;
@@ -323,7 +370,7 @@ export function parseLp(text: string, file = 'model.lp'): Model {
       } else if (rhsTok && !rhsTok.bol && (rhsTok.kind === 'name' || rhsTok.kind === 'sign')) {
         return fail('ranged rows (a <= expr <= b) and variables on the right-hand side are not supported', rhsTok);
       } else return fail(`expected a number on the right-hand side, found ${rhsTok ? `"${rhsTok.text}"` : 'the end of the file'}`, rhsTok ?? op);
-      if (lhs.terms.length === 0 && lhs.constant === 0) fail('a row without terms', lhs.first ?? op);
+      // a row without terms (`c: = 0`, `c: 0 x >= 1`) is valid; the solve layer checks it against 0
       if (toks[k]?.kind === 'op') fail('ranged rows (a <= expr <= b) are not supported; write two rows', toks[k]);
       rows.push({ name: name ?? '', terms: combineLinearTerms(lhs.terms), sense: op!.text as RowSense, rhs: rhs - lhs.constant });
       continue;
@@ -332,10 +379,10 @@ export function parseLp(text: string, file = 'model.lp'): Model {
       parseBound();
       continue;
     }
-    if (section === 'general' || section === 'binary') {
+    if (section === 'general' || section === 'binary' || section === 'semi') {
       if (t.kind !== 'name') fail(`expected a variable name, found "${t.text}"`, t);
       const v = declared(t.text, t);
-      (section === 'general' ? integer : binary).add(v.name);
+      (section === 'general' ? integer : section === 'binary' ? binary : semi).add(v.name);
       k++;
       continue;
     }
@@ -411,6 +458,13 @@ export function parseLp(text: string, file = 'model.lp'): Model {
     v.upper = v.upper === null ? 1 : Math.min(v.upper, 1);
   }
   for (const name of integer) if (!binary.has(name)) vars.get(name)!.type = 'integer';
+  // semi-continuous (semi-integer when also General): x = 0 or lower <= x <= upper, the upper bound required
+  for (const name of semi) {
+    const v = vars.get(name)!;
+    if (v.type === 'binary') throw new InputError(`"${name}" is both Binary and Semi-continuous`, file);
+    if (v.upper === null) throw new InputError(`semi-continuous variable "${name}" needs a finite upper bound in Bounds`, file);
+    v.type = isIntegerType(v.type) ? 'semiinteger' : 'semicontinuous';
+  }
 
   // unnamed rows get R1, R2, ... (skipping names in use)
   const used = new Set([...order, ...rows.map((r) => r.name).filter((n) => n !== '')]);

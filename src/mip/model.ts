@@ -6,7 +6,21 @@
  */
 import { InputError } from '../errors.js';
 
-export type VarType = 'continuous' | 'integer' | 'binary';
+/**
+ * - semicontinuous: x = 0 or lower <= x <= upper (MPS `SC` bounds);
+ * - semiinteger: the same with x integer (MPS `SI` bounds, or `SC` on a MARKER integer column).
+ * HiGHS takes both natively; the other backends get the binary reformulation of proofs/mip-semi.md.
+ */
+export type VarType = 'continuous' | 'integer' | 'binary' | 'semicontinuous' | 'semiinteger';
+
+/** Integer-valued types (a semi-integer column is integer wherever it is not 0). */
+export function isIntegerType(t: VarType): boolean {
+  return t === 'integer' || t === 'binary' || t === 'semiinteger';
+}
+
+export function isSemiType(t: VarType): boolean {
+  return t === 'semicontinuous' || t === 'semiinteger';
+}
 export type Sense = 'minimize' | 'maximize';
 export type RowSense = '<=' | '>=' | '=';
 
@@ -59,8 +73,41 @@ const RESERVED = new Set([
  */
 const NAME_RE = /^[A-Za-z_!"#$%&()/,;?@`'{}|~[\]][A-Za-z0-9_!"#$%&()/,.;?@`'{}|~[\]]*$/;
 
+/** A name an LP file can carry verbatim (the LP writer maps any other name to one of these). */
 export function isSafeName(name: string): boolean {
   return name.length > 0 && name.length <= 255 && NAME_RE.test(name) && !RESERVED.has(name.toLowerCase());
+}
+
+/**
+ * A name a model may hold: what MPS allows, any token without blanks or control characters (netlib and
+ * MIPLIB use `...100`, `.ETHSD`, `FLAV*1`, `1G0EXP`), at most 255 characters (GLPK's limit).
+ */
+export function isValidName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && !/[\s\x00-\x1f\x7f]/.test(name);
+}
+
+/**
+ * Bounds a backend should see: binaries clamped to [0, 1], integer bounds rounded inward (ceil of the
+ * lower, floor of the upper: x integer and x <= 1.5 is x <= 1). A tolerance of 1e-9 relative keeps
+ * 2.0000000001 at 2. The result can be empty (lower > upper): the model is then infeasible.
+ */
+export function effectiveBounds(v: Variable): { lower: number | null; upper: number | null } {
+  let lo = v.type === 'binary' ? Math.max(v.lower ?? 0, 0) : v.lower;
+  let up = v.type === 'binary' ? Math.min(v.upper ?? 1, 1) : v.upper;
+  if (isIntegerType(v.type)) {
+    if (lo !== null) lo = Math.ceil(lo - 1e-9 * Math.max(1, Math.abs(lo)));
+    if (up !== null) up = Math.floor(up + 1e-9 * Math.max(1, Math.abs(up)));
+  }
+  return { lower: Object.is(lo, -0) ? 0 : lo, upper: Object.is(up, -0) ? 0 : up };
+}
+
+/** The first variable whose domain is empty (integer bounds with no integer between them), if any. */
+export function emptyDomain(model: Model): Variable | undefined {
+  return model.variables.find((v) => {
+    if (isSemiType(v.type)) return false; // 0 is always in a semi-variable's domain
+    const b = effectiveBounds(v);
+    return b.lower !== null && b.upper !== null && b.lower > b.upper;
+  });
 }
 
 /** Merge duplicate variables in a term list, dropping exact zeros. Order of first appearance is kept. */
@@ -87,15 +134,16 @@ export function validateModel(model: Model, where = 'model'): void {
   const vars = new Set<string>();
   model.variables.forEach((v, i) => {
     const f = `variables[${i}]`;
-    if (typeof v.name !== 'string' || !isSafeName(v.name)) fail(`${f}.name`, `${JSON.stringify(v.name)} is not a valid name (letters, digits and CPLEX LP name symbols; not starting with a digit or period; not an LP keyword)`);
+    if (typeof v.name !== 'string' || !isValidName(v.name)) fail(`${f}.name`, `${JSON.stringify(v.name)} is not a valid name (1 to 255 characters without blanks or control characters)`);
     if (vars.has(v.name)) fail(`${f}.name`, `duplicate variable name "${v.name}"`);
     vars.add(v.name);
-    if (v.type !== 'continuous' && v.type !== 'integer' && v.type !== 'binary') fail(`${f}.type`, `must be continuous, integer or binary (got ${JSON.stringify(v.type)})`);
+    if (!['continuous', 'integer', 'binary', 'semicontinuous', 'semiinteger'].includes(v.type)) fail(`${f}.type`, `must be continuous, integer, binary, semicontinuous or semiinteger (got ${JSON.stringify(v.type)})`);
     for (const k of ['lower', 'upper'] as const) {
       const b = v[k];
       if (b !== null && (typeof b !== 'number' || !Number.isFinite(b))) fail(`${f}.${k}`, `must be a finite number or null for infinite (got ${String(b)})`);
     }
     if (v.lower !== null && v.upper !== null && v.lower > v.upper) fail(f, `lower bound ${v.lower} exceeds upper bound ${v.upper}`);
+    if (isSemiType(v.type) && v.lower === null) fail(`${f}.lower`, `semi-continuous variable "${v.name}" needs a finite lower bound (x = 0 or lower <= x <= upper)`);
     if (v.type === 'binary' && ((v.lower !== null && v.lower < 0) || (v.upper !== null && v.upper > 1))) fail(f, `binary variable "${v.name}" must have bounds within [0, 1]`);
   });
   const checkTerms = (terms: Term[], f: string) => {
@@ -110,7 +158,7 @@ export function validateModel(model: Model, where = 'model'): void {
   const rows = new Set<string>();
   model.constraints.forEach((c, i) => {
     const f = `constraints[${i}]`;
-    if (typeof c.name !== 'string' || !isSafeName(c.name)) fail(`${f}.name`, `${JSON.stringify(c.name)} is not a valid name`);
+    if (typeof c.name !== 'string' || !isValidName(c.name)) fail(`${f}.name`, `${JSON.stringify(c.name)} is not a valid name (1 to 255 characters without blanks or control characters)`);
     if (rows.has(c.name)) fail(`${f}.name`, `duplicate constraint name "${c.name}"`);
     rows.add(c.name);
     if (c.sense !== '<=' && c.sense !== '>=' && c.sense !== '=') fail(`${f}.sense`, `must be <=, >= or = (got ${JSON.stringify(c.sense)})`);
@@ -165,9 +213,11 @@ export function maxViolation(model: Model, values: Record<string, number>): numb
   let worst = 0;
   for (const v of model.variables) {
     const x = values[v.name] ?? 0;
-    if (v.lower !== null) worst = Math.max(worst, v.lower - x);
-    if (v.upper !== null) worst = Math.max(worst, x - v.upper);
-    if (v.type !== 'continuous') worst = Math.max(worst, Math.abs(x - Math.round(x)));
+    // a semi-variable at 0 satisfies its domain whatever its bounds
+    const atZero = isSemiType(v.type) && x === 0;
+    if (v.lower !== null && !atZero) worst = Math.max(worst, v.lower - x);
+    if (v.upper !== null && !atZero) worst = Math.max(worst, x - v.upper);
+    if (isIntegerType(v.type)) worst = Math.max(worst, Math.abs(x - Math.round(x)));
   }
   for (const c of model.constraints) {
     let lhs = 0;
@@ -178,12 +228,18 @@ export function maxViolation(model: Model, values: Record<string, number>): numb
   return worst;
 }
 
-/** The LP relaxation: every integer/binary variable becomes continuous (binaries keep [0, 1]). */
+/**
+ * The LP relaxation: every integer/binary variable becomes continuous (binaries keep [0, 1]); a
+ * semi-variable relaxes to the hull of its domain, [min(0, lower), max(0, upper)].
+ */
 export function lpRelaxation(model: Model): Model {
   return {
     ...model,
     name: `${model.name}_relax`,
-    variables: model.variables.map((v) => ({ ...v, type: 'continuous', lower: v.type === 'binary' ? Math.max(v.lower ?? 0, 0) : v.lower, upper: v.type === 'binary' ? Math.min(v.upper ?? 1, 1) : v.upper })),
+    variables: model.variables.map((v) => {
+      if (isSemiType(v.type)) return { ...v, type: 'continuous', lower: Math.min(0, v.lower ?? 0), upper: v.upper === null ? null : Math.max(0, v.upper) };
+      return { ...v, type: 'continuous', lower: v.type === 'binary' ? Math.max(v.lower ?? 0, 0) : v.lower, upper: v.type === 'binary' ? Math.min(v.upper ?? 1, 1) : v.upper };
+    }),
   };
 }
 
@@ -264,3 +320,50 @@ export const lin = {
   scale: (e: LinearExpr, k: number): LinearExpr => ({ terms: e.terms.map((t) => ({ var: t.var, coef: t.coef * k })), constant: e.constant * k }),
   dot: (coefs: readonly number[], vars: readonly string[]): LinearExpr => ({ terms: combineLinearTerms(vars.map((v, i) => ({ var: v, coef: coefs[i]! }))), constant: 0 }),
 };
+
+/**
+ * The binary reformulation of semi-variables (proofs/mip-semi.md) for backends without them: each
+ * semi-variable x with domain {0} ∪ [l, u] becomes a plain variable on [min(0, l), max(0, u)] (integer
+ * for a semi-integer one) plus a binary z with l z <= x <= u z. It needs finite l and u (u is the big M);
+ * a column without a finite upper bound is refused with an InputError naming it, never solved as a
+ * different model. `aux` lists the added binaries, to drop from the solution.
+ */
+export function reformulateSemi(model: Model, where = 'model'): { model: Model; aux: string[] } {
+  const semis = model.variables.filter((v) => isSemiType(v.type));
+  if (semis.length === 0) return { model, aux: [] };
+  const names = new Set([...model.variables.map((v) => v.name)]);
+  const rows = new Set(model.constraints.map((c) => c.name));
+  const fresh = (set: Set<string>, base: string) => {
+    let n = base;
+    for (let i = 2; set.has(n); i++) n = `${base}_${i}`;
+    set.add(n);
+    return n;
+  };
+  const aux: string[] = [];
+  const extraVars: Variable[] = [];
+  const extraRows: Constraint[] = [];
+  for (const v of semis) {
+    if (v.upper === null)
+      throw new InputError(`semi-continuous column "${v.name}" has no finite upper bound: this backend needs one for the binary reformulation (HiGHS solves such columns natively)`, `${where}: ${v.name}`);
+    const l = v.lower!;
+    const u = v.upper;
+    const z = fresh(names, `${v.name}_on`);
+    aux.push(z);
+    extraVars.push({ name: z, type: 'binary', lower: 0, upper: 1 });
+    extraRows.push(
+      { name: fresh(rows, `${v.name}_semilo`), terms: [{ var: v.name, coef: 1 }, { var: z, coef: -l }], sense: '>=', rhs: 0 },
+      { name: fresh(rows, `${v.name}_semiup`), terms: [{ var: v.name, coef: 1 }, { var: z, coef: -u }], sense: '<=', rhs: 0 },
+    );
+  }
+  return {
+    model: {
+      ...model,
+      variables: [
+        ...model.variables.map((v): Variable => (isSemiType(v.type) ? { name: v.name, type: v.type === 'semiinteger' ? 'integer' : 'continuous', lower: Math.min(0, v.lower!), upper: Math.max(0, v.upper!) } : v)),
+        ...extraVars,
+      ],
+      constraints: [...model.constraints, ...extraRows],
+    },
+    aux,
+  };
+}

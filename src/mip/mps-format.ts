@@ -7,7 +7,7 @@
  *   without bounds an upper bound of 1);
  * - every column appears in COLUMNS, with an explicit 0 objective entry if it has no coefficients.
  */
-import { combineLinearTerms, validateModel, type Model } from './model.js';
+import { combineLinearTerms, isSemiType, validateModel, type Model } from './model.js';
 
 function num(x: number): string {
   return Object.is(x, -0) ? '0' : String(x);
@@ -50,7 +50,8 @@ export function writeMps(input: Model, opts: MpsWriteOptions = {}): string {
   let inInt = false;
   let marker = 0;
   for (const v of model.variables) {
-    const isInt = v.type !== 'continuous';
+    // a semi-integer column is declared by its SI bound (SC on a MARKER column is read differently by readers)
+    const isInt = v.type === 'integer' || v.type === 'binary';
     if (isInt !== inInt) {
       out.push(`    MARKER${marker} 'MARKER' '${isInt ? 'INTORG' : 'INTEND'}'`);
       marker++;
@@ -71,6 +72,12 @@ export function writeMps(input: Model, opts: MpsWriteOptions = {}): string {
   for (const v of model.variables) {
     const lo = v.type === 'binary' ? Math.max(v.lower ?? 0, 0) : v.lower;
     const up = v.type === 'binary' ? Math.min(v.upper ?? 1, 1) : v.upper;
+    if (isSemiType(v.type)) {
+      // SC/SI carry the upper bound (no value: infinite); LO the semi lower bound
+      out.push(` ${v.type === 'semiinteger' ? 'SI' : 'SC'} BND ${v.name}${up === null ? '' : ` ${num(up)}`}`);
+      if (lo !== null && lo !== 0) out.push(` LO BND ${v.name} ${num(lo)}`);
+      continue;
+    }
     if (lo !== null && up !== null && lo === up) {
       out.push(` FX BND ${v.name} ${num(lo)}`);
       continue;

@@ -72,6 +72,11 @@ export interface SolveOptions {
    * backend that checks its clock rarely (HiGHS in root cut separation) cannot overstay it.
    */
   hardLimitSec?: number;
+  /**
+   * Ask a second backend before reporting infeasible or unbounded (default true): the answer is final only
+   * when both agree; otherwise the status is 'error' (they disagree) or 'timelimit' (not confirmed in time).
+   */
+  secondOpinion?: boolean;
   /** run in a worker thread: the event loop stays free and `signal` can cancel the solve */
   worker?: boolean;
   /** cancels a worker solve (the promise rejects with the signal's reason); ignored in-process */

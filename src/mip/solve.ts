@@ -7,10 +7,17 @@
  *   infeasible; a feasible point plus an unbounded relaxation means unbounded (rational data);
  * - where a backend reports no bound, the LP relaxation is solved and its optimum is the bound
  *   (proofs/mip-bounds.md), combined with any bound the backend implies, keeping the tighter;
- * - the gap is recomputed from objective and bound the same way for every backend.
+ * - the gap is recomputed from objective and bound the same way for every backend;
+ * - an "infeasible" or "unbounded" answer is final only when a second backend agrees (a wrong proof of
+ *   infeasibility is the worst answer a solver layer can give; jslp and GLPK were both seen to give one);
+ * - what needs no solver is settled here: an integer column whose rounded bounds are empty, a row without
+ *   terms that 0 violates (both proven infeasible); rows without terms that 0 satisfies are dropped;
+ * - semi-continuous columns go natively to HiGHS and as the binary reformulation (proofs/mip-semi.md) to
+ *   the others;
+ * - a backend that does not honour the time limit itself (jslp) runs in a worker under the watchdog.
  */
 import { BackendError } from '../errors.js';
-import { feasibilityModel, isMip, lpRelaxation, maxViolation, objectiveValue, validateModel, type Model } from './model.js';
+import { combineLinearTerms, emptyDomain, feasibilityModel, isIntegerType, isMip, lpRelaxation, maxViolation, objectiveValue, reformulateSemi, validateModel, type Model } from './model.js';
 import { DEFAULT_RELATIVE_GAP, relativeGap, tighterBound, type SolveOptions, type SolveResult, type SolverName } from './result.js';
 import type { Backend, BackendOptions, BackendOutcome } from './backends/types.js';
 import { glpkBackend } from './backends/glpk.js';
@@ -27,14 +34,23 @@ export async function solverVersion(solver: SolverName): Promise<string> {
 /** Solve a model. In-process unless `worker: true`. Never throws for an infeasible or unbounded model. */
 export async function solve(model: Model, options: SolveOptions = {}): Promise<SolveResult> {
   validateModel(model);
-  if (options.worker) return solveInWorker(model, options);
+  const backend = BACKENDS[options.solver ?? 'glpk'];
+  if (!backend) throw new BackendError(`unknown solver "${String(options.solver)}" (use glpk, highs or jslp)`);
+  // refuse a model this backend cannot take (an InputError) here, before a worker would turn it into a backend error
+  if (!backend.nativeSemi) reformulateSemi(model);
+  const limited = options.timeLimitSec !== undefined && Number.isFinite(options.timeLimitSec);
+  if (options.worker || (limited && !backend.honoursTimeLimit)) return solveInWorker(model, options);
   return solveInProcess(model, options);
 }
 
-export async function solveInProcess(model: Model, options: SolveOptions = {}): Promise<SolveResult> {
+/** Which backend gives the second opinion on a backend's infeasible or unbounded answer. */
+export const SECOND_OPINION: Record<SolverName, SolverName> = { glpk: 'highs', highs: 'glpk', jslp: 'highs' };
+
+export async function solveInProcess(input: Model, options: SolveOptions = {}): Promise<SolveResult> {
   const solver = options.solver ?? 'glpk';
   const backend = BACKENDS[solver];
   if (!backend) throw new BackendError(`unknown solver "${String(solver)}" (use glpk, highs or jslp)`);
+  const semi = backend.nativeSemi ? { model: input, aux: [] as string[] } : reformulateSemi(input);
   const timeLimitSec = options.timeLimitSec ?? Number.POSITIVE_INFINITY;
   const gapTol = options.relativeGap ?? DEFAULT_RELATIVE_GAP;
   // loading the WebAssembly runtime (once per process) is not solve time
@@ -45,10 +61,12 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
   const finish = (o: BackendOutcome, message = o.message): SolveResult => {
     const status = o.status === 'infeasible-or-unbounded' ? 'error' : o.status;
     const hasSolution = o.objective !== null && Number.isFinite(o.objective);
+    const values = { ...o.values };
+    for (const z of semi.aux) delete values[z];
     return {
       status,
       objective: hasSolution ? o.objective : null,
-      values: hasSolution ? o.values : {},
+      values: hasSolution ? values : {},
       bestBound: o.bestBound !== null && Number.isFinite(o.bestBound) ? o.bestBound : null,
       boundSource: o.bestBound !== null && Number.isFinite(o.bestBound) ? o.boundSource : 'none',
       gap: hasSolution ? relativeGap(o.objective, o.bestBound) : null,
@@ -58,6 +76,15 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
       ...(message ? { message } : {}),
     };
   };
+
+  const none = { objective: null, values: {}, bestBound: null, boundSource: 'none' as const };
+  // Settled without a solver: an integer column with no integer within its bounds, a row without terms.
+  const empty = emptyDomain(input);
+  if (empty) return finish({ status: 'infeasible', ...none, message: `integer variable "${empty.name}" has no integer value within [${empty.lower}, ${empty.upper}]` });
+  const termless = semi.model.constraints.filter((c) => combineLinearTerms(c.terms).length === 0);
+  const violated = termless.find((c) => (c.sense === '<=' ? 0 > c.rhs : c.sense === '>=' ? 0 < c.rhs : c.rhs !== 0));
+  if (violated) return finish({ status: 'infeasible', ...none, message: `row "${violated.name}" has no terms and requires 0 ${violated.sense} ${violated.rhs}` });
+  const model: Model = termless.length === 0 ? semi.model : { ...semi.model, constraints: semi.model.constraints.filter((c) => !termless.includes(c)) };
 
   if (model.variables.length === 0) return finish(trivialOutcome(model));
 
@@ -79,9 +106,31 @@ export async function solveInProcess(model: Model, options: SolveOptions = {}): 
   if (out.status === 'infeasible-or-unbounded' || (out.status === 'unbounded' && isMip(model))) {
     const phase1 = await backend.solve(feasibilityModel(model), { ...opts, timeLimitSec: remaining(), onProgress: undefined, start: undefined });
     // a zero objective cannot be unbounded, so "infeasible or unbounded" on phase 1 means infeasible
-    if (phase1.status === 'infeasible' || phase1.status === 'infeasible-or-unbounded') return finish({ status: 'infeasible', objective: null, values: {}, bestBound: null, boundSource: 'none' });
-    if (phase1.status === 'optimal' || phase1.status === 'feasible') return finish({ status: 'unbounded', objective: null, values: {}, bestBound: null, boundSource: 'none' });
-    return finish({ ...out, status: 'error', message: `${solver} could not tell infeasible from unbounded (phase 1: ${phase1.status})` });
+    if (phase1.status === 'infeasible' || phase1.status === 'infeasible-or-unbounded') out = { status: 'infeasible', ...none };
+    else if (phase1.status === 'optimal' || phase1.status === 'feasible') out = { status: 'unbounded', ...none };
+    else return finish({ ...out, status: 'error', message: `${solver} could not tell infeasible from unbounded (phase 1: ${phase1.status})` });
+  }
+
+  // A second opinion: "infeasible" or "unbounded" is final only when another backend says the same.
+  if ((out.status === 'infeasible' || out.status === 'unbounded') && options.secondOpinion !== false) {
+    const claim = out.status;
+    const other = SECOND_OPINION[solver];
+    const limited = Number.isFinite(timeLimitSec);
+    let r2: SolveResult;
+    try {
+      // for an infeasibility claim the other backend only needs a feasible point: the phase-1 model (zero
+      // objective) stops at the first one, usually much sooner than a full solve
+      r2 = await solveInProcess(claim === 'infeasible' ? feasibilityModel(input) : input, { solver: other, ...(limited ? { timeLimitSec: remaining() } : {}), relativeGap: gapTol, secondOpinion: false, relaxationBound: false });
+    } catch (e) {
+      return finish({ status: 'error', ...none, message: `${solver} reported ${claim}; the second opinion (${other}) failed: ${(e as Error).message}` });
+    }
+    if (r2.status === claim) return finish({ ...out, message: `${claim}, confirmed by ${other}` });
+    if (r2.objective !== null && claim === 'infeasible')
+      return finish({ status: 'error', ...none, message: `${solver} reported infeasible, but ${other} found a feasible point: the infeasibility is not trusted` });
+    if (r2.status === 'optimal' || r2.status === 'infeasible' || r2.status === 'unbounded')
+      return finish({ status: 'error', ...none, message: `${solver} reported ${claim}, but ${other} says ${r2.status}: not trusted` });
+    // the other backend did not finish: the claim is unconfirmed, which is not a final answer
+    return finish({ status: limited && elapsed() >= timeLimitSec * 0.99 ? 'timelimit' : 'error', ...none, message: `${solver} reported ${claim}; ${other} could not confirm it (${r2.status}${r2.message ? `: ${r2.message}` : ''})` });
   }
 
   // A bound for a solution that has none from the solver: the LP relaxation (it needs no integrality).
@@ -115,12 +164,12 @@ async function completeStart(backend: Backend, model: Model, partial: Record<str
     name: `${model.name}_start`,
     variables: model.variables.map((v) => {
       const x = partial[v.name];
-      if (v.type === 'continuous' || x === undefined) return { ...v, type: 'continuous' };
+      if (!isIntegerType(v.type) || x === undefined) return { ...v, type: 'continuous' };
       const r = Math.round(x);
       return { ...v, type: 'continuous', lower: r, upper: r };
     }),
   };
-  if (model.variables.some((v) => v.type !== 'continuous' && partial[v.name] === undefined)) return undefined;
+  if (model.variables.some((v) => isIntegerType(v.type) && partial[v.name] === undefined)) return undefined;
   const r = await backend.solve(fixed, { timeLimitSec, relativeGap: 0 });
   return r.status === 'optimal' && r.objective !== null ? r.values : undefined;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { Model } from '../../mip/model.js';
@@ -7,15 +8,24 @@ import { parseJsonText } from '../../model/json.js';
 import { startProgress } from '../progress.js';
 import { action, EXIT, parseNumberOption, printJson, type CliContext } from '../run.js';
 
-/** Read a model file by extension: .lp (our parser), .mps (HiGHS's reader), .json (model data). */
+/** Read a model file by extension: .lp (our parser), .mps (HiGHS's reader), .json (model data), each optionally .gz. */
 export async function readModelFile(file: string): Promise<Model> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new InputError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
   }
-  const lower = file.toLowerCase();
+  let lower = file.toLowerCase();
+  if (lower.endsWith('.gz')) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new InputError(`not a valid gzip file (${(e as Error).message})`, file);
+    }
+    lower = lower.slice(0, -3);
+  }
+  const text = bytes.toString('utf8');
   if (lower.endsWith('.lp')) {
     const { parseLp } = await import('../../mip/lp-format.js');
     return parseLp(text, file);
@@ -28,7 +38,7 @@ export async function readModelFile(file: string): Promise<Model> {
     const { modelFromJson } = await import('../../mip/model.js');
     return modelFromJson(parseJsonText(text, file), file);
   }
-  throw new InputError('unknown file type (use .lp, .mps or .json)', file);
+  throw new InputError('unknown file type (use .lp, .mps or .json, optionally gzipped as .gz)', file);
 }
 
 /** Objectives agree when within a relative 1e-6 (absolute 1e-6 near zero). */
@@ -63,7 +73,7 @@ export function registerSolve(program: Command, ctx: CliContext): void {
   program
     .command('solve')
     .description('solve a MIP/LP file (.lp, .mps or .json model) with GLPK, HiGHS or javascript-lp-solver')
-    .argument('<file>', 'model file: CPLEX LP (.lp), free MPS (.mps) or scarec model JSON (.json)')
+    .argument('<file>', 'model file: CPLEX LP (.lp), free or fixed MPS (.mps) or scarec model JSON (.json); .gz for gzipped')
     .option('--solver <name>', 'glpk | highs | jslp | all', 'glpk')
     .option('--time-limit <seconds>', 'wall-clock limit per solver', parseNumberOption('--time-limit', { min: 0.001, max: 1e7 }))
     .option('--gap <relative>', 'relative MIP gap at which to stop (default 1e-6)', parseNumberOption('--gap', { min: 0, max: 1 }))

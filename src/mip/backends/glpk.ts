@@ -10,7 +10,7 @@
  * - GLP_UNBND -> unbounded (LP).
  */
 import GLPK from 'glpk.js/node';
-import type { Model } from '../model.js';
+import { effectiveBounds, isIntegerType, type Model } from '../model.js';
 import type { Backend, BackendOptions, BackendOutcome } from './types.js';
 
 type GlpkApi = Awaited<ReturnType<typeof GLPK>>;
@@ -55,13 +55,13 @@ export function toGlpkProblem(g: GlpkApi, model: Model): GlpkLp {
     objective: { direction: model.sense === 'minimize' ? g.GLP_MIN : g.GLP_MAX, name: 'obj', vars: model.objective.terms.map((t) => ({ name: t.var, coef: t.coef })) },
     subjectTo: model.constraints.map((c) => ({ name: c.name, vars: c.terms.map((t) => ({ name: t.var, coef: t.coef })), bnds: rowBnds(c.sense, c.rhs) })),
     bounds: model.variables.map((v) => {
-      const lo = v.type === 'binary' ? Math.max(v.lower ?? 0, 0) : v.lower;
-      const up = v.type === 'binary' ? Math.min(v.upper ?? 1, 1) : v.upper;
+      // integer bounds rounded inward: GLPK calls an integer column with a fractional bound infeasible
+      const { lower: lo, upper: up } = effectiveBounds(v);
       const type = lo === null && up === null ? g.GLP_FR : up === null ? g.GLP_LO : lo === null ? g.GLP_UP : lo === up ? g.GLP_FX : g.GLP_DB;
       return { name: v.name, type, lb: lo ?? 0, ub: up ?? 0 };
     }),
     // binaries are integers with [0, 1] bounds (set above); glpk.js's "binaries" would reset the bounds
-    generals: model.variables.filter((v) => v.type !== 'continuous').map((v) => v.name),
+    generals: model.variables.filter((v) => isIntegerType(v.type)).map((v) => v.name),
   };
 }
 
@@ -69,11 +69,15 @@ export const glpkBackend: Backend = {
   name: 'glpk',
   maxVariables: Number.POSITIVE_INFINITY,
   acceptsStart: false,
+  honoursTimeLimit: true,
+  nativeSemi: false,
   async version() {
     return `GLPK ${(await loadGlpk()).glpk.version} (glpk.js 5.0.0)`;
   },
   async solve(model: Model, opts: BackendOptions): Promise<BackendOutcome> {
     const { glpk: g, sink } = await loadGlpk();
+    // semi-variables arrive reformulated (solve.ts); one here would be solved as a different model
+    if (model.variables.some((v) => v.type === 'semicontinuous' || v.type === 'semiinteger')) return { status: 'error', objective: null, values: {}, bestBound: null, boundSource: 'none', message: 'GLPK takes no semi-continuous columns (reformulate them first)' };
     const problem = toGlpkProblem(g, model);
     const limited = Number.isFinite(opts.timeLimitSec);
     const tmlim = limited ? Math.min(Math.max(opts.timeLimitSec, 0.001), MAX_TMLIM_SEC) : undefined;

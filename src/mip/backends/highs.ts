@@ -5,7 +5,7 @@
  * A run stopped by a limit is never reported as optimal.
  */
 import highsLoader, { type Highs, type ModelData } from 'highs';
-import { combineLinearTerms, isMip, type Model } from '../model.js';
+import { combineLinearTerms, effectiveBounds, isMip, type Model } from '../model.js';
 import type { Backend, BackendOptions, BackendOutcome } from './types.js';
 
 let runtime: Promise<Highs> | null = null;
@@ -25,11 +25,13 @@ export function toHighsModel(h: Highs, model: Model): ModelData {
   const colLower = new Float64Array(n);
   const colUpper = new Float64Array(n);
   const integrality = new Int32Array(n);
+  // HiGHS integrality codes: 0 continuous, 1 integer, 2 semi-continuous, 3 semi-integer (native)
+  const code = { continuous: 0, integer: 1, binary: 1, semicontinuous: 2, semiinteger: 3 } as const;
   model.variables.forEach((v, j) => {
-    const bin = v.type === 'binary';
-    colLower[j] = bin ? Math.max(v.lower ?? 0, 0) : (v.lower ?? -Infinity);
-    colUpper[j] = bin ? Math.min(v.upper ?? 1, 1) : (v.upper ?? Infinity);
-    integrality[j] = v.type === 'continuous' ? 0 : 1;
+    const b = effectiveBounds(v);
+    colLower[j] = b.lower ?? -Infinity;
+    colUpper[j] = b.upper ?? Infinity;
+    integrality[j] = code[v.type];
   });
   const m = model.constraints.length;
   const rowLower = new Float64Array(m);
@@ -76,6 +78,8 @@ export const highsBackend: Backend = {
   name: 'highs',
   maxVariables: Number.POSITIVE_INFINITY,
   acceptsStart: true,
+  honoursTimeLimit: true,
+  nativeSemi: true,
   version: highsVersion,
   async solve(model: Model, opts: BackendOptions): Promise<BackendOutcome> {
     const h = await loadHighs();

@@ -5,7 +5,7 @@
  * because the solver only knows non-negative variables.
  */
 import solver from 'javascript-lp-solver';
-import type { Model } from '../model.js';
+import { effectiveBounds, isIntegerType, isSemiType, type Model } from '../model.js';
 import type { Backend, BackendOptions, BackendOutcome } from './types.js';
 
 interface JslpModel {
@@ -37,11 +37,9 @@ export function toJslpModel(model: Model, opts: Pick<BackendOptions, 'timeLimitS
   const rhsShift = new Map<string, number>();
   let constant = model.objective.constant ?? 0;
   const maps: Mapping[] = model.variables.map((v, j) => {
-    const int = v.type !== 'continuous';
-    let lo = v.type === 'binary' ? Math.max(v.lower ?? 0, 0) : v.lower;
-    let up = v.type === 'binary' ? Math.min(v.upper ?? 1, 1) : v.upper;
-    if (int && lo !== null) lo = Math.ceil(lo - 1e-9);
-    if (int && up !== null) up = Math.floor(up + 1e-9);
+    if (isSemiType(v.type)) throw new Error(`jslp takes no semi-continuous columns ("${v.name}"; reformulate them first)`);
+    const int = isIntegerType(v.type);
+    const { lower: lo, upper: up } = effectiveBounds(v);
     const p = `p${j}`;
     m.variables[p] = { [OBJ]: 0 };
     if (int) m.ints[p] = 1;
@@ -86,6 +84,8 @@ export const jslpBackend: Backend = {
   name: 'jslp',
   maxVariables: 2000,
   acceptsStart: false,
+  honoursTimeLimit: false,
+  nativeSemi: false,
   async version() {
     return 'javascript-lp-solver 1.0.3';
   },

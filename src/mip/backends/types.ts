@@ -29,4 +29,8 @@ export interface Backend {
   maxVariables: number;
   /** whether `solve` uses BackendOptions.start (a MIP start) */
   acceptsStart: boolean;
+  /** whether the backend stops at BackendOptions.timeLimitSec itself; solve() runs one that does not in a worker under the watchdog */
+  honoursTimeLimit: boolean;
+  /** whether the backend models semi-continuous and semi-integer columns itself (otherwise solve.ts reformulates them) */
+  nativeSemi: boolean;
 }
