@@ -73,8 +73,8 @@ export function writeMps(input: Model, opts: MpsWriteOptions = {}): string {
     const lo = v.type === 'binary' ? Math.max(v.lower ?? 0, 0) : v.lower;
     const up = v.type === 'binary' ? Math.min(v.upper ?? 1, 1) : v.upper;
     if (isSemiType(v.type)) {
-      // SC/SI carry the upper bound (no value: infinite); LO the semi lower bound
-      out.push(` ${v.type === 'semiinteger' ? 'SI' : 'SC'} BND ${v.name}${up === null ? '' : ` ${num(up)}`}`);
+      // SC/SI carry the upper bound (inf: none); LO the semi lower bound
+      out.push(` ${v.type === 'semiinteger' ? 'SI' : 'SC'} BND ${v.name} ${up === null ? 'inf' : num(up)}`);
       if (lo !== null && lo !== 0) out.push(` LO BND ${v.name} ${num(lo)}`);
       continue;
     }

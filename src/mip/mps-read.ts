@@ -6,14 +6,16 @@
  * Two conventions HiGHS's reader (1.15) does not follow are applied from a scan of the text, as CPLEX and
  * CBC read them: an `UP` (or `UI`) bound with a negative value on a column without a lower bound of its own
  * makes the lower bound -inf (not 0, which would make the column's bounds empty), and OBJSENSE may be
- * written inline with any of MAX, MAXIMIZE, MAXIMISE, MIN, MINIMIZE, MINIMISE.
+ * written inline with any of MAX, MAXIMIZE, MAXIMISE, MIN, MINIMIZE, MINIMISE; an SC or SI bound of 0 means
+ * no upper bound. The scan splits lines at blanks, so it misses these cases on fixed-format lines whose
+ * names contain blanks.
  */
 import highsLoader from 'highs';
 import { InputError } from '../errors.js';
 import { validateModel, type Constraint, type Model, type Variable } from './model.js';
 
 /** What the scan of the text finds: the objective sense if OBJSENSE gives one, columns whose lower bound is -inf. */
-export function scanMps(text: string): { sense: 'minimize' | 'maximize' | null; lowerMinusInf: Set<string> } {
+export function scanMps(text: string): { sense: 'minimize' | 'maximize' | null; lowerMinusInf: Set<string>; semiUpperInf: Set<string> } {
   const lines = text.split(/\r?\n/);
   let section = '';
   let sense: 'minimize' | 'maximize' | null = null;
@@ -23,6 +25,7 @@ export function scanMps(text: string): { sense: 'minimize' | 'maximize' | null; 
   };
   const negativeUp = new Set<string>();
   const hasLower = new Set<string>();
+  const semiUpperInf = new Set<string>();
   for (const line of lines) {
     if (line.startsWith('*') || line.trim() === '') continue;
     const toks = line.trim().split(/\s+/);
@@ -39,9 +42,11 @@ export function scanMps(text: string): { sense: 'minimize' | 'maximize' | null; 
       const [col, value] = toks.length >= 4 ? [toks[2]!, toks[3]] : numeric(toks[2]) ? [toks[1]!, toks[2]] : [toks[2]!, undefined];
       if ((type === 'UP' || type === 'UI') && numeric(value) && Number(value) < 0) negativeUp.add(col);
       if (['LO', 'LI', 'MI', 'FR', 'FX', 'BV', 'SC', 'SI'].includes(type)) hasLower.add(col);
+      // an SC/SI bound of 0 means no upper bound (CPLEX's reading; HiGHS would make the upper bound 0)
+      if ((type === 'SC' || type === 'SI') && numeric(value) && Number(value) === 0) semiUpperInf.add(col);
     }
   }
-  return { sense, lowerMinusInf: new Set([...negativeUp].filter((c) => !hasLower.has(c))) };
+  return { sense, lowerMinusInf: new Set([...negativeUp].filter((c) => !hasLower.has(c))), semiUpperInf };
 }
 
 export async function parseMps(text: string, file = 'model.mps'): Promise<Model> {
@@ -78,7 +83,7 @@ export async function parseMps(text: string, file = 'model.mps'): Promise<Model>
     const rowNames = unblank(Array.from({ length: d.numRows }, (_, i) => hm!.getRowName(i)));
     const variables: Variable[] = colNames.map((name, j) => {
       const lo = scan.lowerMinusInf.has(name) ? -Infinity : d.colLower[j]!;
-      const up = d.colUpper[j]!;
+      const up = scan.semiUpperInf.has(name) ? Infinity : d.colUpper[j]!;
       // HiGHS integrality: 0 continuous, 1 integer, 2 semi-continuous, 3 semi-integer (SC/SI bounds)
       const kind = d.integrality.length > 0 ? d.integrality[j]! : 0;
       if (kind !== 0 && kind !== 1 && kind !== 2 && kind !== 3) throw new InputError(`column "${name}": unsupported integrality type ${kind}`, file);

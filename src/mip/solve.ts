@@ -37,10 +37,15 @@ export async function solve(model: Model, options: SolveOptions = {}): Promise<S
   const backend = BACKENDS[options.solver ?? 'glpk'];
   if (!backend) throw new BackendError(`unknown solver "${String(options.solver)}" (use glpk, highs or jslp)`);
   // refuse a model this backend cannot take (an InputError) here, before a worker would turn it into a backend error
-  if (!backend.nativeSemi) reformulateSemi(model);
+  assertSolvable(model, options.solver ?? 'glpk');
   const limited = options.timeLimitSec !== undefined && Number.isFinite(options.timeLimitSec);
   if (options.worker || (limited && !backend.honoursTimeLimit)) return solveInWorker(model, options);
   return solveInProcess(model, options);
+}
+
+/** Throws an InputError (naming `where` and the column) when `solver` cannot take the model as it is. */
+export function assertSolvable(model: Model, solver: SolverName, where = 'model'): void {
+  if (!BACKENDS[solver].nativeSemi) reformulateSemi(model, where);
 }
 
 /** Which backend gives the second opinion on a backend's infeasible or unbounded answer. */

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,5 +79,54 @@ describe('scarec solve', () => {
     writeFileSync(txt, 'x');
     expect((await run(txt)).status).toBe(2);
     expect((await run(join(dir, 'missing.lp'))).status).toBe(2);
+  });
+
+  it('reads .mps.gz and .lp.gz; a truncated .gz is exit 2 naming the file', async () => {
+    const mpsGz = join(import.meta.dirname, '../mip/instances/afiro.mps.gz');
+    const r = await run(mpsGz, '--json', '--solver', 'glpk');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).objective).toBeCloseTo(-464.75314286, 6);
+    const lpGz = join(dir, 'k.lp.gz');
+    writeFileSync(lpGz, gzipSync(writeLp(model)));
+    const l = await run(lpGz, '--json', '--solver', 'highs');
+    expect(l.status, l.stderr).toBe(0);
+    expect(JSON.parse(l.stdout).objective).toBeCloseTo(optimum, 9);
+    const cut = join(dir, 'cut.mps.gz');
+    const whole = readFileSync(mpsGz);
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const c = await run(cut);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toContain(cut);
+    expect(c.stderr).toMatch(/not a valid gzip file/);
+  });
+
+  it('issue 14: an integer column with a fractional bound is optimal 3 with every solver, exit 0', async () => {
+    const f = join(dir, 'frac.lp');
+    writeFileSync(f, 'Maximize\n obj: x + y\nSubject To\n c: x + y <= 3\nBounds\n 0 <= x <= 1.5\nGeneral\n x y\nEnd\n');
+    const r = await run(f, '--solver', 'all', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.agree).toBe(true);
+    for (const x of out.results) expect([x.solver, x.status, x.objective]).toEqual([x.solver, 'optimal', 3]);
+  });
+
+  it('a semi-continuous column without an upper bound: exit 2 naming it for glpk, solved natively by highs', async () => {
+    const f = join(dir, 'semi.mps');
+    writeFileSync(f, ['NAME SEMI', 'OBJSENSE MAX', 'ROWS', ' N obj', ' L c1', 'COLUMNS', ' x obj 1 c1 1', 'RHS', ' rhs c1 5', 'BOUNDS', ' SC bnd x 0', ' LO bnd x 2', 'ENDATA', ''].join('\n'));
+    const g = await run(f, '--solver', 'glpk');
+    expect(g.status).toBe(2);
+    expect(g.stderr).toMatch(/semi-continuous column "x" has no finite upper bound/);
+    expect(g.stderr).toContain(f);
+    const h = await run(f, '--solver', 'highs', '--json');
+    expect(h.status, h.stderr).toBe(0);
+    expect(JSON.parse(h.stdout).objective).toBe(5);
+  });
+
+  it('a row without terms that 0 violates: exit 3, the row named', async () => {
+    const f = join(dir, 'empty.lp');
+    writeFileSync(f, 'Minimize\n obj: x\nSubject To\n c: 0 x >= 1\nEnd\n');
+    const r = await run(f, '--solver', 'highs');
+    expect(r.status).toBe(3);
+    expect(r.stdout).toContain('row "c" has no terms and requires 0 >= 1');
   });
 });

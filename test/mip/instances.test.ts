@@ -5,30 +5,10 @@
  * infeasible or unbounded: a solution returned under a limit is never better than the optimum.
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLp } from '../../src/mip/lp-format.js';
-import { parseMps } from '../../src/mip/mps-read.js';
-import type { Model } from '../../src/mip/model.js';
 import { solve } from '../../src/mip/solve.js';
-
-const DIR = join(import.meta.dirname, 'instances');
-
-interface Entry {
-  file: string;
-  kind: 'lp' | 'mip';
-  expected: { status: 'optimal'; objective: number; relativeTolerance: number } | { status: 'infeasible' | 'unbounded' };
-  ci: boolean;
-  source: { repo: string; path: string; commit: string };
-}
-
-export const MANIFEST = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as { instances: Entry[] };
-
-export async function readInstance(file: string): Promise<Model> {
-  const text = gunzipSync(readFileSync(join(DIR, file))).toString('utf8');
-  return file.endsWith('.lp.gz') ? parseLp(text, file) : parseMps(text, file);
-}
+import { DIR, MANIFEST, readInstance } from './instances.js';
 
 /** Generous per-solve limit: the set takes about 20 s in all on a loaded 2-core machine. */
 const LIMIT_SEC = 30;

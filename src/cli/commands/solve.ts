@@ -84,9 +84,10 @@ export function registerSolve(program: Command, ctx: CliContext): void {
           throw new InputError(`unknown solver "${opts.solver}" (use glpk, highs, jslp or all)`, 'option --solver');
         }
         const model = await readModelFile(file);
-        const { BACKENDS, solve } = await import('../../mip/solve.js');
+        const { assertSolvable, BACKENDS, solve } = await import('../../mip/solve.js');
         const names: SolverName[] =
           opts.solver === 'all' ? SOLVERS.filter((s) => model.variables.length <= BACKENDS[s].maxVariables) : [opts.solver as SolverName];
+        for (const s of names) assertSolvable(model, s, file);
         const results: SolveResult[] = [];
         const progress = startProgress(ctx, 'solve');
         try {
