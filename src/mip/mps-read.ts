@@ -10,8 +10,8 @@
  * no upper bound. The scan splits lines at blanks, so it misses these cases on fixed-format lines whose
  * names contain blanks.
  */
-import highsLoader from 'highs';
 import { InputError } from '../errors.js';
+import { loadHighs } from './backends/highs.js';
 import { validateModel, type Constraint, type Model, type Variable } from './model.js';
 
 /** What the scan of the text finds: the objective sense if OBJSENSE gives one, columns whose lower bound is -inf. */
@@ -51,7 +51,8 @@ export function scanMps(text: string): { sense: 'minimize' | 'maximize' | null; 
 
 export async function parseMps(text: string, file = 'model.mps'): Promise<Model> {
   const scan = scanMps(text);
-  const h = await highsLoader({});
+  // the backend's runtime: compiling HiGHS's WebAssembly twice per process cost seconds on a loaded machine
+  const h = await loadHighs();
   const logs: string[] = [];
   let hm;
   try {

@@ -10,8 +10,8 @@ import type { Backend, BackendOptions, BackendOutcome } from './types.js';
 
 let runtime: Promise<Highs> | null = null;
 
-/** One runtime per process: loading compiles 3.5 MB of WebAssembly; models are created and disposed per solve. */
-function loadHighs(): Promise<Highs> {
+/** One runtime per process (the MPS reader shares it): loading compiles 3.5 MB of WebAssembly; models are created and disposed per solve. */
+export function loadHighs(): Promise<Highs> {
   runtime ??= highsLoader({});
   return runtime;
 }
