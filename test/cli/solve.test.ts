@@ -120,6 +120,9 @@ describe('scarec solve', () => {
     const h = await run(f, '--solver', 'highs', '--json');
     expect(h.status, h.stderr).toBe(0);
     expect(JSON.parse(h.stdout).objective).toBe(5);
+    const all = await run(f, '--solver', 'all', '--json');
+    expect(all.status, all.stderr).toBe(0);
+    expect(JSON.parse(all.stdout).skipped).toEqual(['glpk', 'jslp']);
   });
 
   it('a row without terms that 0 violates: exit 3, the row named', async () => {

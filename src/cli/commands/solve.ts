@@ -85,8 +85,17 @@ export function registerSolve(program: Command, ctx: CliContext): void {
         }
         const model = await readModelFile(file);
         const { assertSolvable, BACKENDS, solve } = await import('../../mip/solve.js');
+        const takes = (s: SolverName) => {
+          try {
+            assertSolvable(model, s, file);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        // --solver all skips a backend that cannot take the model (its size, a semi column without an upper bound)
         const names: SolverName[] =
-          opts.solver === 'all' ? SOLVERS.filter((s) => model.variables.length <= BACKENDS[s].maxVariables) : [opts.solver as SolverName];
+          opts.solver === 'all' ? SOLVERS.filter((s) => model.variables.length <= BACKENDS[s].maxVariables && takes(s)) : [opts.solver as SolverName];
         for (const s of names) assertSolvable(model, s, file);
         const results: SolveResult[] = [];
         const progress = startProgress(ctx, 'solve');
@@ -120,7 +129,7 @@ export function registerSolve(program: Command, ctx: CliContext): void {
         if (opts.json) printJson(ctx, { file, model: modelSummary(model), agree, skipped, results });
         else {
           ctx.out(`${results.map((r) => formatResult(r, model)).join('\n')}\n`);
-          if (skipped.length > 0) ctx.out(`skipped: ${skipped.join(', ')} (model too large for it)\n`);
+          if (skipped.length > 0) ctx.out(`skipped: ${skipped.join(', ')} (model too large for it, or a semi-continuous column without an upper bound)\n`);
           ctx.out(
             agree
               ? `solvers agree: ${results[0]!.status}${solved.length > 0 ? `, objective ${fmt(solved[0]!.objective)} (within relative 1e-6)` : ''}\n`
