@@ -213,10 +213,9 @@ export function maxViolation(model: Model, values: Record<string, number>): numb
   let worst = 0;
   for (const v of model.variables) {
     const x = values[v.name] ?? 0;
-    // a semi-variable at 0 satisfies its domain whatever its bounds
-    const atZero = isSemiType(v.type) && x === 0;
-    if (v.lower !== null && !atZero) worst = Math.max(worst, v.lower - x);
-    if (v.upper !== null && !atZero) worst = Math.max(worst, x - v.upper);
+    const bounds = Math.max(v.lower !== null ? v.lower - x : 0, v.upper !== null ? x - v.upper : 0);
+    // a semi-variable is in its domain at 0 or within its bounds: its violation is the distance to the nearer
+    worst = Math.max(worst, isSemiType(v.type) ? Math.min(Math.abs(x), bounds) : bounds);
     if (isIntegerType(v.type)) worst = Math.max(worst, Math.abs(x - Math.round(x)));
   }
   for (const c of model.constraints) {
