@@ -2,10 +2,13 @@
 """Calibrate scarec's cost model with PyTorch on CUDA GPUs; writes the same device profile as `scarec calibrate`.
 
     python3 bench/calibrate_torch.py --out profile.json [--quick]
+    python3 bench/calibrate_torch.py --device cpu --quick --out cpu-torch.json    # the same sweep on the CPU
     torchrun --nproc_per_node=8 bench/calibrate_torch.py --out profile.json   # adds NCCL all-to-all / all-reduce
 
-Measures, like src/calibrate: gather (out = table[idx]) against row bytes, table size and skew, and the
-optimizer update (index_add_ of the touched rows), fitted per tier as latency + rows x seconds-per-row +
+Measures, like src/calibrate: gather (out = table[idx]) against row bytes, table size and skew; the cost per
+lookup of a training step's pooling (embedding_bag forward and the backward scatter of its gradient, as
+python/scarec_torch runs it; this is the device tier's gpuGather law, proofs/calibration-fit.md §8) and the
+optimizer update (accumulating index_put_ of the touched rows), fitted per tier as latency + rows x seconds-per-row +
 bytes / bandwidth (the receive buffer's law on an L2-resident table); dedup
 (torch.unique with return_inverse) against lookups; host-to-device and device-to-host copy bandwidth
 (pinned memory) and device-to-device copy bandwidth; with several ranks, all-to-all and all-reduce bus
@@ -166,46 +169,75 @@ def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: L
     return profile
 
 
-def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch and a GPU
-    import torch
+def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (the cpu path runs in the tests)
+    import time
 
-    if not torch.cuda.is_available():
+    import torch
+    import torch.nn.functional as F
+
+    cuda = args.device == "cuda"
+    if cuda and not torch.cuda.is_available():
         raise SystemExit("no CUDA device: torch.cuda.is_available() is False")
+    if not cuda:
+        torch.set_num_threads(int(os.environ.get("SCAREC_TORCH_THREADS", "1")))  # as scarec_torch's workers
     dist = None
     rank, world = 0, 1
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         import torch.distributed as dist  # type: ignore[no-redef]
-        dist.init_process_group("nccl")
+        dist.init_process_group("nccl" if cuda else "gloo")
         rank, world = dist.get_rank(), dist.get_world_size()
-    torch.cuda.set_device(rank % torch.cuda.device_count())
-    dev = torch.device("cuda")
+    if cuda:
+        torch.cuda.set_device(rank % torch.cuda.device_count())
+    dev = torch.device("cuda" if cuda else "cpu")
     g = torch.Generator(device="cpu").manual_seed(1)
 
     def timed(fn: Callable[[], None], repeats: int) -> float:
-        fn(); torch.cuda.synchronize()
+        """Median seconds of fn: CUDA events on the device's stream, perf_counter on the CPU."""
+        fn()
+        if cuda:
+            torch.cuda.synchronize()
         times = []
         for _ in range(repeats):
-            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            s.record(); fn(); e.record(); torch.cuda.synchronize()
-            times.append(s.elapsed_time(e) / 1e3)
+            if cuda:
+                s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                s.record(); fn(); e.record(); torch.cuda.synchronize()
+                times.append(s.elapsed_time(e) / 1e3)
+            else:
+                t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
         times.sort()
         return times[len(times) // 2]
 
     repeats = 5 if args.quick else 20
     ms: List[dict] = []
     fits: Dict[str, Dict[str, float]] = {}
-    big = 4 << 30 if not args.quick else 1 << 30  # several times the L2 (50-60 MB on H100/H200)
-    lookups = [1 << 12, 1 << 15, 1 << 18] + ([] if args.quick else [1 << 20, 1 << 22])
-    gpu_pts, host_pts, buffer_pts = [], [], []
+    # the device table: several times the last-level cache (L2 50-60 MB on H100/H200; an EPYC's L3 32 MB)
+    big = int(args.table_mb * (1 << 20)) if args.table_mb else ((4 << 30 if not args.quick else 1 << 30) if cuda else 256 << 20)
+    lookups = ([1 << 12, 1 << 15, 1 << 18] + ([] if args.quick else [1 << 20, 1 << 22])) if cuda else [1 << 11, 1 << 13, 1 << 15]
+    gpu_pts, host_pts, buffer_pts, fwd_pts = [], [], [], []
     small = 8 << 20  # a receive buffer's size: L2-resident (proofs/cost-model.md §1)
+
+    def pool_step(table, idx, offsets, gout):
+        """What one lookup costs in a training step of scarec_torch's stage: the pooled read of its row
+        (embedding_bag, sum) and the backward scatter of its gradient to the distinct rows (an accumulating
+        index_put_ over the inverse, scarec_torch.stage.scatter_add_rows), proofs/calibration-fit.md §8."""
+        def f():
+            F.embedding_bag(idx, table, offsets, mode="sum")
+            torch.zeros(idx.numel() // 2 + 1, table.shape[1], device=table.device).index_put_((idx.remainder(idx.numel() // 2 + 1),), gout, accumulate=True)
+        return f
+
+    def bags(k):
+        b = max(1, k // 4)
+        return torch.div(torch.arange(b) * k, b, rounding_mode="floor").to(dev), torch.full((k, 1), 1e-3, device=dev)
+
     for row_bytes in (64, 256, 1024):
         dim = row_bytes // 4
         small_rows = small // row_bytes
         small_table = torch.randn(small_rows, dim, device=dev)
         for k in lookups:
             sidx = torch.randint(0, small_rows, (k,), generator=g).to(dev)
-            t = timed(lambda: small_table.index_select(0, sidx), repeats)
-            ms.append({"family": "gather", "rowBytes": row_bytes, "tableBytes": small_rows * row_bytes, "skew": "uniform", "lookups": k, "bytes": k * row_bytes, "seconds": t, "correct": True})
+            offs, gl = bags(k)
+            t = timed(pool_step(small_table, sidx, offs, gl.expand(k, dim).contiguous()), repeats)
+            ms.append({"family": "pool", "rowBytes": row_bytes, "tableBytes": small_rows * row_bytes, "skew": "uniform", "lookups": k, "bytes": k * row_bytes, "seconds": t, "correct": True})
             buffer_pts.append((k, k * row_bytes, t))
         del small_table
         rows = big // row_bytes
@@ -227,24 +259,33 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch and
                 t = timed(lambda: table.index_select(0, idx), repeats)
                 ms.append({"family": "gather", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": k, "bytes": k * row_bytes, "seconds": t, "correct": True})
                 if skew != "uniform":
-                    gpu_pts.append((k, k * row_bytes, t))
+                    fwd_pts.append((k, k * row_bytes, t))
+                    offs, gl = bags(k)
+                    tp = timed(pool_step(table, idx, offs, gl.expand(k, dim).contiguous()), repeats)
+                    ms.append({"family": "pool", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": k, "bytes": k * row_bytes, "seconds": tp, "correct": True})
+                    gpu_pts.append((k, k * row_bytes, tp))
                     # the optimizer update of the touched rows: one read-modify-write of 2 r bytes per row
                     uidx = torch.unique(idx)
                     grad = torch.full((uidx.numel(), dim), 1e-3, device=dev)
-                    tu = timed(lambda: table.index_add_(0, uidx, grad, alpha=-0.01), repeats)
+                    tu = timed(lambda: table.index_put_((uidx,), grad * -0.01, accumulate=True), repeats)
                     ms.append({"family": "update", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": int(uidx.numel()), "bytes": 2 * int(uidx.numel()) * row_bytes, "seconds": tu, "correct": True})
                     gpu_pts.append((int(uidx.numel()), 2 * int(uidx.numel()) * row_bytes, tu))
         del table
-        host_table = torch.randn(min(rows, (1 << 30) // row_bytes), dim)
-        hidx = torch.randint(0, host_table.shape[0], (1 << 16,), generator=g)
-        import time
-        for k in (1 << 12, 1 << 14, 1 << 16):
-            t0 = time.perf_counter()
-            for _ in range(repeats):
-                host_table.index_select(0, hidx[:k])
-            host_pts.append((k, k * row_bytes, (time.perf_counter() - t0) / repeats))
+        host_rows = min(rows, (1 << 30) // row_bytes) if cuda else rows
+        host_table = torch.randn(host_rows, dim)
+        hidx = torch.randint(0, host_table.shape[0], (max(lookups),), generator=g)
+        for k in lookups:
+            # the host tier as the stage uses it: the gather of the missed rows, then their update (distinct rows)
+            hk = torch.unique(hidx[:k])
+            t = timed(lambda: host_table.index_select(0, hk), repeats)
+            host_pts.append((hk.numel(), hk.numel() * row_bytes, t))
+            hg = torch.full((hk.numel(), dim), 1e-3)
+            tu = timed(lambda: host_table.index_put_((hk,), hg * -0.01, accumulate=True), repeats)
+            host_pts.append((hk.numel(), 2 * hk.numel() * row_bytes, tu))
+            ms.append({"family": "hostGather", "rowBytes": row_bytes, "lookups": int(hk.numel()), "seconds": t, "updateSeconds": tu, "correct": True})
         del host_table
     fits["gpuGather"] = fit_row_cost(gpu_pts)
+    fits["gatherForward"] = fit_row_cost(fwd_pts)
     fits["hostGather"] = fit_row_cost(host_pts)
     fits["bufferGather"] = fit_row_cost(buffer_pts)
 
@@ -256,10 +297,10 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch and
         ms.append({"family": "dedup", "lookups": k, "seconds": t, "correct": True})
     fits["dedup"] = fit_bandwidth(dd)  # "bytesPerSec" here is lookups per second
 
-    sizes = [1 << 20, 1 << 24, 1 << 27] + ([] if args.quick else [1 << 29])
+    sizes = ([1 << 20, 1 << 24, 1 << 27] + ([] if args.quick else [1 << 29])) if cuda else [1 << 16, 1 << 20, 1 << 23]
     h2d, d2h, d2d = [], [], []
     for n in sizes:
-        h = torch.empty(n, dtype=torch.uint8).pin_memory()
+        h = torch.empty(n, dtype=torch.uint8, pin_memory=cuda)
         d = torch.empty(n, dtype=torch.uint8, device=dev)
         d2 = torch.empty_like(d)
         h2d.append((n, timed(lambda: d.copy_(h, non_blocking=True), repeats)))
@@ -282,14 +323,25 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch and
             ar.append((2 * n * (world - 1) / world, t))  # ring bus bytes per GPU
         fits["allToAll"] = fit_bandwidth(a2a)
         fits["allReduce"] = fit_bandwidth(ar)
-    name = torch.cuda.get_device_name()
-    return make_profile(f"{name} x{world}" if world > 1 else name, fits, ms, {"quick": bool(args.quick), "ranks": world})
+    if cuda:
+        name = torch.cuda.get_device_name()
+    else:
+        name = f"cpu ({os.cpu_count()} cores, torch {torch.__version__})"
+    prof = make_profile(f"{name} x{world}" if world > 1 else name, fits, ms, {"quick": bool(args.quick), "ranks": world})
+    prof["backend"] = "torch-cuda" if cuda else "torch-cpu"
+    fw = fits["gatherForward"]
+    copy = prof["constants"].get("deviceCopyBytesPerSec")
+    # the plain forward gather (index_select) at 1024-byte rows over the copy bandwidth
+    prof["forwardGatherEfficiency"] = 1024 / (fw["secondsPerRow"] + 1024 / fw["bytesPerSec"]) / copy if copy else 0.0
+    return prof
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default="profile.json")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--device", default="cuda", choices=["cuda", "cpu"], help="cpu: the same sweep with perf_counter (tests, CPU validation)")
+    p.add_argument("--table-mb", type=float, help="size of the device-tier table (default: 1 GiB quick / 4 GiB on CUDA, 256 MiB on cpu)")
     args = p.parse_args(argv)
     try:
         import torch  # noqa: F401

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Comparison, StageMeasurement } from '../../calibrate/stage.js';
 import { BACKEND_NAMES, type BackendName } from '../../calibrate/backend.js';
 import { BackendError, InputError } from '../../errors.js';
+import type { TorchPlanResult } from '../../calibrate/torch.js';
 import { checkInputFile } from '../output.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 
@@ -33,6 +34,32 @@ export function formatStage(m: StageMeasurement): string {
   ].join('\n');
 }
 
+/** The model's terms the torch stage runs (as STAGE_TERMS in calibrate/torch.ts), with the phases that make them up. */
+const TORCH_TERMS: Array<[keyof TorchPlanResult['measuredTerms'], string, string[]]> = [
+  ['dedupSec', 'dedup', []],
+  ['hostGatherSec', 'host gather + update', []],
+  ['hostLinkSec', 'host link', []],
+  ['allToAllSec', 'all-to-all', []],
+  ['localGatherSec', 'device gather, pool, backward, update', ['deviceGather', 'pooling', 'backward', 'update']],
+  ['allReduceSec', 'all-reduce', []],
+];
+
+/** The torch stage's result: measured phases (grouped into the model's terms) next to the prediction, with errors. */
+export function formatTorchStage(r: TorchPlanResult): string {
+  const lines = [
+    `plan ${r.plan}: measured ${ms(r.measuredSec)}/iteration (median of ${r.iterations}, ${r.ranks} worker${r.ranks > 1 ? 's' : ''}, batch ${r.batch}), predicted ${ms(r.predictedSec)}, error ${pct(r.relativeError)}`,
+    `  per iteration: ${count(r.counts.lookups)} lookups, ${count(r.counts.distinct)} distinct, ${count(r.counts.hostRows)} host rows, ${count(r.counts.peerRows)} peer rows`,
+    `  ${'term (measured phases)'.padEnd(38)} ${'measured'.padStart(11)} ${'predicted'.padStart(11)} ${'error'.padStart(8)}`,
+  ];
+  for (const [t, label, sub] of TORCH_TERMS) {
+    const e = r.termErrors[t];
+    lines.push(`  ${label.padEnd(38)} ${ms(r.measuredTerms[t]).padStart(11)} ${ms(r.predictedTerms[t]).padStart(11)} ${(e === null ? '-' : pct(e)).padStart(8)}`);
+    for (const p of sub) lines.push(`    ${p.padEnd(36)} ${ms(r.phases[p]!).padStart(11)}`);
+  }
+  lines.push(`  ${'bookkeeping (not modelled)'.padEnd(38)} ${ms(r.bookkeepingSec).padStart(11)}`);
+  return lines.join('\n');
+}
+
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command('validate')
@@ -40,15 +67,17 @@ export function registerValidate(program: Command, ctx: CliContext): void {
     .argument('<scenario>', 'scenario JSON file (one GPU; fp32 tables of at most 2^24 rows)')
     .requiredOption('--plan <file>', 'plan JSON file')
     .requiredOption('--profile <file>', 'device profile written by `scarec calibrate`')
-    .option('--backend <name>', 'backend that runs the stage: cpu or webgpu', 'cpu')
+    .option('--backend <name>', 'backend that runs the stage: cpu, webgpu or torch (PyTorch: $SCAREC_PYTHON or /usr/bin/python3)', 'cpu')
+    .option('--device <name>', 'with --backend torch: cpu or cuda', 'cpu')
     .option('--iterations <n>', 'measured iterations', parseNumberOption('--iterations', { integer: true, min: 1, max: 100000 }), 40)
     .option('--against <file>', 'a second plan: report the measured and predicted speedup of --plan over it')
     .option('--seed <n>', 'sampling seed', parseNumberOption('--seed', { integer: true, min: 0 }), 7)
     .option('--json', 'print one JSON object')
     .action(
-      action(ctx, async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
-        if (!(BACKEND_NAMES as readonly string[]).includes(opts.backend))
-          throw new InputError(`unknown backend "${opts.backend}" (choose from ${BACKEND_NAMES.join(', ')})`, 'option --backend');
+      action(ctx, async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; device: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
+        if (opts.backend !== 'torch' && !(BACKEND_NAMES as readonly string[]).includes(opts.backend))
+          throw new InputError(`unknown backend "${opts.backend}" (choose from ${[...BACKEND_NAMES, 'torch'].join(', ')})`, 'option --backend');
+        if (opts.backend === 'torch' && opts.device !== 'cpu' && opts.device !== 'cuda') throw new InputError(`unknown device "${opts.device}" (cpu or cuda)`, 'option --device');
         checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
         const { loadPlans } = await import('../../model/plan.js');
@@ -63,6 +92,23 @@ export function registerValidate(program: Command, ctx: CliContext): void {
         };
         // both plans interleaved iteration by iteration, so drift from other processes hits them alike
         const plans = [one(opts.plan), ...(opts.against ? [one(opts.against)] : [])];
+        if (opts.backend === 'torch') {
+          const { runTorchStage } = await import('../../calibrate/torch.js');
+          const files = [opts.plan, ...(opts.against ? [opts.against] : [])];
+          const report = await runTorchStage(scenarioFile, files, scenario, plans, profile, { iterations: opts.iterations, seed: opts.seed, device: opts.device as 'cpu' | 'cuda' });
+          const [b, o] = report.results as [TorchPlanResult, TorchPlanResult | undefined];
+          const speed = o ? { measuredSpeedup: o.measuredSec / b.measuredSec, predictedSpeedup: o.predictedSec / b.predictedSec } : undefined;
+          const speedupError = speed ? (speed.predictedSpeedup - speed.measuredSpeedup) / speed.measuredSpeedup : undefined;
+          if (opts.json) {
+            printJson(ctx, { scenario: scenario.name, backend: 'torch', device: report.device, torch: report.torch, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: b, ...(o ? { against: o, ...speed, speedupError } : {}) });
+            return;
+          }
+          const out = [`stage run in PyTorch ${report.torch} on ${report.device}; model calibrated on ${profile.backend} (${profile.device}, ${profile.date})`, formatTorchStage(b)];
+          if (o && speed)
+            out.push(formatTorchStage(o), `speedup of ${b.plan} over ${o.plan}: measured ${speed.measuredSpeedup.toFixed(2)}x, predicted ${speed.predictedSpeedup.toFixed(2)}x, error ${pct(speedupError!)}`);
+          ctx.out(`${out.join('\n\n')}\n`);
+          return;
+        }
         const { openBackend } = await import('../../calibrate/open.js');
         const { compareStages, measureStages } = await import('../../calibrate/stage.js');
         const opened = await openBackend(opts.backend as BackendName);
