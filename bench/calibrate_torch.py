@@ -7,7 +7,7 @@
 
 Measures, like src/calibrate: gather (out = table[idx]) against row bytes, table size and skew; the cost per
 lookup of a training step's pooling (embedding_bag forward and the backward scatter of its gradient, as
-python/scarec_torch runs it; this is the device tier's gpuGather law, proofs/calibration-fit.md §8) and the
+python/scarec_torch runs it; this is the device tier's gpuGather law, proofs/calibration-fit.md §9) and the
 optimizer update (accumulating index_put_ of the touched rows), fitted per tier as latency + rows x seconds-per-row +
 bytes / bandwidth (the receive buffer's law on an L2-resident table); dedup
 (torch.unique with return_inverse) against lookups; host-to-device and device-to-host copy bandwidth
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (th
     def pool_step(table, idx, offsets, gout):
         """What one lookup costs in a training step of scarec_torch's stage: the pooled read of its row
         (embedding_bag, sum) and the backward scatter of its gradient to the distinct rows (an accumulating
-        index_put_ over the inverse, scarec_torch.stage.scatter_add_rows), proofs/calibration-fit.md §8."""
+        index_put_ over the inverse, scarec_torch.stage.scatter_add_rows), proofs/calibration-fit.md §9."""
         def f():
             F.embedding_bag(idx, table, offsets, mode="sum")
             torch.zeros(idx.numel() // 2 + 1, table.shape[1], device=table.device).index_put_((idx.remainder(idx.numel() // 2 + 1),), gout, accumulate=True)
@@ -290,8 +290,12 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (th
     fits["bufferGather"] = fit_row_cost(buffer_pts)
 
     dd = []
+    # ids as the stage dedups them: Zipf(1.05) ranks of a 2^20-row table, many repeats (torch.unique's CPU
+    # kernel costs ~2.5x more per lookup on such ids than on distinct random ones, measured)
+    zw = torch.arange(1, (1 << 20) + 1, dtype=torch.float64).pow_(-1.05)
+    zcdf = torch.cumsum(zw, 0); zcdf /= zcdf[-1].clone()
     for k in lookups:
-        ids = torch.randint(0, 1 << 24, (k,), device=dev)
+        ids = torch.searchsorted(zcdf, torch.rand(k, generator=g, dtype=torch.float64)).clamp_(max=(1 << 20) - 1).to(dev)
         t = timed(lambda: torch.unique(ids, return_inverse=True), repeats)
         dd.append((k, t))
         ms.append({"family": "dedup", "lookups": k, "seconds": t, "correct": True})
@@ -344,9 +348,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--table-mb", type=float, help="size of the device-tier table (default: 1 GiB quick / 4 GiB on CUDA, 256 MiB on cpu)")
     args = p.parse_args(argv)
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError:
         print("error: PyTorch is not installed (pip install torch)", file=sys.stderr)
+        return 4
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("error: no CUDA device (torch.cuda.is_available() is False); --device cpu runs the sweep on the CPU", file=sys.stderr)
         return 4
     profile = run(args)
     if int(os.environ.get("RANK", "0")) == 0:

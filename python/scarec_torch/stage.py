@@ -135,8 +135,9 @@ class Comm:
 
 
 class TableStage:
-    def __init__(self, spec: TableSpec, plan: PlanSpec, comm: Comm, device: torch.device, batch: int, host_dir: Optional[str], lr: float, tag: str):
+    def __init__(self, spec: TableSpec, plan: PlanSpec, comm: Comm, device: torch.device, batch: int, host_dir: Optional[str], lr: float, tag: str, init: str = "pattern"):
         self.spec, self.comm, self.device, self.lr = spec, comm, device, lr
+        self.init = init
         self.dim, self.optimizer = spec.dim, spec.optimizer
         self.coalesce = plan.coalesce
         self.batch = batch
@@ -169,8 +170,8 @@ class TableStage:
         # device memory: replicated rows, own shard, receive area (the batch's host and peer rows)
         self.base = self.nrep + self.nown
         self.dev = torch.empty(self.base + self.lookups, self.dim, dtype=torch.float32, device=device)
-        init_rows(self.rmap.ids(self.rep_ranks), self.dim, self.dev[: self.nrep])
-        init_rows(self.rmap.ids(self.own_ranks), self.dim, self.dev[self.nrep: self.base])
+        self._init(self.rep_ranks, self.dev[: self.nrep])
+        self._init(self.own_ranks, self.dev[self.nrep: self.base])
         self.dev[self.base:] = 0
         self.dev_state = self._state(self.base, device)
         # host memory: pinned on CUDA; with several workers one shared file that rank 0 fills
@@ -181,6 +182,14 @@ class TableStage:
         b = batch
         self.offsets = torch.div(torch.arange(b, dtype=torch.int64) * self.lookups, b, rounding_mode="floor").to(device)
         self.bag_of = (torch.searchsorted(self.offsets, torch.arange(self.lookups, device=device), right=True) - 1)
+
+    def _init(self, ranks: torch.Tensor, out: torch.Tensor) -> None:
+        """The rows' initial values: the id pattern (the reference's), or, for timing runs ("fast"), a constant
+        (tens of GB of rows are filled at memset speed; the values do not change the time of any phase)."""
+        if self.init == "fast":
+            out.fill_(0.01)
+        else:
+            init_rows(self.rmap.ids(ranks), self.dim, out)
 
     def _state(self, rows: int, device, shared_path: Optional[str] = None, fill: bool = True):
         if self.optimizer == "sgd":
@@ -198,13 +207,13 @@ class TableStage:
         rows, dim = self.nhost, self.dim
         if self.comm.world == 1 or host_dir is None:
             h = torch.empty(rows, dim, dtype=torch.float32, pin_memory=self.device.type == "cuda")
-            init_rows(self.rmap.ids(self.host_ranks), dim, h)
+            self._init(self.host_ranks, h)
             return h, self._state(rows, "cpu")
         path = os.path.join(host_dir, f"{tag}.rows")
         first = self.comm.rank == 0
         h = torch.from_file(path, shared=True, size=max(1, rows * dim), dtype=torch.float32)[: rows * dim].view(rows, dim)
         if first:
-            init_rows(self.rmap.ids(self.host_ranks), dim, h)
+            self._init(self.host_ranks, h)
         st = self._state(rows, "cpu", os.path.join(host_dir, f"{tag}.state"), fill=first)
         self.comm.dist.barrier()
         return h, st
@@ -336,12 +345,12 @@ def grad_for(ts: TableStage, seed: int, step: int, worker: int) -> torch.Tensor:
 class PlanStage:
     """Every table of one plan on this worker."""
 
-    def __init__(self, scenario: ScenarioSpec, plan: PlanSpec, comm: Comm, device: torch.device, host_dir: Optional[str] = None, lr: float = 0.05):
+    def __init__(self, scenario: ScenarioSpec, plan: PlanSpec, comm: Comm, device: torch.device, host_dir: Optional[str] = None, lr: float = 0.05, init: str = "pattern"):
         self.scenario, self.plan, self.comm, self.device = scenario, plan, comm, device
         self.batches = worker_batches(scenario, plan, comm.world)
         self.tables: List[TableStage] = []
         for i, t in enumerate(scenario.tables):
-            ts = TableStage(t, plan, comm, device, self.batches[comm.rank], host_dir, lr, f"t{i}")
+            ts = TableStage(t, plan, comm, device, self.batches[comm.rank], host_dir, lr, f"t{i}", init)
             ts.index = i
             self.tables.append(ts)
         self.timer = Timer(device)

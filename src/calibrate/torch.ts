@@ -227,6 +227,8 @@ export interface TorchPlanResult {
   iterations: number;
   ranks: number;
   measuredSec: number;
+  /** the fastest timed iteration (the least disturbed on a shared machine) */
+  fastestSec: number;
   phases: Record<string, number>;
   measuredTerms: Record<StageTerm, number>;
   bookkeepingSec: number;
