@@ -207,7 +207,15 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (th
         times.sort()
         return times[len(times) // 2]
 
+    def timed_each(fns: Sequence[Callable[[], None]], repeats: int) -> float:
+        """timed() with repetition i running fns[(i + 1) % len(fns)] (fns[0] is the warm-up): each window of
+        ids its own, so the timed rows are cold as in the stage (one index list repeated would time rows the
+        previous repetition left in the cache)."""
+        it = iter(range(1 << 30))
+        return timed(lambda: fns[(next(it)) % len(fns)](), repeats)
+
     repeats = 5 if args.quick else 20
+    windows = repeats + 1  # fresh ids for the warm-up and every timed repetition
     ms: List[dict] = []
     fits: Dict[str, Dict[str, float]] = {}
     # the device table: several times the last-level cache (L2 50-60 MB on H100/H200; an EPYC's L3 32 MB)
@@ -244,43 +252,47 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (th
         table = torch.randn(rows, dim, device=dev)
         for skew in ("uniform", "zipf1.05"):
             if skew == "uniform":
-                stream = torch.randint(0, rows, (max(lookups) * 4,), generator=g)
+                stream = torch.randint(0, rows, (max(lookups) * windows,), generator=g)
             else:
                 # inverse-CDF Zipf over ranks, scattered by a permutation (as src/calibrate/rng.ts)
                 w = torch.arange(1, rows + 1, dtype=torch.float64).pow_(-1.05)
                 cdf = torch.cumsum(w, 0); cdf /= cdf[-1].clone()
-                ranks = torch.searchsorted(cdf, torch.rand(max(lookups) * 4, generator=g, dtype=torch.float64)).clamp_(max=rows - 1)
+                ranks = torch.searchsorted(cdf, torch.rand(max(lookups) * windows, generator=g, dtype=torch.float64)).clamp_(max=rows - 1)
                 stream = torch.randperm(rows, generator=g)[ranks]
             stream = stream.to(dev)
             for k in lookups:
-                idx = stream[:k]
+                wins = [stream[i * k:(i + 1) * k] for i in range(windows)]
+                idx = wins[0]
                 out = table.index_select(0, idx)
                 assert torch.equal(out[:16], table[idx[:16]])  # correctness of the measured kernel
-                t = timed(lambda: table.index_select(0, idx), repeats)
+                t = timed_each([lambda w=w: table.index_select(0, w) for w in wins], repeats)
                 ms.append({"family": "gather", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": k, "bytes": k * row_bytes, "seconds": t, "correct": True})
                 if skew != "uniform":
                     fwd_pts.append((k, k * row_bytes, t))
                     offs, gl = bags(k)
-                    tp = timed(pool_step(table, idx, offs, gl.expand(k, dim).contiguous()), repeats)
+                    gk = gl.expand(k, dim).contiguous()
+                    tp = timed_each([pool_step(table, w, offs, gk) for w in wins], repeats)
                     ms.append({"family": "pool", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": k, "bytes": k * row_bytes, "seconds": tp, "correct": True})
                     gpu_pts.append((k, k * row_bytes, tp))
                     # the optimizer update of the touched rows: one read-modify-write of 2 r bytes per row
-                    uidx = torch.unique(idx)
-                    grad = torch.full((uidx.numel(), dim), 1e-3, device=dev)
-                    tu = timed(lambda: table.index_put_((uidx,), grad * -0.01, accumulate=True), repeats)
+                    uwins = [torch.unique(w) for w in wins]
+                    uidx = uwins[0]
+                    grad = torch.full((max(u.numel() for u in uwins), dim), 1e-3, device=dev)
+                    tu = timed_each([lambda u=u: table.index_put_((u,), grad[: u.numel()] * -0.01, accumulate=True) for u in uwins], repeats)
                     ms.append({"family": "update", "rowBytes": row_bytes, "tableBytes": rows * row_bytes, "skew": skew, "lookups": int(uidx.numel()), "bytes": 2 * int(uidx.numel()) * row_bytes, "seconds": tu, "correct": True})
                     gpu_pts.append((int(uidx.numel()), 2 * int(uidx.numel()) * row_bytes, tu))
         del table
         host_rows = min(rows, (1 << 30) // row_bytes) if cuda else rows
         host_table = torch.randn(host_rows, dim)
-        hidx = torch.randint(0, host_table.shape[0], (max(lookups),), generator=g)
+        hidx = torch.randint(0, host_table.shape[0], (max(lookups) * windows,), generator=g)
         for k in lookups:
             # the host tier as the stage uses it: the gather of the missed rows, then their update (distinct rows)
-            hk = torch.unique(hidx[:k])
-            t = timed(lambda: host_table.index_select(0, hk), repeats)
+            hks = [torch.unique(hidx[i * k:(i + 1) * k]) for i in range(windows)]
+            hk = hks[0]
+            t = timed_each([lambda h=h: host_table.index_select(0, h) for h in hks], repeats)
             host_pts.append((hk.numel(), hk.numel() * row_bytes, t))
-            hg = torch.full((hk.numel(), dim), 1e-3)
-            tu = timed(lambda: host_table.index_put_((hk,), hg * -0.01, accumulate=True), repeats)
+            hg = torch.full((max(h.numel() for h in hks), dim), 1e-3)
+            tu = timed_each([lambda h=h: host_table.index_put_((h,), hg[: h.numel()] * -0.01, accumulate=True) for h in hks], repeats)
             host_pts.append((hk.numel(), 2 * hk.numel() * row_bytes, tu))
             ms.append({"family": "hostGather", "rowBytes": row_bytes, "lookups": int(hk.numel()), "seconds": t, "updateSeconds": tu, "correct": True})
         del host_table
