@@ -32,7 +32,7 @@ def format_result(r: dict) -> str:
     lines.append(f"  {'model term (measured phases)':<52} {'measured':>11} {'predicted':>11} {'error':>8}")
     for t in TERMS:
         pred = r.get("predictedTerms", {}).get(t)
-        err = r.get("termErrors", {}).get(t)
+        err = r.get("termErrors", {}).get(t[: -len("Sec")])
         lines.append(f"  {t + ' (' + ' + '.join(TERM_PHASES[t]) + ')':<52} {fmt_ms(r['measuredTerms'][t]):>11} {fmt_ms(pred):>11} {pct(err):>8}")
         if len(TERM_PHASES[t]) > 1:
             for p in TERM_PHASES[t]:

@@ -89,7 +89,8 @@ def summarise(plan: PlanSpec, scenario: ScenarioSpec, ranks: List[dict], predict
             "predictedSec": sec[g], "predictedTerms": terms[g], "predictedGpu": g,
             "predictedSamplesPerSec": batch / sec[g] if sec[g] > 0 else 0.0,
             "relativeError": (sec[g] - slow["measuredSec"]) / slow["measuredSec"],
-            "termErrors": {t: ((terms[g][t] - model_measured[t]) / model_measured[t] if model_measured[t] > 0 else None) for t in TERMS},
+            # keyed by the term without "Sec": relative errors, not times (they may be negative)
+            "termErrors": {t[: -len("Sec")]: ((terms[g][t] - model_measured[t]) / model_measured[t] if model_measured[t] > 0 else None) for t in TERMS},
         })
         if "evaluateSec" in prediction:
             out["evaluateSec"] = prediction["evaluateSec"]

@@ -238,7 +238,8 @@ export interface TorchPlanResult {
   predictedTerms: Record<StageTerm, number>;
   predictedSamplesPerSec: number;
   relativeError: number;
-  termErrors: Record<StageTerm, number | null>;
+  /** (predicted - measured) / measured per term, keyed by the term without "Sec" (dedup, hostGather, ...) */
+  termErrors: Record<string, number | null>;
 }
 
 export interface TorchStageReport {

@@ -52,7 +52,7 @@ export function formatTorchStage(r: TorchPlanResult): string {
     `  ${'term (measured phases)'.padEnd(38)} ${'measured'.padStart(11)} ${'predicted'.padStart(11)} ${'error'.padStart(8)}`,
   ];
   for (const [t, label, sub] of TORCH_TERMS) {
-    const e = r.termErrors[t];
+    const e = r.termErrors[t.replace(/Sec$/, '')] ?? null;
     lines.push(`  ${label.padEnd(38)} ${ms(r.measuredTerms[t]).padStart(11)} ${ms(r.predictedTerms[t]).padStart(11)} ${(e === null ? '-' : pct(e)).padStart(8)}`);
     for (const p of sub) lines.push(`    ${p.padEnd(36)} ${ms(r.phases[p]!).padStart(11)}`);
   }
