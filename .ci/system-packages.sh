@@ -7,6 +7,8 @@ command -v glpsol >/dev/null 2>&1 || need+=(glpk-utils)
 command -v cbc >/dev/null 2>&1 || need+=(coinor-cbc)
 # Issue #16: the report's figures are rendered in headless Chromium and checked for overlapping text.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Issue #12: the PyTorch executor's tests (CPU PyTorch from Debian, for Debian's /usr/bin/python3).
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need+=(python3-torch)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
