@@ -109,11 +109,13 @@ def load_scenario(path: str) -> ScenarioSpec:
                         raise InputError(f"{where(w + '.distribution.feature')}: feature {feat!r} not in {f}")
                     fe = data["features"][feat]
                     spec.histogram = fe["countHistogram"]
-                    # an id of each rank, where the profile records one (the stats helper's map)
-                    for key in ("rankIds", "idOfRank", "ids"):
-                        if isinstance(fe.get(key), list):
-                            spec.rank_ids = [int(x) for x in fe[key]]
-                            break
+                    # an id of each rank, where the profile records one: `scarec stats --out` writes the id map
+                    # beside the profile (README "Formats", "Id map"; src/data/idmap.ts): one little-endian typed
+                    # file per feature in rank order, the missing row (id -1 here) at `missingRank`
+                    idmap = data.get("idMap")
+                    entry = idmap.get("features", {}).get(feat) if isinstance(idmap, dict) else None
+                    if entry is not None and entry.get("complete", False):
+                        spec.rank_ids = read_id_map(os.path.join(os.path.dirname(f), idmap["dir"], entry["file"]), idmap["dtype"], entry.get("missingRank"))
             if spec.counts is not None and len(spec.counts) > spec.rows:
                 raise InputError(f"{where(w + '.distribution')}: {len(spec.counts)} counts but {spec.rows} rows")
         elif spec.kind != "uniform":
@@ -129,6 +131,23 @@ def load_scenario(path: str) -> ScenarioSpec:
         raise InputError(f"{where('training.globalBatch')}: missing")
     return ScenarioSpec(name=str(s.get("name", "scenario")), file=path, tables=tables, gpus=gpus, batch_shares=shares,
                         global_batch=int(tr["globalBatch"]), index_bytes=float(tr.get("indexBytes", 8)))
+
+
+def read_id_map(path: str, dtype: str, missing_rank) -> List[int]:
+    """Ids in rank order from an id-map file (uint32le or int64le); the missing row, if any, is id -1."""
+    import struct
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the id map ({e.strerror})") from None
+    code, size = {"uint32le": ("<I", 4), "int64le": ("<q", 8)}.get(dtype, (None, 0))
+    if code is None or len(raw) % size:
+        raise InputError(f"{path}: not a {dtype} id map")
+    ids = [v for (v,) in struct.iter_unpack(code, raw)]
+    if missing_rank is not None:
+        ids.insert(int(missing_rank), -1)
+    return ids
 
 
 def split_batch(global_batch: int, shares: Sequence[float]) -> List[int]:

@@ -136,7 +136,11 @@ def counts_by_rank_and_map(t: TableSpec) -> Tuple[torch.Tensor, RankMap]:
         c = torch.cat([c, torch.zeros(t.rows - c.numel(), dtype=torch.float64)])
     c = c[: t.rows]
     if t.rank_ids is not None and len(t.rank_ids) == t.rows:
-        return c, RankMap(torch.tensor(t.rank_ids, dtype=torch.int64))
+        ids = torch.tensor(t.rank_ids, dtype=torch.int64)
+        # The profile's ids are row ids only when they index the table (a permutation of [0, rows)); raw tokens
+        # (Criteo's 32-bit hashes) are not, and the table's row r is then rank r (README, "PyTorch executor").
+        if ids.numel() == 0 or (int(ids.min()) >= 0 and int(ids.max()) < t.rows and torch.unique(ids).numel() == ids.numel()):
+            return c, RankMap(ids)
     return c, RankMap(None)
 
 
