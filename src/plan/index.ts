@@ -6,14 +6,17 @@ import { withGlobalBatch, type Scenario } from '../model/scenario.js';
 import { cacheGreedyPlan, greedyBatchSearch, hostCoalescedPlan, hostPlan, tablewiseGreedyPlan, type KnapsackCertificate } from './algorithms.js';
 import { exactPlacement, type ExactOptions, type ExactResult } from './exact.js';
 import { bucketCache } from './buckets.js';
+import { restrictionCost, torchrecPlacement, type RestrictionCost, type TorchRecResult } from './torchrec-space.js';
 
 export * from './algorithms.js';
 export { scenarioBuckets, tableItems, lowerRangeSums, bucketCache, type BucketCache, bucketBoundaries as planBucketBoundaries, type Bucket as PlanItem } from './buckets.js';
 export * from './classes.js';
 export * from './exact.js';
 export * from './mipModel.js';
+export * from './torchrec-space.js';
+export * from './torchrec-export.js';
 
-export const ALGORITHMS = ['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact', 'exact-tablewise', 'exact-cache'] as const;
+export const ALGORITHMS = ['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact', 'exact-tablewise', 'exact-cache', 'exact-torchrec'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 export function parseAlgorithm(name: string): Algorithm {
@@ -29,6 +32,8 @@ export interface PlacementResult {
   elapsedMs: number;
   exact?: ExactResult;
   knapsack?: KnapsackCertificate;
+  /** exact-torchrec: the TorchRec space's solve (src/plan/torchrec-space.ts) */
+  torchrec?: TorchRecResult;
 }
 
 export interface PlacementOptions extends ExactOptions {
@@ -68,6 +73,10 @@ export async function runAlgorithm(scenario: Scenario, algorithm: Algorithm, opt
       // Like exact, greedy searches the candidate batches (the batch is part of the plan's throughput).
       const g = greedyBatchSearch(scenario, { bucketCache: opts.bucketCache }, opts.batches ?? scenario.training.candidateBatches);
       return done(g.plan, { evaluation: evaluate(g.scenario, g.plan) });
+    }
+    case 'exact-torchrec': {
+      const torchrec = await torchrecPlacement(scenario, { solver: opts.solver, timeLimitSec: opts.timeLimitSec, relativeGap: opts.relativeGap, batches: opts.batches, coalesce: opts.coalesce });
+      return done(torchrec.plan, { torchrec, evaluation: torchrec.evaluation });
     }
     case 'exact':
     case 'exact-tablewise':
@@ -137,8 +146,8 @@ export interface CompareOptions extends PlacementOptions {
 export async function comparePlans(
   scenario: Scenario,
   opts: CompareOptions = {},
-): Promise<{ rows: CompareRow[]; exact?: ExactResult; rowLevel?: RowLevelInterval }> {
-  const algos = opts.algorithms ?? (['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact'] as Algorithm[]);
+): Promise<{ rows: CompareRow[]; exact?: ExactResult; rowLevel?: RowLevelInterval; torchrec?: RestrictionCost; plans: PlacementResult[] }> {
+  const algos = opts.algorithms ?? (['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact', 'exact-torchrec'] as Algorithm[]);
   const results: PlacementResult[] = [];
   // One set of buckets (and their Zipf range sums) per bucket count, shared by greedy, exact and the certificate.
   const shared = { ...opts, bucketCache: opts.bucketCache ?? bucketCache() };
@@ -191,6 +200,7 @@ export async function comparePlans(
     memoryPerGpuBytes: r.evaluation.gpus.map((g) => g.memoryUsedBytes),
     elapsedMs: r.elapsedMs,
     ...(r.exact ? { status: r.exact.status } : {}),
+    ...(r.torchrec ? { status: r.torchrec.status } : {}),
   }));
   let rowLevel: RowLevelInterval | undefined;
   if (exact) {
@@ -205,7 +215,16 @@ export async function comparePlans(
       relativeWidth: upper !== null ? Math.max(0, upper - best.throughputSamplesPerSec) / best.throughputSamplesPerSec : null,
     };
   }
-  return { rows, exact, ...(rowLevel ? { rowLevel } : {}) };
+  // What TorchRec's space costs against the full space (issue 15): its optimum against the best full-space plan
+  // (every other algorithm's plan is in the full space) and the certified row-level bound at the exact batch.
+  let torchrec: RestrictionCost | undefined;
+  const tr = results.find((r) => r.algorithm === 'exact-torchrec');
+  const full = results.filter((r) => r.algorithm !== 'exact-torchrec' && r.evaluation.feasible);
+  if (tr && full.length > 0) {
+    const bestFull = full.reduce((a, r) => (r.evaluation.throughputSamplesPerSec > a.evaluation.throughputSamplesPerSec ? r : a));
+    torchrec = restrictionCost(tr.evaluation.throughputSamplesPerSec, bestFull.evaluation.throughputSamplesPerSec, bestFull.algorithm, boundThroughput);
+  }
+  return { rows, exact, ...(rowLevel ? { rowLevel } : {}), ...(torchrec ? { torchrec } : {}), plans: results };
 }
 
 export type { SolverName };

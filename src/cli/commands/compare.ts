@@ -2,15 +2,17 @@ import type { Command } from 'commander';
 import { startProgress } from '../progress.js';
 import { checkInputFile } from '../output.js';
 import { action, formatBytes, printJson, type CliContext } from '../run.js';
-import { addSolveOptions, exactOptionsFrom, type SolveCliOptions } from './plan.js';
+import { addSolveOptions, exactOptionsFrom, restrictionLine, wantSummary, type SolveCliOptions } from './plan.js';
 
 export function registerCompare(program: Command, ctx: CliContext): void {
   addSolveOptions(
     program.command('compare').description('every algorithm on one scenario: throughput, speedup over B0, gap to the optimum').argument('<scenario>', 'scenario JSON file'),
   )
     .option('--json', 'print one JSON object { "rows": [...] }')
+    .option('--summary', 'print the per-rank / per-table summary of the exact and TorchRec-space plans even when stdout is not a terminal')
+    .option('--no-summary', 'no summary on a terminal')
     .action(
-      action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { json?: boolean }) => {
+      action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { json?: boolean; summary?: boolean }) => {
         const exactOptions = exactOptionsFrom(opts);
         checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
@@ -23,8 +25,8 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         } finally {
           progress.stop();
         }
-        const { rows, exact, rowLevel } = result;
-        if (opts.json) return printJson(ctx, { rows, ...(exact?.interval ? { interval: exact.interval } : {}), ...(rowLevel ? { rowLevel } : {}) });
+        const { rows, exact, rowLevel, torchrec, plans } = result;
+        if (opts.json) return printJson(ctx, { rows, ...(exact?.interval ? { interval: exact.interval } : {}), ...(rowLevel ? { rowLevel } : {}), ...(torchrec ? { torchrec } : {}) });
         const lines = [
           `${scenario.name}: ${scenario.tables.length} tables, ${scenario.gpus.length} GPUs`,
           '  algorithm          samples/s      iter ms    batch  speedup/B0  gap to opt  gap to bound    max GPU memory',
@@ -44,6 +46,15 @@ export function registerCompare(program: Command, ctx: CliContext): void {
             `  row-level optimum at batch ${rowLevel.globalBatch}: [${rowLevel.bestKnownSamplesPerSec.toPrecision(6)}, ${rowLevel.upperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s` +
               ` (below: the best plan here, ${rowLevel.bestKnownBy}; above: the certified bound${rowLevel.relativeWidth === null ? '' : `; width ${(rowLevel.relativeWidth * 100).toFixed(2)}%`})`,
           );
+        if (torchrec) lines.push(restrictionLine(torchrec));
+        if (wantSummary(ctx, opts.summary)) {
+          const { withGlobalBatch } = await import('../../model/scenario.js');
+          const { planSummary } = await import('../../report/summary.js');
+          for (const r of plans.filter((p) => p.algorithm === 'exact' || p.algorithm === 'exact-torchrec')) {
+            const s = r.evaluation.globalBatch === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, r.evaluation.globalBatch);
+            lines.push(planSummary(s, r.plan, r.evaluation));
+          }
+        }
         ctx.out(`${lines.join('\n')}\n`);
       }),
     );

@@ -29,31 +29,52 @@ interface ExportOptions {
   profile?: string;
   out?: string;
   json?: boolean;
+  python?: string;
 }
 
 export function registerExport(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description('write the placement MIP (the model `plan --algo exact` solves first) as LP or MPS with its variable map; or, with --format ids, the row ids of a plan')
+    .description('write the placement MIP (the model `plan --algo exact` solves first) as LP or MPS with its variable map; or, with --format ids, the row ids of a plan; or, with --format torchrec, a plan in TorchRec terms')
     .argument('<scenario>', 'scenario JSON file')
     .option('--algo <name>', 'exact | exact-tablewise | exact-cache', 'exact')
-    .requiredOption('--format <fmt>', 'lp or mps (the MIP), ids (row ids of --plan per table and class)')
+    .requiredOption('--format <fmt>', 'lp or mps (the MIP), ids (row ids of --plan per table and class), torchrec (--plan in TorchRec terms: JSON and a Python ParameterConstraints builder)')
+    .option('--python <file>', 'with --format torchrec: write the ParameterConstraints builder here (default: --out with .py)')
     .option('--buckets <n>', 'at most N rank buckets per table', parseNumberOption('--buckets', { integer: true, min: 1, max: 4096 }))
     .option('--batch <samples>', "global batch of the model (default: the scenario's training.globalBatch)", parseNumberOption('--batch', { integer: true, min: 1, max: 1e12 }))
     .option('--map <file>', 'write the variable map here (default with --out: FILE.map.json)')
-    .option('--plan <file>', 'with --format ids: the plan whose row ids to write')
+    .option('--plan <file>', 'with --format ids: the plan whose row ids to write; with --format torchrec: the plan to export')
     .option('--profile <file>', "with --format ids: the frequency profile with the id map (default: the one each table's distribution names)")
     .option('--out <file>', 'write here instead of stdout (--format ids: a directory)')
     .option('--json', 'print one JSON object: the model text (or, with --out, where it went) and its size')
     .action(
       action(ctx, async (scenarioFile: string, opts: ExportOptions) => {
+        if (opts.format === 'torchrec') {
+          if (!opts.plan) throw new InputError('--format torchrec exports a plan: give --plan PLAN.json', 'option --plan');
+          const pyFile = opts.python ?? (opts.out ? `${opts.out.replace(/\.json$/i, '')}.py` : undefined);
+          if (opts.out) checkOutputFile(opts.out);
+          if (pyFile) checkOutputFile(pyFile);
+          const { loadScenario } = await import('../../model/scenario.js');
+          const { loadPlans } = await import('../../model/plan.js');
+          const { torchrecExport, torchrecPython } = await import('../../plan/torchrec-export.js');
+          const scenario = loadScenario(scenarioFile);
+          const { plans, isArray } = loadPlans(opts.plan, scenario);
+          if (isArray) throw new InputError('give one plan, not an array of plans', opts.plan);
+          const exp = torchrecExport(scenario, plans[0]!, opts.plan);
+          const json = `${JSON.stringify(exp, null, 2)}\n`;
+          if (opts.out) writeFileAtomic(opts.out, json, ctx.temps);
+          if (pyFile) writeFileAtomic(pyFile, torchrecPython(exp), ctx.temps);
+          if (opts.json) printJson(ctx, { ...exp, ...(opts.out ? { out: opts.out } : {}), ...(pyFile ? { python: pyFile } : {}) });
+          else if (!opts.out) ctx.out(json);
+          return;
+        }
         if (opts.format === 'ids') {
           const { exportIds } = await import('./export-ids.js');
           return exportIds(ctx, scenarioFile, opts);
         }
         const space = SPACES[opts.algo];
         if (!space) throw new InputError(`cannot export "${opts.algo}" (one of ${Object.keys(SPACES).join(', ')})`, 'option --algo');
-        if (opts.format !== 'lp' && opts.format !== 'mps') throw new InputError(`unknown format "${opts.format}" (lp, mps or ids)`, 'option --format');
+        if (opts.format !== 'lp' && opts.format !== 'mps') throw new InputError(`unknown format "${opts.format}" (lp, mps, ids or torchrec)`, 'option --format');
         const format = opts.format;
         if (opts.out) checkOutputFile(opts.out);
         const mapFile = opts.map ?? (opts.out ? `${opts.out}.map.json` : undefined);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { SolverName } from '../../mip/result.js';
-import type { PlacementOptions, PlacementResult } from '../../plan/index.js';
+import type { PlacementOptions, PlacementResult, RestrictionCost } from '../../plan/index.js';
 import { checkInputFile, checkOutputFile, writeFileAtomic } from '../output.js';
 import { startProgress } from '../progress.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
@@ -9,6 +9,18 @@ import { formatEvaluation } from './evaluate.js';
 import { registerCompare } from './compare.js';
 import { registerExport } from './export.js';
 import { registerImportSolution } from './import-solution.js';
+
+/** The summary table: on a terminal unless --no-summary, elsewhere only with --summary; never under --json. */
+export function wantSummary(ctx: CliContext, flag: boolean | undefined): boolean {
+  if (ctx.json) return false;
+  // --summary is defined before --no-summary, so commander leaves the flag undefined when neither is given
+  if (flag !== undefined) return flag;
+  return ctx.io.stdout.isTTY === true;
+}
+
+export function restrictionLine(c: RestrictionCost): string {
+  return `  TorchRec space vs full space: ${c.torchrecSamplesPerSec.toPrecision(6)} vs ${c.fullSpaceBestSamplesPerSec.toPrecision(6)} samples/s (${c.fullSpaceBestBy}): the restriction costs at least ${(c.lossAtLeast * 100).toFixed(2)}%${c.lossAtMost === null ? '' : `, at most ${(c.lossAtMost * 100).toFixed(2)}% (certified full-space bound ${c.fullSpaceUpperSamplesPerSec!.toPrecision(6)})`} of throughput`;
+}
 
 export function parseSolver(name: string): SolverName {
   if (name === 'glpk' || name === 'highs') return name;
@@ -53,6 +65,10 @@ export function planReport(r: PlacementResult): Record<string, unknown> {
     Object.assign(out, rest);
   }
   if (r.knapsack) out.knapsack = r.knapsack;
+  if (r.torchrec) {
+    const { model: _model, plan: _plan, evaluation: _e, ...rest } = r.torchrec;
+    out.torchrec = rest;
+  }
   return out;
 }
 
@@ -62,19 +78,25 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       .command('plan')
       .description('place every row: baselines, heuristics or the exact MIP, costed by evaluate')
       .argument('<scenario>', 'scenario JSON file')
-      .requiredOption('--algo <name>', 'host | host-coalesced | tablewise-greedy | cache-greedy | greedy | exact | exact-tablewise | exact-cache'),
+      .option('--algo <name>', 'host | host-coalesced | tablewise-greedy | cache-greedy | greedy | exact | exact-tablewise | exact-cache | exact-torchrec'),
   )
+    .option('--space <space>', 'torchrec: solve the TorchRec plan space exactly (= --algo exact-torchrec) and report what the restriction costs against the full space')
     .option('--out <file>', 'write the plan JSON here')
     .option('--json', 'print one JSON object')
+    .option('--summary', 'print the per-rank / per-table summary even when stdout is not a terminal')
+    .option('--no-summary', 'no summary on a terminal')
     .action(
-      action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { algo: string; out?: string; json?: boolean }) => {
+      action(ctx, async (scenarioFile: string, opts: SolveCliOptions & { algo?: string; space?: string; out?: string; json?: boolean; summary?: boolean }) => {
+        if (opts.space !== undefined && opts.space !== 'torchrec') throw new InputError(`unknown plan space "${opts.space}" (torchrec)`, 'option --space');
+        if (opts.space && opts.algo && opts.algo !== 'exact-torchrec') throw new InputError(`--space torchrec is solved by exact-torchrec, not "${opts.algo}"`, 'option --algo');
+        if (!opts.space && !opts.algo) throw new InputError('give --algo NAME or --space torchrec', 'option --algo');
         if (opts.out) checkOutputFile(opts.out);
         const exactOptions = exactOptionsFrom(opts);
         checkInputFile(scenarioFile, 'scenario file');
         const { loadScenario } = await import('../../model/scenario.js');
         const scenario = loadScenario(scenarioFile);
-        const { parseAlgorithm, runAlgorithm } = await import('../../plan/index.js');
-        const algo = parseAlgorithm(opts.algo);
+        const { parseAlgorithm, runAlgorithm, restrictionCost } = await import('../../plan/index.js');
+        const algo = parseAlgorithm(opts.space ? 'exact-torchrec' : opts.algo!);
         const progress = startProgress(ctx, `plan ${algo}`);
         let r: PlacementResult;
         try {
@@ -82,9 +104,22 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         } finally {
           progress.stop();
         }
+        // the TorchRec space against the full one: the full space's exact and greedy plans (the better one)
+        let restriction: RestrictionCost | undefined;
+        if (r.torchrec) {
+          const exact = await runAlgorithm(scenario, 'exact', exactOptions);
+          const greedy = await runAlgorithm(scenario, 'greedy', exactOptions);
+          const best = [exact, greedy].filter((x) => x.evaluation.feasible).sort((a, b) => b.evaluation.throughputSamplesPerSec - a.evaluation.throughputSamplesPerSec)[0];
+          if (best) restriction = restrictionCost(r.evaluation.throughputSamplesPerSec, best.evaluation.throughputSamplesPerSec, best.algorithm, exact.exact?.interval?.throughputUpperSamplesPerSec ?? null);
+        }
         if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(r.plan, null, 2)}\n`, ctx.temps);
-        if (opts.json) return printJson(ctx, planReport(r));
+        if (opts.json) return printJson(ctx, { ...planReport(r), ...(restriction ? { restriction } : {}) });
         const lines = [formatEvaluation(r.evaluation)];
+        if (r.torchrec) {
+          const t = r.torchrec;
+          lines.push(`  TorchRec space MIP (${t.solver}, ${t.options} per-table choices): ${t.status}, throughput ${t.evaluation.throughputSamplesPerSec.toPrecision(6)} samples/s, proven ceiling ${t.throughputUpperSamplesPerSec?.toPrecision(6) ?? 'none'} (gap ${t.gap === null ? 'n/a' : t.gap.toExponential(2)}), batch ${t.globalBatch}, ${t.totalSeconds.toFixed(1)} s`);
+          if (restriction) lines.push(restrictionLine(restriction));
+        }
         if (r.exact) {
           const e = r.exact;
           lines.push(`  MIP (${e.solver}, ${e.space}, ${e.items} items, <= ${e.bucketsPerTableMax} buckets/table): ${e.status} by ${e.method} (gap tolerance ${e.relativeGapTolerance}), objective ${e.objective?.toPrecision(8)} us, best bound ${e.bestBound?.toPrecision(8) ?? 'none'} us, gap ${e.gap ?? 'n/a'}, ${e.solveSeconds.toFixed(2)} s`);
@@ -93,6 +128,11 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         }
         if (r.knapsack) lines.push(`  cache knapsack: saved ${(r.knapsack.savedSec * 1e3).toPrecision(5)} ms, fractional bound ${(r.knapsack.fractionalBoundSec * 1e3).toPrecision(5)} ms`);
         if (opts.out) lines.push(`  plan written to ${opts.out}`);
+        if (wantSummary(ctx, opts.summary)) {
+          const { withGlobalBatch } = await import('../../model/scenario.js');
+          const { planSummary } = await import('../../report/summary.js');
+          lines.push(planSummary(r.evaluation.globalBatch === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, r.evaluation.globalBatch), r.plan, r.evaluation));
+        }
         ctx.out(`${lines.join('\n')}\n`);
       }),
     );

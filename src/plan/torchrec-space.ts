@@ -1,0 +1,470 @@
+import { InfeasibleError, InputError } from '../errors.js';
+import { lpRelaxation, ModelBuilder, type Model, type Term } from '../mip/model.js';
+import type { SolveResult, SolverName } from '../mip/result.js';
+import { solve } from '../mip/solve.js';
+import { evaluate, expectedRangeSums, type Evaluation } from '../model/evaluate.js';
+import { addRangeLoads, computeSeconds, emptyLoads, gpuEmbeddingCapacityBytes, resourceSeconds, type Loads } from '../model/loads.js';
+import type { CheckedPlan } from '../model/plan.js';
+import type { PlanRange } from '../model/schema.js';
+import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
+import { gpuKey } from './mipModel.js';
+
+/**
+ * The TorchRec plan space (issue 15): per table, only what TorchRec's planner can express, and an exact MIP
+ * over those per-table choices (proofs/torchrec-space.md). Names are TorchRec's own:
+ * - ShardingType values (torchrec/distributed/types.py, `class ShardingType`): data_parallel, table_wise,
+ *   row_wise (column_wise, table_row_wise, table_column_wise and grid_shard are not in this space: scarec's
+ *   plans place rows, not columns, so a column split has no cost in the model);
+ * - EmbeddingComputeKernel values (torchrec/distributed/embedding_types.py): dense, fused, fused_uvm,
+ *   fused_uvm_caching;
+ * - CacheParams.load_factor (torchrec/distributed/types.py, `class CacheParams`).
+ *
+ * How each choice is written as a scarec plan (and so costed by `evaluate`, the one cost function):
+ * - data_parallel / dense: the whole table replicated;
+ * - table_wise / fused on rank r: the whole table on GPU r;
+ * - row_wise / fused: `rowWiseRanges`, every rank an even share of every frequency level (TorchRec splits ids,
+ *   not frequency ranks, into blocks of ceil(N/W) rows; with ids unrelated to frequency each block holds an even
+ *   share of the hot rows, which is what this layout gives deterministically);
+ * - table_wise / fused_uvm: the whole table in host memory (UVM);
+ * - table_wise / fused_uvm_caching on rank r with load factor f: the hottest round(f N) rows on GPU r, the rest on
+ *   the host (a static top-c cache: the steady state of an ideal LFU cache; TorchRec's LRU/LFU caches approach it).
+ */
+
+export type TorchRecShardingType = 'data_parallel' | 'table_wise' | 'row_wise';
+export type TorchRecComputeKernel = 'dense' | 'fused' | 'fused_uvm' | 'fused_uvm_caching';
+
+/** One table's choice in TorchRec's terms. */
+export interface TorchRecChoice {
+  shardingType: TorchRecShardingType;
+  computeKernel: TorchRecComputeKernel;
+  /** ranks holding the table (all ranks for data_parallel and row_wise); empty for fused_uvm (no GPU holds rows) */
+  ranks: number[];
+  /** CacheParams.load_factor, only with fused_uvm_caching */
+  cacheLoadFactor?: number;
+}
+
+/** Cache load factors the space offers (TorchRec's planner default is 0.2: torchrec/distributed/planner/constants.py). */
+export const TORCHREC_CACHE_LOAD_FACTORS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.5];
+
+/** Rows of a UVM cache of load factor f on a table of N rows. */
+export const cacheRows = (rows: number, loadFactor: number) => Math.round(loadFactor * rows);
+
+/**
+ * Row-wise layout: the rank order cut into segments [0, 2W), [2W, 4W), [4W, 8W), ... (at most 32 of them, the last
+ * ends at N), each segment cut into 2W even chunks dealt in snake order (ranks 0..W-1, then W-1..0, rotated by j + offset for segment j, offset = the table's index so the tables' small imbalances fall on
+ * different ranks), so every rank
+ * gets one chunk of the segment's hotter half and the mirror chunk of its colder half: their masses add up to the
+ * same sum to first order in the density's slope (proofs/torchrec-space.md §1). Every rank holds floor(N/W) or
+ * ceil(N/W) rows (TorchRec's blocks: ceil(N/W) rows, the last rank fewer) and an even share of every frequency level.
+ */
+export function rowWiseRanges(rows: number, W: number, offset = 0): PlanRange[] {
+  if (W === 1) return [{ from: 0, to: rows, at: 'gpu', gpu: 0 }];
+  const bounds = [0];
+  let len = 2 * W;
+  while (bounds.length < 32 && bounds[bounds.length - 1]! + len < rows) {
+    bounds.push(bounds[bounds.length - 1]! + len);
+    if (bounds.length > 2) len *= 2;
+  }
+  bounds.push(rows);
+  const out: PlanRange[] = [];
+  const owner = (c: number) => (c < W ? c : 2 * W - 1 - c);
+  const held = new Array<number>(W).fill(0);
+  for (let j = 0; j + 1 < bounds.length; j++) {
+    const a = bounds[j]!;
+    const L = bounds[j + 1]! - a;
+    // only the last segment's length is not a multiple of 2W: its chunk sizes keep every rank within one row
+    const sizes = new Array<number>(2 * W).fill(Math.floor(L / (2 * W)));
+    let extra = L - sizes[0]! * 2 * W;
+    for (let c = 0; c < 2 * W && extra > 0; c++) {
+      const g = (owner(c) + j + offset) % W;
+      // at most one extra row per rank, to the ranks holding fewer rows so far
+      if (held[g]! + sizes[c]! <= Math.min(...held) + sizes[c]! && extra > 0) {
+        sizes[c]! += 1;
+        extra--;
+      }
+    }
+    for (let c = 0; c < 2 * W && extra > 0; c++) {
+      sizes[c]! += 1;
+      extra--;
+    }
+    let from = a;
+    for (let c = 0; c < 2 * W; c++) {
+      const g = (owner(c) + j + offset) % W;
+      if (sizes[c]! > 0) {
+        const last = out[out.length - 1];
+        // the two middle chunks of a segment belong to the same rank: one range
+        if (last && last.gpu === g && last.to === from) last.to = from + sizes[c]!;
+        else out.push({ from, to: from + sizes[c]!, at: 'gpu', gpu: g });
+      }
+      held[g]! += sizes[c]!;
+      from += sizes[c]!;
+    }
+  }
+  return out;
+}
+
+/** The plan ranges of a table's TorchRec choice. */
+export function choiceRanges(table: Table, W: number, c: TorchRecChoice): PlanRange[] {
+  const N = table.rows;
+  if (c.shardingType === 'data_parallel') return [{ from: 0, to: N, at: 'replicated' }];
+  if (c.shardingType === 'row_wise') return rowWiseRanges(N, W, table.index);
+  if (c.computeKernel === 'fused') return [{ from: 0, to: N, at: 'gpu', gpu: c.ranks[0]! }];
+  if (c.computeKernel === 'fused_uvm') return [{ from: 0, to: N, at: 'host' }];
+  const rows = cacheRows(N, c.cacheLoadFactor!);
+  return [
+    { from: 0, to: rows, at: 'gpu', gpu: c.ranks[0]! },
+    { from: rows, to: N, at: 'host' },
+  ];
+}
+
+/** Every choice of the space for one table (duplicates of the same ranges left out). */
+export function tableChoices(table: Table, W: number, loadFactors = TORCHREC_CACHE_LOAD_FACTORS): TorchRecChoice[] {
+  const out: TorchRecChoice[] = [{ shardingType: 'data_parallel', computeKernel: 'dense', ranks: Array.from({ length: W }, (_, g) => g) }];
+  for (let r = 0; r < W; r++) out.push({ shardingType: 'table_wise', computeKernel: 'fused', ranks: [r] });
+  // with one rank, row_wise is table_wise on rank 0
+  if (W > 1 && table.rows >= W) out.push({ shardingType: 'row_wise', computeKernel: 'fused', ranks: Array.from({ length: W }, (_, g) => g) });
+  out.push({ shardingType: 'table_wise', computeKernel: 'fused_uvm', ranks: [] });
+  const seen = new Set<number>();
+  for (const f of loadFactors) {
+    const c = cacheRows(table.rows, f);
+    if (c <= 0 || c >= table.rows || seen.has(c)) continue;
+    seen.add(c);
+    for (let r = 0; r < W; r++) out.push({ shardingType: 'table_wise', computeKernel: 'fused_uvm_caching', ranks: [r], cacheLoadFactor: f });
+  }
+  return out;
+}
+
+/**
+ * Classify a plan table by table as TorchRec choices. Throws InputError naming the first range TorchRec cannot
+ * express (`export --format torchrec` refuses such a plan, exit 2).
+ */
+export function planToTorchRec(scenario: Scenario, plan: CheckedPlan, file = 'plan'): Record<string, TorchRecChoice> {
+  const W = scenario.gpus.length;
+  const out: Record<string, TorchRecChoice> = {};
+  const all = Array.from({ length: W }, (_, g) => g);
+  for (const t of scenario.tables) {
+    const rs = plan.tables[t.name]!;
+    const where = (i: number) => `${file}: tables.${t.name}[${i}]`;
+    const N = t.rows;
+    const r0 = rs[0]!;
+    if (rs.length === 1) {
+      if (r0.at === 'replicated') out[t.name] = { shardingType: 'data_parallel', computeKernel: 'dense', ranks: all };
+      else if (r0.at === 'gpu') out[t.name] = { shardingType: 'table_wise', computeKernel: 'fused', ranks: [r0.gpu!] };
+      else out[t.name] = { shardingType: 'table_wise', computeKernel: 'fused_uvm', ranks: [] };
+      continue;
+    }
+    // more than one range: a UVM cache (one GPU prefix, one host suffix) or the row-wise layout
+    const firstReplicated = rs.findIndex((r) => r.at === 'replicated');
+    if (firstReplicated >= 0)
+      throw new InputError(
+        `TorchRec cannot express rows [${rs[firstReplicated]!.from}, ${rs[firstReplicated]!.to}) replicated while other rows of the table are not (data_parallel replicates a whole table)`,
+        where(firstReplicated),
+      );
+    if (rs.length === 2 && r0.at === 'gpu' && rs[1]!.at === 'host') {
+      out[t.name] = { shardingType: 'table_wise', computeKernel: 'fused_uvm_caching', ranks: [r0.gpu!], cacheLoadFactor: r0.to / N };
+      continue;
+    }
+    const firstHost = rs.findIndex((r) => r.at === 'host');
+    if (firstHost >= 0) {
+      // [host, ...]: host rows hotter than cached ones; [gpu, host, more]: the range after the host suffix;
+      // [gpu, gpu, ...]: a second GPU range (the cache is one prefix on one rank)
+      const i = firstHost === 0 ? 0 : firstHost === 1 ? 2 : 1;
+      throw new InputError(
+        `TorchRec cannot express this range [${rs[i]!.from}, ${rs[i]!.to}) "${rs[i]!.at}": a host table (fused_uvm_caching) keeps only its hottest rows, one prefix, in the HBM cache of one rank`,
+        where(i),
+      );
+    }
+    const rw = rowWiseRanges(N, W, t.index);
+    const bad = rs.findIndex((r, i) => !rw[i] || rw[i]!.from !== r.from || rw[i]!.to !== r.to || rw[i]!.gpu !== r.gpu);
+    if (bad >= 0 || rs.length !== rw.length) {
+      const i = bad >= 0 ? bad : Math.min(rs.length, rw.length) - 1;
+      const e = rw[i];
+      throw new InputError(
+        `TorchRec cannot express this sharded range [${rs[i]!.from}, ${rs[i]!.to}) on GPU ${rs[i]!.gpu}: a table on several ranks must be row_wise, even row blocks over all ${W} ranks (scarec's row-wise layout has ${e ? `[${e.from}, ${e.to}) on GPU ${e.gpu}` : 'no range'} here)`,
+        where(i),
+      );
+    }
+    out[t.name] = { shardingType: 'row_wise', computeKernel: 'fused', ranks: all };
+  }
+  return out;
+}
+
+/** The scarec plan of a set of TorchRec choices. */
+export function torchrecPlan(scenario: Scenario, choices: Record<string, TorchRecChoice>, coalesce: boolean, name = 'exact-torchrec'): CheckedPlan {
+  const W = scenario.gpus.length;
+  const tables: Record<string, PlanRange[]> = {};
+  for (const t of scenario.tables) tables[t.name] = choiceRanges(t, W, choices[t.name]!);
+  return { name, algorithm: name, coalesce, tables, space: 'torchrec', torchrec: choices } as CheckedPlan;
+}
+
+export interface TorchRecOptions {
+  solver?: SolverName;
+  timeLimitSec?: number;
+  relativeGap?: number;
+  /** candidate global batches (default: the scenario's candidateBatches, else its batch) */
+  batches?: number[];
+  coalesce?: boolean | 'auto';
+  loadFactors?: number[];
+}
+
+export interface TorchRecResult {
+  plan: CheckedPlan;
+  evaluation: Evaluation;
+  choices: Record<string, TorchRecChoice>;
+  /** 'optimal' when the plan's throughput is within the relative gap of the proven ceiling of every candidate batch */
+  status: SolveResult['status'];
+  /** evaluate's iteration time of the returned plan, microseconds */
+  objective: number | null;
+  /** proven lower bound on the iteration time (us) at the returned plan's batch (the lower model's bound) */
+  bestBound: number | null;
+  /** (ceiling - throughput) / ceiling over every candidate batch */
+  gap: number | null;
+  /** proven upper bound on the throughput of any plan of the space, over every candidate batch */
+  throughputUpperSamplesPerSec: number | null;
+  /** |lower-model objective - evaluate| / evaluate: the row_wise layout's imbalance across ranks (0 without row_wise tables) */
+  evaluateMismatch: number;
+  solver: SolverName;
+  globalBatch: number;
+  coalesce: boolean;
+  options: number;
+  totalSeconds: number;
+  batchSearch: Array<{ globalBatch: number; coalesce: boolean; throughputSamplesPerSec: number | null; status: string }>;
+  model: Model;
+}
+
+const US = 1e6;
+const GB = 1e9;
+
+interface Option {
+  choice: TorchRecChoice;
+  loads: Loads;
+  variable: string;
+}
+
+/** The MIP over per-table choices (proofs/torchrec-space.md): its objective is evaluate's iteration time in us. */
+export function torchrecModel(
+  scenario: Scenario,
+  coalesce: boolean,
+  loadFactors = TORCHREC_CACHE_LOAD_FACTORS,
+  symmetric = false,
+): { model: Model; options: Option[][] } {
+  const W = scenario.gpus.length;
+  // Interchangeable GPUs: same node, same parameters (proofs/torchrec-space.md §3). `symmetric` builds the
+  // lower model: row_wise coefficients at their least over each group, single-rank choices of the table at
+  // position i (tables by decreasing size) only on the first i + 1 ranks of each group.
+  const groupOf = scenario.gpus.map((g) => `${g.node}|${gpuKey(scenario, g.index)}`);
+  const posInGroup = scenario.gpus.map((g, w) => groupOf.slice(0, w).filter((k) => k === groupOf[w]).length);
+  const members = (w: number) => scenario.gpus.filter((_, v) => groupOf[v] === groupOf[w]).map((g) => g.index);
+  const order = scenario.tables.map((t) => t.index).sort((a, b) => scenario.tables[b]!.rows - scenario.tables[a]!.rows || a - b);
+  const position = new Map(order.map((ti, i) => [ti, i]));
+  const lat = scenario.links.latencySec;
+  const serial = scenario.training.overlap === 'serial';
+  const b = new ModelBuilder('torchrec_space');
+  const options: Option[][] = [];
+  const gather: Term[][] = Array.from({ length: W }, () => []);
+  const link: Term[][] = Array.from({ length: W }, () => []);
+  const a2aIn: Term[][] = Array.from({ length: W }, () => []);
+  const a2aOut: Term[][] = Array.from({ length: W }, () => []);
+  const mem: Term[][] = Array.from({ length: W }, () => []);
+  const shared: Term[] = []; // all-reduce and host DRAM seconds, paid by every worker (serial)
+  const allReduce: Term[] = [];
+  const hostDram: Term[] = [];
+  const hostMem: Term[] = [];
+  const uses = { S: [] as string[], H: [] as string[], R: [] as string[] };
+  scenario.tables.forEach((t, ti) => {
+    const opts: Option[] = [];
+    const pick: Term[] = [];
+    tableChoices(t, W, loadFactors).forEach((choice, oi) => {
+      const single = choice.ranks.length === 1 && choice.shardingType === 'table_wise';
+      if (symmetric && single && posInGroup[choice.ranks[0]!]! > position.get(ti)!) return;
+      const loads = emptyLoads(W);
+      for (const r of choiceRanges(t, W, choice)) addRangeLoads(loads, scenario, t, r.at, r.gpu, expectedRangeSums(scenario, t, r.from, r.to), coalesce);
+      const sec = resourceSeconds(scenario, loads);
+      if (symmetric && choice.shardingType === 'row_wise') {
+        for (const arr of [sec.gatherSec, sec.hostLinkSec, sec.allToAllInSec, sec.allToAllOutSec, loads.gpuMemoryBytes]) {
+          const low = Float64Array.from(arr, (_, w) => Math.min(...members(w).map((v) => arr[v]!)));
+          arr.set(low);
+        }
+      }
+      const x = b.addVar(`x_${ti}_${oi}`, { type: 'binary' });
+      pick.push({ var: x, coef: 1 });
+      for (let w = 0; w < W; w++) {
+        gather[w]!.push({ var: x, coef: sec.gatherSec[w]! * US });
+        link[w]!.push({ var: x, coef: sec.hostLinkSec[w]! * US });
+        a2aIn[w]!.push({ var: x, coef: sec.allToAllInSec[w]! * US });
+        a2aOut[w]!.push({ var: x, coef: sec.allToAllOutSec[w]! * US });
+        mem[w]!.push({ var: x, coef: loads.gpuMemoryBytes[w]! / GB });
+      }
+      allReduce.push({ var: x, coef: sec.allReduceSec * US });
+      hostDram.push({ var: x, coef: sec.hostDramSec * US });
+      shared.push({ var: x, coef: (sec.allReduceSec + sec.hostDramSec) * US });
+      hostMem.push({ var: x, coef: loads.hostMemoryBytes / GB });
+      if (loads.rowsSharded > 0) uses.S.push(x);
+      if (loads.rowsHost > 0) uses.H.push(x);
+      if (loads.rowsReplicated > 0 && W > 1) uses.R.push(x);
+      opts.push({ choice, loads, variable: x });
+    });
+    b.addConstraint(`one_${ti}`, pick, '=', 1);
+    options.push(opts);
+  });
+  // usage indicators: y >= x for every choice that puts rows in the class; continuous, pushed down to max x
+  const y: Record<'S' | 'H' | 'R', string> = { S: b.addVar('y_sharded', { upper: 1 }), H: b.addVar('y_host', { upper: 1 }), R: b.addVar('y_replicated', { upper: 1 }) };
+  for (const k of ['S', 'H', 'R'] as const) uses[k].forEach((x, i) => b.addConstraint(`use_${k}_${i}`, [{ var: y[k], coef: 1 }, { var: x, coef: -1 }], '>=', 0));
+  const T = b.addVar('T');
+  const latS = 2 * lat * US;
+  const latR = 2 * (W - 1) * lat * US;
+  for (let w = 0; w < W; w++) {
+    const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
+    const aw = b.addVar(`a2a_${w}`);
+    b.addConstraint(`a2a_in_${w}`, [{ var: aw, coef: 1 }, ...a2aIn[w]!.map((t) => ({ var: t.var, coef: -t.coef }))], '>=', 0);
+    b.addConstraint(`a2a_out_${w}`, [{ var: aw, coef: 1 }, ...a2aOut[w]!.map((t) => ({ var: t.var, coef: -t.coef }))], '>=', 0);
+    const neg = (ts: Term[]) => ts.map((t) => ({ var: t.var, coef: -t.coef }));
+    const compute = (denseSec + dedupSec) * US;
+    if (serial) {
+      b.addConstraint(
+        `time_${w}`,
+        [{ var: T, coef: 1 }, ...neg(gather[w]!), ...neg(link[w]!), ...neg(shared), { var: aw, coef: -2 }, { var: y.S, coef: -latS }, { var: y.H, coef: -latS }, { var: y.R, coef: -latR }],
+        '>=',
+        compute,
+      );
+    } else {
+      b.addConstraint(`time_gather_${w}`, [{ var: T, coef: 1 }, ...neg(gather[w]!)], '>=', 0);
+      b.addConstraint(`time_a2a_${w}`, [{ var: T, coef: 1 }, { var: aw, coef: -2 }, { var: y.S, coef: -latS }], '>=', 0);
+      b.addConstraint(`time_link_${w}`, [{ var: T, coef: 1 }, ...neg(link[w]!), { var: y.H, coef: -latS }], '>=', 0);
+      if (w === 0) {
+        b.addConstraint('time_compute', [{ var: T, coef: 1 }], '>=', compute);
+        b.addConstraint('time_allreduce', [{ var: T, coef: 1 }, ...neg(allReduce), { var: y.R, coef: -latR }], '>=', 0);
+        b.addConstraint('time_hostdram', [{ var: T, coef: 1 }, ...neg(hostDram)], '>=', 0);
+      } else b.addConstraint(`time_compute_${w}`, [{ var: T, coef: 1 }], '>=', (denseSec + dedupSec) * US);
+    }
+    b.addConstraint(`mem_${w}`, mem[w]!, '<=', gpuEmbeddingCapacityBytes(scenario, w) / GB);
+  }
+  b.addConstraint('mem_host', hostMem, '<=', scenario.host.memoryBytes / GB);
+  b.setObjective('minimize', [{ var: T, coef: 1 }]);
+  return { model: b.build(), options };
+}
+
+/**
+ * Default relative gap, 1e-3: the lower model's row_wise coefficients are their least over the GPUs of a group,
+ * so its bound sits below the best plan by the row_wise layout's rank imbalance (2.6e-4 on Criteo Terabyte,
+ * 8 GPUs); the gap reported is the proven one.
+ */
+export const TORCHREC_RELATIVE_GAP = 1e-3;
+
+/**
+ * Exact placement in the TorchRec space (proofs/torchrec-space.md): per candidate batch and coalescing choice,
+ * the lower model (symmetry broken, row_wise at its least per GPU group) gives a proven lower bound on the
+ * iteration time of every plan of the space; its solution, costed by evaluate, is a plan of the space. The
+ * result is 'optimal' when the best plan's throughput is within the relative gap of every batch's bound.
+ */
+export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOptions = {}): Promise<TorchRecResult> {
+  const t0 = performance.now();
+  const solver = opts.solver ?? 'glpk';
+  const tol = opts.relativeGap ?? TORCHREC_RELATIVE_GAP;
+  const batches = opts.batches ?? scenario.training.candidateBatches ?? [scenario.training.globalBatch];
+  const coalesceChoices = opts.coalesce === undefined || opts.coalesce === 'auto' ? (scenario.training.dedupSecondsPerLookup > 0 || scenario.training.dedupLatencySec > 0 ? [true, false] : [true]) : [opts.coalesce];
+  type Best = { s: Scenario; r: SolveResult; choices: Record<string, TorchRecChoice>; plan: CheckedPlan; evaluation: Evaluation; coalesce: boolean; model: Model; nOptions: number };
+  let best: Best | undefined;
+  const search: TorchRecResult['batchSearch'] = [];
+  // per solve: the proven ceiling on throughput (B / lower bound on iteration time)
+  const ceilings: number[] = [];
+  let anyUnproven = false;
+  // LP relaxations first (proven ceilings); the MIPs in decreasing ceiling order, skipped once the best plan
+  // reaches a ceiling (the skipped choice cannot beat it)
+  const cands: Array<{ B: number; s: Scenario; coalesce: boolean; model: Model; options: Option[][]; ceiling: number }> = [];
+  for (const B of batches) {
+    const s = B === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, B);
+    for (const coalesce of coalesceChoices) {
+      const { model, options } = torchrecModel(s, coalesce, opts.loadFactors, true);
+      const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: opts.timeLimitSec });
+      if (lp.status === 'infeasible') {
+        search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'infeasible' });
+        continue;
+      }
+      const ceiling = lp.status === 'optimal' && lp.objective !== null && lp.objective > 0 ? B / (lp.objective / US) : Infinity;
+      cands.push({ B, s, coalesce, model, options, ceiling });
+    }
+  }
+  cands.sort((a, b) => b.ceiling - a.ceiling);
+  for (const { B, s, coalesce, model, options, ceiling } of cands) {
+    if (best && ceiling <= best.evaluation.throughputSamplesPerSec * (1 + 1e-12)) {
+      ceilings.push(ceiling);
+      search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'pruned (LP bound)' });
+      continue;
+    }
+    {
+      // the solver's gap a tenth of ours: the rest is left to the row_wise imbalance
+      const r = await solve(model, { solver, timeLimitSec: opts.timeLimitSec, relativeGap: tol / 10 });
+      if (r.status === 'infeasible') {
+        search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'infeasible' });
+        continue;
+      }
+      if (r.bestBound === null || !(r.bestBound > 0)) {
+        if (Number.isFinite(ceiling)) ceilings.push(ceiling);
+        else anyUnproven = true;
+      } else ceilings.push(Math.min(ceiling, B / (r.bestBound / US)));
+      if (r.objective === null) {
+        search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: r.status });
+        continue;
+      }
+      const choices: Record<string, TorchRecChoice> = {};
+      s.tables.forEach((t, ti) => {
+        choices[t.name] = options[ti]!.find((o) => (r.values[o.variable] ?? 0) > 0.5)!.choice;
+      });
+      const plan = torchrecPlan(s, choices, coalesce);
+      const evaluation = evaluate(s, plan);
+      search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: evaluation.feasible ? evaluation.throughputSamplesPerSec : null, status: r.status });
+      if (evaluation.feasible && (!best || evaluation.throughputSamplesPerSec > best.evaluation.throughputSamplesPerSec))
+        best = { s, r, choices, plan, evaluation, coalesce, model, nOptions: options.reduce((n, o) => n + o.length, 0) };
+    }
+  }
+  if (!best) throw new InfeasibleError(`no plan of the TorchRec space fits at any candidate batch (${batches.join(', ')}): GPU or host memory is short`);
+  const tp = best.evaluation.throughputSamplesPerSec;
+  const upper = anyUnproven ? null : Math.max(tp, ...ceilings);
+  const iterUs = best.evaluation.iterationSec * US;
+  const gap = upper !== null ? (upper - tp) / upper : null;
+  return {
+    plan: best.plan,
+    evaluation: best.evaluation,
+    choices: best.choices,
+    status: gap !== null && gap <= tol ? 'optimal' : best.r.status === 'timelimit' ? 'timelimit' : 'feasible',
+    objective: iterUs,
+    bestBound: best.r.bestBound,
+    gap,
+    throughputUpperSamplesPerSec: upper,
+    evaluateMismatch: best.r.objective !== null ? Math.abs(best.r.objective - iterUs) / iterUs : 0,
+    solver,
+    globalBatch: best.s.training.globalBatch,
+    coalesce: best.coalesce,
+    options: best.nOptions,
+    totalSeconds: (performance.now() - t0) / 1e3,
+    batchSearch: search,
+    model: best.model,
+  };
+}
+
+/** The restriction's cost against the full space: what row-level placement would buy a TorchRec user. */
+export interface RestrictionCost {
+  torchrecSamplesPerSec: number;
+  /** best plan of the full space found (exact, or greedy when faster at row level) */
+  fullSpaceBestSamplesPerSec: number;
+  fullSpaceBestBy: string;
+  /** certified upper bound on the full space's row-level throughput (null without one) */
+  fullSpaceUpperSamplesPerSec: number | null;
+  /** 1 - torchrec / full-space best: at least this much throughput is lost by the restriction */
+  lossAtLeast: number;
+  /** 1 - torchrec / certified bound: at most this much */
+  lossAtMost: number | null;
+}
+
+export function restrictionCost(torchrec: number, best: number, bestBy: string, upper: number | null): RestrictionCost {
+  if (!(torchrec >= 0) || !(best > 0)) throw new InputError('restriction cost needs positive throughputs');
+  return {
+    torchrecSamplesPerSec: torchrec,
+    fullSpaceBestSamplesPerSec: best,
+    fullSpaceBestBy: bestBy,
+    fullSpaceUpperSamplesPerSec: upper,
+    lossAtLeast: Math.max(0, 1 - torchrec / best),
+    lossAtMost: upper !== null && upper > 0 ? Math.max(0, 1 - torchrec / upper) : null,
+  };
+}
