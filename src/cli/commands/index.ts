@@ -9,6 +9,7 @@ import { registerExpect } from './expect.js';
 import { registerReproduce } from './reproduce.js';
 import { registerSimulate } from './simulate.js';
 import { registerStats } from './stats.js';
+import { registerScenario } from './scenario.js';
 
 /**
  * Every subcommand registers itself here (one file per command). Registration is cheap: a command file
@@ -24,4 +25,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerReproduce(program, ctx);
   registerSimulate(program, ctx);
   registerStats(program, ctx);
+  registerScenario(program, ctx);
 }
