@@ -228,6 +228,11 @@ export class KeyCounter {
     this.reductions++;
   }
 
+  /** Misra-Gries: keys held before a reduction (Infinity while exact); profiles record it for `stats --merge` */
+  get summaryMaxKeys(): number {
+    return this.maxKeys;
+  }
+
   /** Distinct keys: exact, or the HyperLogLog estimate once the table is a summary. */
   distinct(): number {
     if (this.hll === null) return this.size;

@@ -1,5 +1,8 @@
 import type { KeyCounter } from './counter.js';
 
+/** What a profile needs of a counter: a KeyCounter, or merged counts (src/data/merge.ts). */
+export type CounterView = Pick<KeyCounter, 'slots' | 'distinct' | 'accesses' | 'approximate' | 'size' | 'errorBound' | 'hll'>;
+
 /**
  * From the counts of one feature to its entry in a frequency profile (src/model/schema.ts): the
  * frequency-of-frequencies histogram (which determines the sorted count vector, so the profile is lossless
@@ -34,6 +37,42 @@ export interface FeatureProfile {
   countErrorBound?: number;
   /** approximate only: relative standard error of `distinct` */
   distinctRelativeStdError?: number;
+  /** with `stats --keep-counts`: what `stats --merge` needs (src/data/merge.ts) */
+  mergeable?: MergeableCounts;
+}
+
+/**
+ * Every kept key with its count, and for a summary its Misra-Gries state and HyperLogLog registers: enough to
+ * merge profiles exactly (exact mode) or within the stated bounds (proofs/heavy-hitters.md §5).
+ */
+export interface MergeableCounts {
+  /** keys (as numbers, exact below 2^53) and their counts, by increasing key */
+  keys: number[];
+  counts: number[];
+  /** with --missing row: the missing row's count (it is not among the keys) */
+  missingRowCount: number;
+  /** summary only: keys held before a reduction, and the bound on every count's underestimate */
+  maxKeys?: number;
+  errorBound?: number;
+  /** summary only: HyperLogLog precision and registers (base64) */
+  hllPrecision?: number;
+  hllRegisters?: string;
+}
+
+/** The mergeable record of a counter. */
+export function mergeableCounts(counter: KeyCounter, missingRowCount: number): MergeableCounts {
+  const { keysLo, keysHi, counts } = counter.slots();
+  const pairs: Array<[number, number]> = [];
+  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) pairs.push([keyNumber(keysLo[i]!, keysHi ? keysHi[i]! : 0), counts[i]!]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  const out: MergeableCounts = { keys: pairs.map((p) => p[0]), counts: pairs.map((p) => p[1]), missingRowCount };
+  if (counter.approximate) {
+    out.maxKeys = counter.summaryMaxKeys;
+    out.errorBound = counter.errorBound;
+    out.hllPrecision = counter.hll!.precision;
+    out.hllRegisters = Buffer.from(counter.hll!.registers).toString('base64');
+  }
+  return out;
 }
 
 export const ZIPF_HEAD_RANKS = 1000;
@@ -57,7 +96,7 @@ export function formatId(key: number, format: IdFormat): string {
 }
 
 /** Histogram runs [count, rows] by decreasing count, from the counter's table. */
-export function countHistogramOf(counter: KeyCounter): Array<[number, number]> {
+export function countHistogramOf(counter: CounterView): Array<[number, number]> {
   const byCount = new Map<number, number>();
   const { counts } = counter.slots();
   for (let i = 0; i < counts.length; i++) {
@@ -68,7 +107,7 @@ export function countHistogramOf(counter: KeyCounter): Array<[number, number]> {
 }
 
 /** The n hottest keys as [key, count], count decreasing, ties by increasing key. */
-export function topKeys(counter: KeyCounter, histogram: ReadonlyArray<readonly [number, number]>, n: number): Array<[number, number]> {
+export function topKeys(counter: CounterView, histogram: ReadonlyArray<readonly [number, number]>, n: number): Array<[number, number]> {
   if (n <= 0 || histogram.length === 0) return [];
   // Threshold: the count at rank n; keys above it are all taken, keys at it fill the rest by increasing key.
   let above = 0;
@@ -162,7 +201,7 @@ function insertRun(histogram: Array<[number, number]>, count: number, rows: numb
  * counts (lower bounds) plus a tail: the accesses not covered, spread evenly over the estimated rows not
  * kept (proofs/heavy-hitters.md, section 4). The missing row, with --missing row, is one more row.
  */
-export function featureProfile(counter: KeyCounter, opts: ProfileOptions): FeatureProfile {
+export function featureProfile(counter: CounterView, opts: ProfileOptions): FeatureProfile {
   const keptHistogram = countHistogramOf(counter);
   let histogram = keptHistogram.map(([c, n]): [number, number] => [c, n]);
   let distinct = counter.distinct();

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { KeyCounter, type MemoryBudget } from './counter.js';
 import { CRITEO_CAT_COLUMNS, CriteoParser, IdsParser, type MalformedReason } from './parse.js';
-import { countHistogramOf, featureProfile, type FeatureProfile } from './profile.js';
+import { countHistogramOf, featureProfile, mergeableCounts, type FeatureProfile } from './profile.js';
 import { rankOrder, type IdMapIndex, type IdOrder } from './idmap.js';
 
 /**
@@ -37,6 +37,8 @@ export interface StatsOptions {
   strict?: boolean;
   /** how many hottest ids to keep per feature (default 1000) */
   topIds?: number;
+  /** keep every key's count (and a summary's registers) in the profile, for `stats --merge` */
+  keepCounts?: boolean;
   /** how many malformed lines to list (default 20) */
   malformedExamples?: number;
   /** read size in bytes (default 1 MiB) */
@@ -317,6 +319,7 @@ export async function computeStats(files: readonly string[], options: StatsOptio
       malformed,
     });
     if (options.idOrders) options.idOrders[name] = rankOrder(counters[j]!, countHistogramOf(counters[j]!), missingMode === 'row' ? missing : 0);
+    if (options.keepCounts) features[name]!.mergeable = mergeableCounts(counters[j]!, missingMode === 'row' ? missing : 0);
   });
   return {
     kind: 'scarec-frequency-profile',

@@ -32,6 +32,8 @@ interface StatsCliOptions {
   strict?: boolean;
   topIds: number;
   idMap: boolean;
+  keepCounts?: boolean;
+  merge?: boolean;
 }
 
 export function registerStats(program: Command, ctx: CliContext): void {
@@ -47,8 +49,23 @@ export function registerStats(program: Command, ctx: CliContext): void {
     .option('--strict', 'stop at the first malformed line (exit 2)')
     .option('--no-id-map', 'with --out: do not write the id-to-rank map beside the profile (PROFILE.ids/)')
     .option('--top-ids <n>', 'hottest ids kept per feature', parseNumberOption('--top-ids', { integer: true, min: 0, max: 1e7 }), 1000)
+    .option('--keep-counts', "keep every id's count (and a summary's sketch) in the profile, so that stats --merge can combine it")
+    .option('--merge', 'the files are profiles (written with --keep-counts): merge them into the profile of their inputs together')
     .action(
       action(ctx, async (files: string[], opts: StatsCliOptions) => {
+        if (opts.merge) {
+          if (opts.out) checkOutputFile(opts.out);
+          const { readJsonFile } = await import('../../model/validate.js');
+          const { mergeProfiles } = await import('../../data/merge.js');
+          const profiles = files.map((f) => readJsonFile(f, 'profile') as StatsProfile);
+          const merged = mergeProfiles(profiles, files);
+          // a merged profile stays mergeable only if asked: the counts can be large
+          if (!opts.keepCounts) for (const f of Object.values(merged.features)) delete f.mergeable;
+          if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(merged)}\n`, ctx.temps);
+          if (opts.json) printJson(ctx, merged);
+          else ctx.out(`${formatStats(merged)}\n`);
+          return;
+        }
         if (opts.format !== 'criteo' && opts.format !== 'ids') throw new InputError(`"${opts.format}" is not criteo or ids`, 'option --format');
         if (opts.missing !== 'skip' && opts.missing !== 'row') throw new InputError(`"${opts.missing}" is not skip or row`, 'option --missing');
         if (opts.out) checkOutputFile(opts.out);
@@ -90,6 +107,7 @@ export function registerStats(program: Command, ctx: CliContext): void {
             memoryBytes: opts.memoryMb === undefined ? undefined : opts.memoryMb * 2 ** 20,
             strict: opts.strict,
             topIds: opts.topIds,
+            keepCounts: opts.keepCounts,
             onProgress,
             ...(idOrders ? { idOrders } : {}),
           });
