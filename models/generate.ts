@@ -137,7 +137,26 @@ export function scenarios(): Record<string, unknown> {
 
 export const renderScenario = (s: unknown) => `${JSON.stringify(s, null, 2)}\n`;
 
+/**
+ * models/torchrec/criteo-terabyte-tables.json: the 26 Criteo Terabyte tables as a TorchRec config list
+ * (EmbeddingBagConfig's fields, torchrec/modules/embedding_configs.py), the input of
+ * `scarec scenario --torchrec-config` (README "From TorchRec to a plan and back").
+ */
+export function torchrecConfigs(): Record<string, unknown> {
+  return {
+    'criteo-terabyte-tables.json': TERABYTE_TORCHREC_ROWS.map((n, j) => ({
+      name: `t_${FEATURES[j]}`,
+      num_embeddings: n,
+      embedding_dim: 128,
+      feature_names: [FEATURES[j]],
+      pooling: 'SUM',
+      data_type: 'FP32',
+    })),
+  };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const [file, s] of Object.entries(scenarios())) writeFileSync(join(here, file), renderScenario(s));
+  for (const [file, s] of Object.entries(torchrecConfigs())) writeFileSync(join(here, 'torchrec', file), renderScenario(s));
 }
