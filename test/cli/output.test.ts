@@ -33,6 +33,9 @@ const commands: string[][] = [
   ['export', tiny, '--format', 'mps'],
   ['solve', lp, '--solver', 'highs'],
   ['stats', criteo],
+  ['scenario', '--arch-embedding-size', '10-20', '--arch-sparse-feature-size', '4'],
+  ['plan', tiny, '--space', 'torchrec', '--time-limit', '20'],
+  ['stats', '--merge', write('p1.json', JSON.stringify({ kind: 'scarec-frequency-profile', version: 1, format: 'ids', missing: 'skip', source: { files: [], lines: 2, bytes: 4, uncompressedBytes: 4 }, malformed: { lines: 0, byReason: { columns: 0, integer: 0, hex: 0, id: 0 }, first: [] }, memory: { budgetBytes: null, tableBytes: 0, approximateFeatures: [] }, features: { id: { accesses: 2, missing: 0, distinct: 1, countHistogram: [[2, 1]], topIds: [['7', 2]], top1PctShare: 1, top10PctShare: 1, zipfAlpha: null, zipfFit: { method: 'm', ranks: 1 }, malformed: 0, approximate: false, mergeable: { keys: [7], counts: [2], missingRowCount: 0 } } } }))],
 ];
 
 /** Keys of numbers that name a time another way than ...Sec (the one scheme). */

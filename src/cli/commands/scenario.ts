@@ -4,7 +4,7 @@ import { InputError } from '../../errors.js';
 import type { NvlinkGen, PcieGen } from '../../model/presets.js';
 import type { TableInput } from '../../model/scenario-builder.js';
 import { checkOutputFile, writeFileAtomic } from '../output.js';
-import { action, parseNumberOption, type CliContext } from '../run.js';
+import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 interface ScenarioCliOptions {
   torchrecConfig?: string;
@@ -26,6 +26,7 @@ interface ScenarioCliOptions {
   candidateBatches?: string;
   name?: string;
   out?: string;
+  json?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -53,6 +54,7 @@ export function registerScenario(program: Command, ctx: CliContext): void {
     .option('--candidate-batches <list>', 'comma-separated global batches for the batch search')
     .option('--name <name>', 'scenario name')
     .option('--out <file>', 'write the scenario here (default stdout; profile paths resolve against its directory)')
+    .option('--json', 'print one JSON object: { scenario } (and out with --out)')
     .action(
       action(ctx, async (opts: ScenarioCliOptions) => {
         if (opts.out) checkOutputFile(opts.out);
@@ -107,7 +109,8 @@ export function registerScenario(program: Command, ctx: CliContext): void {
         );
         const text = `${JSON.stringify(json, null, 2)}\n`;
         if (opts.out) writeFileAtomic(opts.out, text, ctx.temps);
-        else ctx.out(text);
+        if (opts.json) printJson(ctx, { scenario: json, ...(opts.out ? { out: opts.out } : {}) });
+        else if (!opts.out) ctx.out(text);
       }),
     );
 }
