@@ -114,3 +114,17 @@ export function bucketCache(): BucketCache {
     tables: (scenario) => memo(scenario, 'tables', () => tableItems(scenario)),
   };
 }
+
+/** Buckets of one scenario from explicit boundaries per table (cuts[t] = [0, ..., rows], increasing): refinement's items. */
+export function bucketsFromCuts(scenario: Scenario, cuts: number[][]): Bucket[] {
+  const out: Bucket[] = [];
+  for (const table of scenario.tables) {
+    const c = cuts[table.index]!;
+    for (let i = 0; i + 1 < c.length; i++) {
+      const from = c[i]!;
+      const to = c[i + 1]!;
+      out.push({ table: table.index, from, to, rows: to - from, sums: expectedRangeSums(scenario, table, from, to), lowerSums: lowerRangeSums(scenario, table, from, to) });
+    }
+  }
+  return out;
+}

@@ -4,14 +4,14 @@ import { evaluate, type Evaluation } from '../model/evaluate.js';
 import type { CheckedPlan } from '../model/plan.js';
 import { withGlobalBatch, type Scenario } from '../model/scenario.js';
 import { cacheGreedyPlan, greedyBatchSearch, hostCoalescedPlan, hostPlan, tablewiseGreedyPlan, type KnapsackCertificate } from './algorithms.js';
-import { exactPlacement, type ExactOptions, type ExactResult } from './exact.js';
+import { exactPlacement, type ExactOptions, type ExactResult } from './exact/index.js';
 import { bucketCache } from './buckets.js';
 import { restrictionCost, torchrecPlacement, type RestrictionCost, type TorchRecResult } from './torchrec-space.js';
 
 export * from './algorithms.js';
 export { scenarioBuckets, tableItems, lowerRangeSums, bucketCache, type BucketCache, bucketBoundaries as planBucketBoundaries, type Bucket as PlanItem } from './buckets.js';
 export * from './classes.js';
-export * from './exact.js';
+export * from './exact/index.js';
 export * from './mipModel.js';
 export * from './torchrec-space.js';
 export * from './torchrec-export.js';

@@ -77,8 +77,9 @@ describe('bucketed model', () => {
   });
 
   it('certified interval contains the row-level plans, and narrows with more buckets', async () => {
-    const coarse = await exactPlacement(s, { solver: 'glpk', maxBuckets: 2 });
-    const fine = await exactPlacement(s, { solver: 'glpk', maxBuckets: 3 });
+    // no refinement rounds: the certificate of the initial buckets alone
+    const coarse = await exactPlacement(s, { solver: 'glpk', maxBuckets: 2, maxRefineRounds: 0 });
+    const fine = await exactPlacement(s, { solver: 'glpk', maxBuckets: 3, maxRefineRounds: 0 });
     for (const r of [coarse, fine]) {
       expect(r.interval!.lowerIterationSec!).toBeLessThanOrEqual(r.interval!.upperIterationSec);
       // every plan any algorithm finds is no better than the certified lower bound
@@ -88,9 +89,24 @@ describe('bucketed model', () => {
     expect(fine.interval!.relativeWidth!).toBeLessThan(coarse.interval!.relativeWidth!);
   });
 
+  it('refinement closes the row-level bracket to the target from 2 buckets, and its bound holds for every plan', async () => {
+    const r = await exactPlacement(s, { solver: 'glpk', maxBuckets: 2, targetWidth: 0.005 });
+    const coarse = await exactPlacement(s, { solver: 'glpk', maxBuckets: 2, maxRefineRounds: 0 });
+    expect(r.rowLevel.status).toBe('optimal');
+    expect(r.rowLevel.relativeWidth!).toBeLessThanOrEqual(0.005);
+    expect(r.rowLevel.rounds).toBeGreaterThan(0);
+    expect(coarse.rowLevel.relativeWidth!).toBeGreaterThan(0.005);
+    expect(coarse.rowLevel.status).not.toBe('optimal');
+    // the bound is over every candidate batch: no plan of any algorithm beats it
+    for (const p of [greedyPlan(s), cacheGreedyPlan(s).plan, r.plan, coarse.plan])
+      expect(evaluate(s, p).throughputSamplesPerSec).toBeLessThanOrEqual(r.rowLevel.boundSamplesPerSec! * (1 + 1e-9));
+    // never worse than greedy (its plan is an incumbent)
+    expect(r.evaluation.throughputSamplesPerSec).toBeGreaterThanOrEqual(evaluate(s, greedyPlan(s)).throughputSamplesPerSec * (1 - 1e-12));
+  });
+
   it('GLPK and HiGHS agree on the optimum', async () => {
-    const a = await exactPlacement(s, { solver: 'glpk', maxBuckets: 3, certify: false });
-    const b = await exactPlacement(s, { solver: 'highs', maxBuckets: 3, certify: false });
+    const a = await exactPlacement(s, { solver: 'glpk', maxBuckets: 3, certify: false, seedKnownPlans: false });
+    const b = await exactPlacement(s, { solver: 'highs', maxBuckets: 3, certify: false, seedKnownPlans: false });
     expect(a.status).toBe('optimal');
     expect(b.status).toBe('optimal');
     expect(a.objective!).toBeCloseTo(b.objective!, 4);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { solve } from '../../src/mip/solve.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import type { ScenarioInput } from '../../src/model/schema.js';
-import { aggregateBoundModel, bucketedLoads, countsFromPlan, exactPlacement, makespanSec, scenarioBuckets } from '../../src/plan/index.js';
+import { aggregateBoundModel, bucketedLoads, countsFromPlan, exactPlacement, greedyPlan, makespanSec, scenarioBuckets } from '../../src/plan/index.js';
 import { enumerateBest, scenarioOf, smallInput } from './helpers.js';
 
 /** Many tables, 4 GPUs, memory for ~30% of the rows: no backend solves this in 50 ms. */
@@ -27,39 +27,58 @@ function wide(T: number, W: number): ScenarioInput {
 }
 
 describe('time-limited exact solve', () => {
+  // No assertion here depends on machine speed: a loaded machine may finish less of the search, and every
+  // branch (stopped or not) must still give a plan at least greedy's, a bound that holds and honest statuses.
   for (const solver of ['glpk', 'highs'] as const) {
-    it(`${solver}: a model that cannot finish in 50 ms still returns a feasible plan, status timelimit, a finite bound and gap`, async () => {
+    it(`${solver}: a 50 ms limit returns a plan at least greedy's, status timelimit unless the bracket closed, and a bound above every plan`, async () => {
       const s = scenarioOf(wide(60, 4));
-      const r = await exactPlacement(s, { solver, timeLimitSec: 0.05, maxBuckets: 8, certify: false });
-      expect(r.status).toBe('timelimit');
+      const r = await exactPlacement(s, { solver, timeLimitSec: 0.05, maxBuckets: 8 });
       expect(r.evaluation.feasible).toBe(true);
       expect(Number.isFinite(r.evaluation.throughputSamplesPerSec)).toBe(true);
-      expect(r.bestBound).not.toBeNull();
-      expect(Number.isFinite(r.bestBound!)).toBe(true);
-      expect(r.bestBound!).toBeGreaterThan(0);
-      expect(r.gap).not.toBeNull();
-      expect(r.gap!).toBeGreaterThanOrEqual(0);
-      expect(r.gap!).toBeLessThan(1);
-      // the gap is the plan's objective against the bound, and the objective is the bucketed iteration
-      // time of the returned plan (the MIP's objective at that integer point)
-      expect(r.gap!).toBeCloseTo((r.objective! - r.bestBound!) / r.objective!, 9);
-      const items = scenarioBuckets(s, 8);
-      const counts = countsFromPlan(s, items, r.plan);
-      expect(makespanSec(s, bucketedLoads(s, items, counts, r.coalesce), r.coalesce) * 1e6).toBeCloseTo(r.objective!, 6);
-      // the bound is a bound: the full solve (no limit) lands at or above it, and within the reported gap of the plan
-      const full = await exactPlacement(s, { solver: 'highs', maxBuckets: 8, certify: false, relativeGap: 1e-4 });
-      expect(full.objective!).toBeGreaterThanOrEqual(r.bestBound! * (1 - 1e-6));
-      expect(full.objective!).toBeLessThanOrEqual(r.objective! * (1 + 1e-9));
+      const g = evaluate(s, greedyPlan(s));
+      expect(r.evaluation.throughputSamplesPerSec).toBeGreaterThanOrEqual(g.throughputSamplesPerSec * (1 - 1e-12));
+      const rl = r.rowLevel;
+      expect(rl.throughputSamplesPerSec).toBe(r.evaluation.throughputSamplesPerSec);
+      if (rl.status === 'optimal') expect(rl.relativeWidth!).toBeLessThanOrEqual(rl.targetWidth);
+      else expect(rl.status).toBe('timelimit');
+      expect(r.status).toBe(rl.status);
+      if (rl.boundSamplesPerSec !== null) {
+        // the bound holds: the full search (no limit) never passes it
+        const full = await exactPlacement(s, { solver: 'highs', maxBuckets: 8, timeLimitSec: 10 });
+        expect(full.evaluation.throughputSamplesPerSec).toBeLessThanOrEqual(rl.boundSamplesPerSec * (1 + 1e-9));
+        expect(rl.relativeWidth).toBeCloseTo((rl.boundSamplesPerSec - rl.throughputSamplesPerSec) / rl.throughputSamplesPerSec, 12);
+      } else {
+        expect(rl.relativeWidth).toBeNull();
+        expect(rl.status).not.toBe('optimal');
+      }
     }, 120_000);
   }
 
-  it('the certificate of a time-limited solve still brackets the plan', async () => {
+  it('bucketed only (no certificate): the bucketed objective, bound and gap of the plan stay consistent under a limit', async () => {
     const s = scenarioOf(wide(60, 4));
-    const r = await exactPlacement(s, { solver: 'glpk', timeLimitSec: 0.05, maxBuckets: 8 });
-    expect(r.status).toBe('timelimit');
-    expect(r.interval!.lowerIterationSec!).toBeGreaterThan(0);
-    expect(r.interval!.lowerIterationSec!).toBeLessThanOrEqual(r.evaluation.iterationSec);
-  }, 60_000);
+    const r = await exactPlacement(s, { solver: 'glpk', timeLimitSec: 0.05, maxBuckets: 8, certify: false });
+    expect(r.evaluation.feasible).toBe(true);
+    expect(['timelimit', 'optimal']).toContain(r.status);
+    const items = scenarioBuckets(s, 8);
+    const counts = countsFromPlan(s, items, r.plan);
+    expect(makespanSec(s, bucketedLoads(s, items, counts, r.coalesce), r.coalesce) * 1e6).toBeCloseTo(r.objective!, 6);
+    if (r.bestBound !== null) {
+      expect(r.bestBound).toBeLessThanOrEqual(r.objective! * (1 + 1e-12));
+      expect(r.gap!).toBeCloseTo((r.objective! - r.bestBound) / r.objective!, 9);
+    }
+  }, 120_000);
+
+  it('the whole call respects its limit: a 2 s limit ends well before the unlimited search would (generous margin)', async () => {
+    const s = scenarioOf(wide(60, 4));
+    const t0 = performance.now();
+    const r = await exactPlacement(s, { solver: 'glpk', timeLimitSec: 2, maxBuckets: 8, targetWidth: 0 });
+    const sec = (performance.now() - t0) / 1e3;
+    expect(r.rowLevel.status).toBe('timelimit');
+    // one stage in flight when the deadline passes, plus the aggregate bounds of choices still without one:
+    // a loose cap, so that a loaded machine does not fail it; the unlimited call (target 0) runs far longer
+    expect(sec).toBeLessThan(2 + 30);
+    expect(r.totalSeconds).toBeLessThan(2 + 30);
+  }, 120_000);
 });
 
 describe('aggregate relaxation (bound used when the full LP does not finish)', () => {

@@ -1,0 +1,84 @@
+/**
+ * Refine: adaptive bucket boundaries (proofs/placement-refinement.md §3). The certificate's lower model
+ * charges every row of a bucket its coldest row's probability; splitting a bucket can only raise that
+ * bound (each part's coldest row is at least as hot) and lets the primal model separate rows that should
+ * be placed apart. Buckets are split (1) at every rank where the best plan changes class inside a bucket,
+ * so the plan becomes a point of the refined model, and (2) where the lower model is loosest: the buckets
+ * whose rows, all on one GPU or all on the host, would cost the most more seconds at their mean than at
+ * their coldest row; those are cut at their geometric midpoint rank.
+ */
+import type { CheckedPlan } from '../../model/plan.js';
+import { resourceSeconds, type ResourceSeconds } from '../../model/loads.js';
+import type { Scenario } from '../../model/scenario.js';
+import { bucketBoundaries, type Bucket } from '../buckets.js';
+import { unitLoads } from '../classes.js';
+
+/** Initial boundaries: the geometric buckets of `bucketBoundaries` (at most maxBuckets per table). */
+export function initialCuts(scenario: Scenario, maxBuckets: number): number[][] {
+  return scenario.tables.map((t) => bucketBoundaries(t, maxBuckets));
+}
+
+const totalSec = (r: ResourceSeconds) => {
+  let s = r.allReduceSec + r.hostDramSec;
+  for (const a of [r.gatherSec, r.hostLinkSec, r.allToAllInSec, r.allToAllOutSec]) for (const x of a) s += x;
+  return s;
+};
+
+/**
+ * Seconds by which the lower model under-charges a bucket if all its rows sit in one class (one GPU, or the
+ * host): the largest over those two classes of (mean sums - coldest-row sums), by resourceSeconds.
+ */
+export function bucketSlackSec(scenario: Scenario, item: Bucket, coalesce: boolean): number {
+  let worst = 0;
+  for (const cls of [{ at: 'gpu' as const, gpu: 0 }, { at: 'host' as const }]) {
+    const up = totalSec(resourceSeconds(scenario, unitLoads(scenario, item, cls, coalesce, false, item.sums)));
+    const lo = totalSec(resourceSeconds(scenario, unitLoads(scenario, item, cls, coalesce, false, item.lowerSums)));
+    worst = Math.max(worst, up - lo);
+  }
+  return worst;
+}
+
+/** Ranks inside (from, to) of a table where the plan changes class or GPU. */
+function planCuts(plan: CheckedPlan, table: string): number[] {
+  const ranges = plan.tables[table] ?? [];
+  return ranges.slice(1).map((r) => r.from);
+}
+
+export interface RefineOptions {
+  /** split at most this many buckets for slack per round (default: a quarter of the items, at least 16) */
+  maxSlackSplits?: number;
+}
+
+/**
+ * New boundaries, or null when nothing is left to split (every bucket one row, or of equal probabilities).
+ * `items` are the buckets of the current cuts at the choice whose bound is loosest.
+ */
+export function refineCuts(scenario: Scenario, cuts: number[][], items: Bucket[], plan: CheckedPlan | undefined, coalesce: boolean, opts: RefineOptions = {}): number[][] | null {
+  const next = cuts.map((c) => new Set(c));
+  let added = 0;
+  const add = (t: number, r: number) => {
+    const s = next[t]!;
+    if (!s.has(r)) {
+      s.add(r);
+      added++;
+    }
+  };
+  // (1) class boundaries of the best plan inside a bucket
+  if (plan)
+    for (const t of scenario.tables)
+      for (const r of planCuts(plan, t.name)) if (r > 0 && r < t.rows) add(t.index, r);
+  // (2) the loosest buckets of the lower model, halved in log-rank
+  const splittable = items.filter((it) => it.rows > 1 && scenario.tables[it.table]!.distribution.probability(it.from) !== scenario.tables[it.table]!.distribution.probability(it.to - 1));
+  const scored = splittable.map((it) => ({ it, slack: bucketSlackSec(scenario, it, coalesce) })).sort((a, b) => b.slack - a.slack);
+  const total = scored.reduce((a, x) => a + x.slack, 0);
+  const cap = opts.maxSlackSplits ?? Math.max(16, Math.ceil(items.length / 4));
+  let covered = 0;
+  for (const { it, slack } of scored.slice(0, cap)) {
+    if (total > 0 && covered >= 0.9 * total) break;
+    covered += slack;
+    const mid = Math.min(it.to - 1, Math.max(it.from + 1, Math.round(Math.sqrt(Math.max(it.from, 0.5) * it.to))));
+    add(it.table, mid);
+  }
+  if (added === 0) return null;
+  return next.map((s) => [...s].sort((a, b) => a - b));
+}

@@ -1,0 +1,123 @@
+/**
+ * Relax: per usage pattern of one choice (plan space, batch, coalescing), the folded LP relaxation (its
+ * optimum bounds the pattern's MIP, proofs/placement-bounds.md §1-2) and its rounding (an incumbent); the
+ * aggregate relaxation where an LP does not finish. The least bound over the patterns bounds the choice.
+ */
+import { solve } from '../../mip/solve.js';
+import type { SolveResult } from '../../mip/result.js';
+import type { Model } from '../../mip/model.js';
+import { relativeGap } from '../../mip/result.js';
+import type { Scenario } from '../../model/scenario.js';
+import type { Bucket } from '../buckets.js';
+import { aggregateBoundModel, checkCapacity, foldedLpModel, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
+import { pointOf, polish, roundFolded } from './incumbent.js';
+import { better, EXACT_RELATIVE_GAP, leastBound, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type Relaxed } from './types.js';
+
+/**
+ * Solve an LP and double-check an "infeasible" answer of GLPK with HiGHS (issue 17: GLPK's simplex called a
+ * feasible but badly scaled LP, one GPU at 1 B/s next to one at 1e16 B/s, infeasible). A pattern wrongly
+ * taken as infeasible would raise the least bound above the optimum, so only an answer both agree on (or
+ * HiGHS's own) counts as a proof; when HiGHS cannot settle it, the LP's answer is "no bound" (status error).
+ */
+export async function solveTrusted(model: Model, solver: ExactOptions['solver'], timeLimitSec: number | undefined): Promise<SolveResult> {
+  const r = await solve(model, { solver: solver ?? 'glpk', timeLimitSec });
+  if (r.status !== 'infeasible' || solver === 'highs') return r;
+  const h = await solve(model, { solver: 'highs', timeLimitSec: timeLimitSec === undefined ? undefined : Math.max(timeLimitSec, 0.5) }).catch(() => undefined);
+  if (!h) return { ...r, status: 'error', message: 'GLPK said infeasible and HiGHS could not check it' };
+  return h;
+}
+
+/**
+ * First step of one choice: for every usage pattern, the folded LP relaxation (its optimum is the pattern's
+ * LP bound, proofs/placement-bounds.md §1-2) and its rounding (an incumbent). The least bound over the
+ * patterns bounds the MIP; when the best rounded point is within the requested gap of it, the choice is
+ * settled without branching.
+ */
+export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: boolean, items: Bucket[], opts: ExactOptions, lower: boolean, deadline: number): Promise<Relaxed> {
+  const t0 = performance.now();
+  checkCapacity(scenario, space);
+  const solver = opts.solver ?? 'glpk';
+  const patterns: Pattern[] = [];
+  let incumbent: Incumbent | undefined;
+  let aggregate: number | null | undefined;
+  const units: FoldUnits = new Map();
+  for (const usage of usagePatterns(scenario, space)) {
+    const p: Pattern = { usage, bound: null, boundBy: 'none', infeasible: false, settled: false };
+    patterns.push(p);
+    if (!usage.rep && !usage.shard && !usage.host) {
+      p.infeasible = p.settled = true; // no class to hold the rows
+      continue;
+    }
+    const left = secondsLeft(deadline);
+    if (left === undefined || left > 0) {
+      const fl = foldedLpModel(scenario, items, { space, coalesce, lower, usage, units });
+      p.model = fl.model;
+      const r = await solveTrusted(fl.model, solver, left === undefined ? undefined : Math.max(left, 0.01));
+      if (r.status === 'infeasible') {
+        p.infeasible = p.settled = true;
+        continue;
+      }
+      if (r.status === 'optimal' && r.objective !== null) {
+        p.bound = r.objective;
+        p.boundBy = 'folded-lp';
+        if (space !== 'tablewise') {
+          const counts = roundFolded(scenario, items, fl, r.values, coalesce, lower);
+          if (counts) {
+            const pt = pointOf(scenario, items, counts, coalesce, lower);
+            if (pt.fits) incumbent = better(incumbent, { counts, objective: pt.objective, method: 'lp-rounding', usage });
+          }
+        }
+        continue;
+      }
+    }
+    // No LP answer in time: the aggregate relaxation bounds every pattern (it drops the latencies).
+    if (aggregate === undefined) aggregate = await aggregateBound(scenario, items, space, coalesce, opts, lower, deadline);
+    if (aggregate !== null) {
+      p.bound = aggregate;
+      p.boundBy = 'aggregate-lp';
+    }
+  }
+  const lpBound = leastBound(patterns);
+  const tol = opts.relativeGap ?? EXACT_RELATIVE_GAP;
+  const gap = incumbent && lpBound !== null ? relativeGap(incumbent.objective, Math.min(incumbent.objective, lpBound)) : null;
+  if (incumbent?.usage && lpBound !== null && gap !== null && gap > tol && !tooLargeToBranch(scenario, items, deadline))
+    incumbent = await polish(scenario, items, space, coalesce, lower, incumbent, lpBound, opts, deadline);
+  return { s: scenario, space, coalesce, lower, items, patterns, lpBound, incumbent, t0, deadline };
+}
+
+/** Under a time limit, models past MAX_BRANCH_TERMS are not built (see there). */
+export function tooLargeToBranch(s: Scenario, items: Bucket[], deadline: number): boolean {
+  const W = s.gpus.length;
+  const nodes = new Set(s.gpus.map((g) => g.node)).size;
+  return deadline !== Infinity && items.length * W * (nodes + 2) > MAX_BRANCH_TERMS;
+}
+
+/**
+ * Proven lower bound (microseconds) from the aggregate relaxation (aggregateBoundModel): a small LP that
+ * finishes when the folded LP does not. Null when it does not finish either.
+ */
+export async function aggregateBound(s: Scenario, items: Bucket[], space: PlanSpace, coalesce: boolean, opts: ExactOptions, lower: boolean, deadline: number): Promise<number | null> {
+  if (space === 'tablewise') return null;
+  // a small LP: it gets a little time past the deadline (AGGREGATE_MIN_SEC) so that a stopped call still has a bound
+  const left = secondsLeft(deadline);
+  const model = aggregateBoundModel(s, items, { coalesce, lower, space });
+  const r = await solveTrusted(model, opts.solver, left === undefined ? undefined : Math.max(left, AGGREGATE_MIN_SEC));
+  if (r.status === 'optimal' && r.objective !== null) return r.objective;
+  // not settled by GLPK (numerics, issue 17): HiGHS once more
+  if (opts.solver !== 'highs' && r.status !== 'timelimit') {
+    const h = await solve(model, { solver: 'highs', timeLimitSec: left === undefined ? undefined : Math.max(left, AGGREGATE_MIN_SEC) });
+    if (h.status === 'optimal' && h.objective !== null) return h.objective;
+  }
+  return null;
+}
+
+/**
+ * Models past this many all-to-all and time-row terms (items x GPUs x (nodes + 2)) are not branched on under a
+ * time limit: building them alone takes seconds, and branch and bound cannot improve on the folded LP and its
+ * rounding in the time left. Without a time limit every model is branched on.
+ */
+export const MAX_BRANCH_TERMS = 2e6;
+
+/** Seconds the aggregate relaxation may take even when the deadline has passed (a small LP; the bound it gives is what keeps a stopped call honest). */
+export const AGGREGATE_MIN_SEC = 0.5;
+
