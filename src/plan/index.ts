@@ -4,7 +4,7 @@ import { evaluate, type Evaluation } from '../model/evaluate.js';
 import type { CheckedPlan } from '../model/plan.js';
 import { withGlobalBatch, type Scenario } from '../model/scenario.js';
 import { cacheGreedyPlan, greedyBatchSearch, hostCoalescedPlan, hostPlan, tablewiseGreedyPlan, type KnapsackCertificate } from './algorithms.js';
-import { exactPlacement, type ExactOptions, type ExactResult } from './exact/index.js';
+import { exactPlacement, type ExactOptions, type ExactResult, type KnownPlan } from './exact/index.js';
 import { bucketCache } from './buckets.js';
 import { restrictionCost, torchrecPlacement, type RestrictionCost, type TorchRecResult } from './torchrec-space.js';
 
@@ -42,6 +42,8 @@ export interface PlacementOptions extends ExactOptions {
    * records it. Without it greedy and exact search the scenario's candidate batches.
    */
   batch?: number;
+  /** plans already made (compare passes every heuristic's): incumbents of the exact search */
+  knownPlans?: KnownPlan[];
 }
 
 /**
@@ -50,7 +52,7 @@ export interface PlacementOptions extends ExactOptions {
  */
 export async function runAlgorithm(scenario: Scenario, algorithm: Algorithm, options: PlacementOptions = {}): Promise<PlacementResult> {
   const { batch, ...rest } = options;
-  const opts: ExactOptions = batch === undefined ? rest : { ...rest, batches: [batch] };
+  const opts: ExactOptions & { knownPlans?: KnownPlan[] } = batch === undefined ? rest : { ...rest, batches: [batch] };
   if (batch !== undefined && batch !== scenario.training.globalBatch) scenario = withGlobalBatch(scenario, batch);
   const t0 = performance.now();
   const done = (plan: CheckedPlan, extra: Partial<PlacementResult> = {}): PlacementResult => {
@@ -107,9 +109,8 @@ export interface CompareRow {
   gapToOptimum: number | null;
   gapReference: 'optimum' | 'bound' | 'none';
   /**
-   * (bound - throughput) / bound against the certified upper bound on row-level throughput at the exact plan's
-   * batch (proofs/bucket-certificate.md): never negative; null when there is no certificate or the row ran at
-   * another batch.
+   * (bound - throughput) / bound against the certified upper bound on row-level throughput over every
+   * candidate batch (proofs/placement-refinement.md): never negative; null when there is no certificate.
    */
   gapToBound: number | null;
   /** B0 (the host plan) costed at this row's batch: the reference of speedupOverB0 */
@@ -125,11 +126,14 @@ export interface CompareRow {
  * certificate's bound (proofs/bucket-certificate.md).
  */
 export interface RowLevelInterval {
+  /** batch of the best plan */
   globalBatch: number;
+  /** the exact search's row-level status: 'optimal' only when the bracket is within its target width */
+  status: string;
   /** throughput of the best feasible plan at this batch, and the algorithm that made it */
   bestKnownSamplesPerSec: number;
   bestKnownBy: Algorithm;
-  /** certified upper bound on row-level throughput (null without a certificate) */
+  /** certified upper bound on row-level throughput over every candidate batch (null without a certificate) */
   upperSamplesPerSec: number | null;
   /** (upper - best known) / best known on throughput, null without a bound */
   relativeWidth: number | null;
@@ -148,14 +152,20 @@ export async function comparePlans(
   opts: CompareOptions = {},
 ): Promise<{ rows: CompareRow[]; exact?: ExactResult; rowLevel?: RowLevelInterval; torchrec?: RestrictionCost; plans: PlacementResult[] }> {
   const algos = opts.algorithms ?? (['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact', 'exact-torchrec'] as Algorithm[]);
-  const results: PlacementResult[] = [];
   // One set of buckets (and their Zipf range sums) per bucket count, shared by greedy, exact and the certificate.
   const shared = { ...opts, bucketCache: opts.bucketCache ?? bucketCache() };
-  for (const [i, a] of algos.entries()) {
+  // The heuristics first: their plans are incumbents of the exact search (exact is never worse than any row).
+  const byAlgo = new Map<Algorithm, PlacementResult>();
+  const ordered = [...algos.filter((a) => !a.startsWith('exact')), ...algos.filter((a) => a.startsWith('exact'))];
+  for (const [i, a] of ordered.entries()) {
     opts.onProgress?.({ stage: a, done: i, total: algos.length });
-    results.push(await runAlgorithm(scenario, a, shared));
+    const knownPlans = a.startsWith('exact')
+      ? [...byAlgo.values()].filter((r) => r.evaluation.feasible).map((r) => ({ plan: r.plan, globalBatch: r.evaluation.globalBatch, source: r.algorithm }))
+      : undefined;
+    byAlgo.set(a, await runAlgorithm(scenario, a, knownPlans ? { ...shared, knownPlans } : shared));
   }
   opts.onProgress?.({ stage: 'done', done: algos.length, total: algos.length });
+  const results = algos.map((a) => byAlgo.get(a)!);
   const b0 = results.find((r) => r.algorithm === 'host') ?? (await runAlgorithm(scenario, 'host', { batch: opts.batch }));
   // B0 at each row's batch: a speedup compares plans at the same batch (a larger batch alone is faster).
   const b0At = new Map<number, number>([[b0.evaluation.globalBatch, b0.evaluation.throughputSamplesPerSec]]);
@@ -168,20 +178,20 @@ export async function comparePlans(
     return v;
   };
   const exact = results.find((r) => r.algorithm === 'exact')?.exact;
+  // The certified bound on row-level throughput over every candidate batch (proofs/placement-refinement.md):
+  // it holds for every row, whatever its batch.
+  const boundThroughput = exact?.rowLevel.boundSamplesPerSec ?? null;
   let ref: number | null = null;
   let refKind: CompareRow['gapReference'] = 'none';
   if (exact) {
-    if (exact.status === 'optimal') {
+    if (exact.rowLevel.status === 'optimal') {
       ref = exact.evaluation.throughputSamplesPerSec;
       refKind = 'optimum';
-    } else if (exact.interval?.throughputUpperSamplesPerSec) {
-      // Stopped early: the certified upper bound on row-level throughput (the bucketed MIP's own bound
-      // bounds the bucketed model only, which is neither above nor below the row-level problem).
-      ref = exact.interval.throughputUpperSamplesPerSec;
+    } else if (boundThroughput !== null) {
+      ref = boundThroughput;
       refKind = 'bound';
     }
   }
-  const boundThroughput = exact?.interval?.throughputUpperSamplesPerSec ?? null;
   const rows = results.map((r): CompareRow => ({
     algorithm: r.algorithm,
     throughputSamplesPerSec: r.evaluation.throughputSamplesPerSec,
@@ -193,10 +203,7 @@ export async function comparePlans(
     b0ThroughputSamplesPerSec: b0Throughput(r.evaluation.globalBatch),
     gapToOptimum: ref !== null && ref > 0 ? (ref - r.evaluation.throughputSamplesPerSec) / ref : null,
     gapReference: refKind,
-    gapToBound:
-      boundThroughput !== null && boundThroughput > 0 && exact && r.evaluation.globalBatch === exact.globalBatch
-        ? (boundThroughput - r.evaluation.throughputSamplesPerSec) / boundThroughput
-        : null,
+    gapToBound: boundThroughput !== null && boundThroughput > 0 && r.evaluation.feasible ? (boundThroughput - r.evaluation.throughputSamplesPerSec) / boundThroughput : null,
     memoryPerGpuBytes: r.evaluation.gpus.map((g) => g.memoryUsedBytes),
     elapsedMs: r.elapsedMs,
     ...(r.exact ? { status: r.exact.status } : {}),
@@ -204,15 +211,15 @@ export async function comparePlans(
   }));
   let rowLevel: RowLevelInterval | undefined;
   if (exact) {
-    const atBatch = rows.filter((r) => r.feasible && r.globalBatch === exact.globalBatch);
-    const best = atBatch.reduce((a, r) => (r.throughputSamplesPerSec > a.throughputSamplesPerSec ? r : a), atBatch[0]!);
-    const upper = boundThroughput;
+    const feasible = rows.filter((r) => r.feasible);
+    const best = feasible.reduce((a, r) => (r.throughputSamplesPerSec > a.throughputSamplesPerSec ? r : a), feasible[0]!);
     rowLevel = {
-      globalBatch: exact.globalBatch,
+      globalBatch: best.globalBatch,
       bestKnownSamplesPerSec: best.throughputSamplesPerSec,
       bestKnownBy: best.algorithm,
-      upperSamplesPerSec: upper,
-      relativeWidth: upper !== null ? Math.max(0, upper - best.throughputSamplesPerSec) / best.throughputSamplesPerSec : null,
+      upperSamplesPerSec: boundThroughput,
+      relativeWidth: boundThroughput !== null ? Math.max(0, boundThroughput - best.throughputSamplesPerSec) / best.throughputSamplesPerSec : null,
+      status: exact.rowLevel.status,
     };
   }
   // What TorchRec's space costs against the full space (issue 15): its optimum against the best full-space plan

@@ -10,7 +10,7 @@ import { columnOrder } from '../mip/solution-read.js';
 import type { CheckedPlan } from '../model/plan.js';
 import { checkPlan } from '../model/plan.js';
 import { withGlobalBatch, type Scenario } from '../model/scenario.js';
-import { itemsFor, layoutPlan } from './exact.js';
+import { itemsFor, layoutPlan } from './exact/index.js';
 import type { ModelMap, PlanRange } from '../model/schema.js';
 import { classList } from './classes.js';
 import type { PlacementModel } from './mipModel.js';

@@ -38,13 +38,13 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         const B = scenario.training.globalBatch;
         const other = rows.filter((r) => r.globalBatch !== B);
         lines.push(`  speedup/B0: over B0 (host) at the row's own batch${other.length ? `; against B0 at the scenario's batch ${B} (batch and placement together): ${other.map((r) => `${r.algorithm} ${r.speedupOverB0AtScenarioBatch.toFixed(2)}x`).join(', ')}` : ` (every row ran at the scenario's batch ${B})`}`);
-        if (rows.some((r) => r.gapReference === 'bound')) lines.push('  * the solve stopped before proving optimality: gap to the best proven bound');
-        lines.push('  gap to opt: to the exact plan (optimal for the bucketed model; negative when a heuristic beats it at row level)');
-        lines.push('  gap to bound: to the certified upper bound on row-level throughput (never negative)');
+        if (rows.some((r) => r.gapReference === 'bound')) lines.push('  * the row-level bracket is wider than its target: gap to the certified bound');
+        lines.push('  gap to opt: to the exact plan when the row-level bracket is within its target width, else to the certified bound');
+        lines.push('  gap to bound: to the certified upper bound on row-level throughput over every candidate batch (never negative)');
         if (rowLevel)
           lines.push(
-            `  row-level optimum at batch ${rowLevel.globalBatch}: [${rowLevel.bestKnownSamplesPerSec.toPrecision(6)}, ${rowLevel.upperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s` +
-              ` (below: the best plan here, ${rowLevel.bestKnownBy}; above: the certified bound${rowLevel.relativeWidth === null ? '' : `; width ${(rowLevel.relativeWidth * 100).toFixed(2)}%`})`,
+            `  row-level optimum: [${rowLevel.bestKnownSamplesPerSec.toPrecision(6)}, ${rowLevel.upperSamplesPerSec?.toPrecision(6) ?? 'no bound'}] samples/s` +
+              ` (below: the best plan, ${rowLevel.bestKnownBy} at batch ${rowLevel.globalBatch}; above: the certified bound${rowLevel.relativeWidth === null ? '' : `; width ${(rowLevel.relativeWidth * 100).toFixed(3)}%`}; ${rowLevel.status})`,
           );
         if (torchrec) lines.push(restrictionLine(torchrec));
         if (wantSummary(ctx, opts.summary)) {

@@ -85,7 +85,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
         if (opts.batch !== undefined && opts.batch !== scenario.training.globalBatch) scenario = withGlobalBatch(scenario, opts.batch);
         const { writeLp } = await import('../../mip/lp-format.js');
         const { writeMps } = await import('../../mip/mps-format.js');
-        const { exactModel } = await import('../../plan/exact.js');
+        const { exactModel } = await import('../../plan/exact/index.js');
         const { modelMapOf } = await import('../../plan/modelMap.js');
         const pm = exactModel(scenario, { space, maxBuckets: opts.buckets, coalesce: space !== 'tablewise' });
         // glpsol rejects OBJSENSE and cbc ignores it: a maximisation goes out as the minimisation of -objective

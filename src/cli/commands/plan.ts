@@ -50,10 +50,10 @@ export function exactOptionsFrom(o: SolveCliOptions): PlacementOptions {
 export function addSolveOptions(cmd: Command): Command {
   return cmd
     .option('--solver <name>', 'MIP backend: glpk (default, the toolkit default; proves the Criteo Terabyte plan fastest) or highs', 'glpk')
-    .option('--time-limit <seconds>', 'time limit of each solve (a stopped solve reports its bound and gap, never optimal)', parseNumberOption('--time-limit', { min: 0.01, max: 1e7 }))
+    .option('--time-limit <seconds>', 'time limit of the whole call (a stopped call returns the best plan known, with the bound that holds; never optimal unless within --target-width)', parseNumberOption('--time-limit', { min: 0.01, max: 1e7 }))
     .option('--gap <relative>', 'relative gap at which a solve counts as optimal (default 1e-5)', parseNumberOption('--gap', { min: 0, max: 1 }))
     .option('--buckets <n>', 'at most N rank buckets per table', parseNumberOption('--buckets', { integer: true, min: 1, max: 4096 }))
-    .option('--target-width <relative>', 'refine buckets until the certified interval is this narrow', parseNumberOption('--target-width', { positive: true, max: 1 }))
+    .option('--target-width <relative>', 'refine buckets until the certified row-level bracket (bound - plan) / plan is this narrow (default 0.01)', parseNumberOption('--target-width', { positive: true, max: 1 }))
     .option('--batch <samples>', "pin the global batch (default: greedy and exact search the scenario's candidate batches); the plan records it", parseNumberOption('--batch', { integer: true, min: 1, max: 1e12 }));
 }
 
@@ -123,8 +123,11 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         if (r.exact) {
           const e = r.exact;
           lines.push(`  MIP (${e.solver}, ${e.space}, ${e.items} items, <= ${e.bucketsPerTableMax} buckets/table): ${e.status} by ${e.method} (gap tolerance ${e.relativeGapTolerance}), objective ${e.objective?.toPrecision(8)} us, best bound ${e.bestBound?.toPrecision(8) ?? 'none'} us, gap ${e.gap ?? 'n/a'}, ${e.solveSeconds.toFixed(2)} s`);
-          if (e.interval)
-            lines.push(`  certified row-level optimum: throughput in [${e.interval.throughputLowerSamplesPerSec.toPrecision(6)}, ${e.interval.throughputUpperSamplesPerSec?.toPrecision(6) ?? '?'}] samples/s (width ${e.interval.relativeWidth === null ? "?" : (e.interval.relativeWidth * 100).toFixed(3) + "%"}, lower bound: ${e.interval.lowerBoundMethod})`);
+          const rl = e.rowLevel;
+          lines.push(
+            `  row-level optimum: throughput in [${rl.throughputSamplesPerSec.toPrecision(6)}, ${rl.boundSamplesPerSec?.toPrecision(6) ?? 'no bound'}] samples/s over every candidate batch` +
+              ` (width ${rl.relativeWidth === null ? '?' : `${(rl.relativeWidth * 100).toFixed(3)}%`}, target ${(rl.targetWidth * 100).toFixed(3)}%): ${rl.status}; plan from ${rl.planSource}, ${rl.rounds} refinement rounds, ${rl.items} buckets, ${e.totalSeconds.toFixed(2)} s`,
+          );
         }
         if (r.knapsack) lines.push(`  cache knapsack: saved ${(r.knapsack.savedSec * 1e3).toPrecision(5)} ms, fractional bound ${(r.knapsack.fractionalBoundSec * 1e3).toPrecision(5)} ms`);
         if (opts.out) lines.push(`  plan written to ${opts.out}`);
