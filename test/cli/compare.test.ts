@@ -39,7 +39,7 @@ describe('scarec compare', () => {
     const r = runCli(['compare', 'test/fixtures/tiny.json']);
     expect(r.code).toBe(0);
     for (const a of ['host', 'cache-greedy', 'exact']) expect(r.stdout).toContain(a);
-    expect(r.stdout).toMatch(/row-level optimum at batch \d+: \[/);
+    expect(r.stdout).toMatch(/row-level optimum: \[[0-9.e+]+, [0-9.e+]+\] samples\/s \(below: the best plan, \S+ at batch \d+/);
     expect(r.stdout).toMatch(/TorchRec space vs full space: .* the restriction costs at least/);
   });
 });
