@@ -187,6 +187,10 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     // All are relaxed first, then settled in order of their bucketed LP ceiling, each skipped when that
     // ceiling proves its bucketed model cannot beat the best plan so far.
     const relaxedList: Array<{ c: Choice; r: Relaxed; ceiling: number }> = [];
+    // Refinement rounds solve the bucketed model to a tenth of the target width (unless --gap says otherwise):
+    // a tighter bucketed proof cannot narrow the row-level bracket by more than that, and GLPK's branch and
+    // bound at 1e-5 on a refined model can run for minutes.
+    const roundOpts: ExactOptions = rounds > 0 && opts.relativeGap === undefined ? { ...opts, relativeGap: Math.max(EXACT_RELATIVE_GAP, target / 10) } : opts;
     for (const c of rounds === 0 ? open : open.slice(0, 2)) {
       if (late()) {
         stoppedByTime = true;
@@ -194,7 +198,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
       }
       let r: Relaxed;
       try {
-        r = await relaxOne(c.s, space, c.coalesce, itemsAt(c.s), opts, false, deadline);
+        r = await relaxOne(c.s, space, c.coalesce, itemsAt(c.s), roundOpts, false, deadline);
       } catch (e) {
         if (!(e instanceof InfeasibleError)) throw e;
         c.infeasible = true;
@@ -220,7 +224,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
         const pt = pointOf(c.s, items, counts, c.coalesce);
         if (pt.fits) seeds.push({ counts, objective: pt.objective, method: 'heuristic-incumbent', plan: { ...best.plan, coalesce: c.coalesce } });
       }
-      const one = await settle(r, opts, seeds);
+      const one = await settle(r, roundOpts, seeds);
       if (!one) continue;
       solved.set(c, one);
       if (one.evaluation.feasible) bestSolvedTp = Math.max(bestSolvedTp, one.evaluation.throughputSamplesPerSec);
