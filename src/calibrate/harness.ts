@@ -70,7 +70,7 @@ export function copySizes(topBytes: number): number[] {
  * The sizes measured. Tables go from cache-resident (256 KiB) to 16x the last-level cache (far enough past it
  * that the page walks of random accesses miss too, as in tables of many GB: proofs/calibration-fit.md §7),
  * at most 1 GiB and capped by the device's largest buffer. Row sizes span 64 B to 2 KiB (a factor 32), which
- * separates the per-row from the per-byte term (§8). `quick` keeps the extremes, fewer points and five rounds.
+ * separates the per-row from the per-byte term (§8). `quick` keeps the extremes, fewer points and nine rounds.
  */
 export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferBytes: number; seed?: number }): SweepPlan {
   const cap = (b: number) => Math.min(b, opts.maxBufferBytes);
@@ -89,7 +89,7 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       dedupEvictBytes: 2 * opts.llcBytes,
       copyBytes: copySizes(copyTop),
       timing: { repeats: 3, minSampleSec: 0.008 },
-      rounds: 5,
+      rounds: 9,
       seed: opts.seed ?? 1,
     };
   return {
@@ -103,7 +103,7 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
     dedupEvictBytes: 2 * opts.llcBytes,
     copyBytes: copySizes(copyTop),
     timing: { repeats: 3, minSampleSec: 0.01 },
-    rounds: 9,
+    rounds: 15,
     seed: opts.seed ?? 1,
   };
 }
@@ -457,8 +457,11 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
 
   const copyFit = (dir: CopyDirection): FamilyFit | undefined => {
     // The copy bandwidth is the physical limit of memory traffic: fit it on transfers past the caches, where
-    // the linear law holds; smaller copies run from cache. The latency is what small copies add (§4).
-    const all = copies.filter((c) => c.direction === dir);
+    // the linear law holds; smaller copies run from cache. The latency is what small copies add (§4). On the
+    // cpu backend the three directions are one operation (a memory copy between two host buffers), so their
+    // measurements are pooled into one law (§8: three times the samples of one memory's copy bandwidth).
+    const all = backendName === 'cpu' ? copies : copies.filter((c) => c.direction === dir);
+    if (!copies.some((c) => c.direction === dir)) return undefined;
     const top = Math.max(0, ...all.map((c) => c.bytes));
     const big = all.filter((c) => c.bytes >= top * COPY_FIT_FRACTION);
     if (big.length < 2) return undefined;
