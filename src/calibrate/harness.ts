@@ -185,7 +185,8 @@ interface Task {
   /** one round's seconds per call; the first call also returns the correctness check */
   sample(timing: TimingOptions, first: boolean): Promise<{ seconds: number; correct?: boolean }>;
   label: string;
-  record(roundSeconds: number[], correct: boolean): Measurement;
+  /** the measurement, at `seconds` (the median of `roundSeconds`) */
+  record(roundSeconds: number[], seconds: number, correct: boolean): Measurement;
   /** the dedup's cold single calls: sampled `repeats` times per round, not by an inner count */
   cold?: boolean;
 }
@@ -244,10 +245,7 @@ export async function runSweep(
                 const r = await backend.gather(table, stream, lookups, timing);
                 return { seconds: r.seconds, correct: first ? sameFloats(r.out, gatherRows(host, dim, stream.subarray(0, lookups))) : undefined };
               },
-              record: (roundSeconds, correct) => {
-                const seconds = median(roundSeconds);
-                return { family: 'gather', rowBytes, tableBytes: rows * rowBytes, rows, skew: skewName(skew), lookups, bytes, seconds, bytesPerSec: bytes / seconds, correct, roundSeconds };
-              },
+              record: (roundSeconds, seconds, correct) => ({ family: 'gather', rowBytes, tableBytes: rows * rowBytes, rows, skew: skewName(skew), lookups, bytes, seconds, bytesPerSec: bytes / seconds, correct, roundSeconds }),
             });
             // The optimizer update, on the largest table only (random access past the caches: the per-row
             // fits, proofs/calibration-fit.md §6).
@@ -260,10 +258,7 @@ export async function runSweep(
                   const r = await update(table, stream, lookups, timing);
                   return { seconds: r.seconds, correct: r.ok };
                 },
-                record: (roundSeconds, correct) => {
-                  const seconds = median(roundSeconds);
-                  return { family: 'update', rowBytes, tableBytes: rows * rowBytes, rows, skew: skewName(skew), lookups, bytes: ub, seconds, bytesPerSec: ub / seconds, correct, roundSeconds };
-                },
+                record: (roundSeconds, seconds, correct) => ({ family: 'update', rowBytes, tableBytes: rows * rowBytes, rows, skew: skewName(skew), lookups, bytes: ub, seconds, bytesPerSec: ub / seconds, correct, roundSeconds }),
               });
             }
           }
@@ -284,10 +279,7 @@ export async function runSweep(
             if (first) distinct = r.unique.length;
             return { seconds: r.seconds, correct: first ? checkDedup(idx, r.unique, r.inverse) : undefined };
           },
-          record: (roundSeconds, correct) => {
-            const seconds = median(roundSeconds);
-            return { family: 'dedup', rows: plan.dedupRows, skew: skewName(skew), lookups, distinct, seconds, lookupsPerSec: lookups / seconds, correct, roundSeconds };
-          },
+          record: (roundSeconds, seconds, correct) => ({ family: 'dedup', rows: plan.dedupRows, skew: skewName(skew), lookups, distinct, seconds, lookupsPerSec: lookups / seconds, correct, roundSeconds }),
         });
       }
     }
@@ -299,10 +291,7 @@ export async function runSweep(
             const r = await backend.copy(bytes, direction, timing);
             return { seconds: r.seconds, correct: r.ok };
           },
-          record: (roundSeconds, correct) => {
-            const seconds = median(roundSeconds);
-            return { family: 'copy', direction, bytes, seconds, bytesPerSec: bytes / seconds, correct, roundSeconds };
-          },
+          record: (roundSeconds, seconds, correct) => ({ family: 'copy', direction, bytes, seconds, bytesPerSec: bytes / seconds, correct, roundSeconds }),
         });
 
     const tasks = [...gathers, ...updates, ...others];
@@ -330,7 +319,7 @@ export async function runSweep(
         step(`${task.label} (round ${round + 1} of ${plan.rounds})`);
       }
     }
-    return tasks.map((t, i) => t.record(rounds[i]!, correct[i]!));
+    return tasks.map((t, i) => t.record(rounds[i]!, median(rounds[i]!), correct[i]!));
   } finally {
     for (const t of tables) backend.freeTable(t);
   }
@@ -436,6 +425,21 @@ const COPY_FIT_FRACTION = 1 / 16;
 /** Copies at most this large carry the latency fit (§4). */
 const LATENCY_FIT_MAX_BYTES = MiB;
 
+/**
+ * One copy law from copy measurements: the bandwidth fitted on the transfers past the caches (at least 1/16 of
+ * the largest), the latency from the small ones given that bandwidth (proofs/calibration-fit.md §4); undefined
+ * with fewer than two large transfers.
+ */
+export function fitCopyLaw(copies: readonly CopyMeasurement[], family: string): FamilyFit | undefined {
+  const top = Math.max(0, ...copies.map((c) => c.bytes));
+  const big = copies.filter((c) => c.bytes >= top * COPY_FIT_FRACTION);
+  if (big.length < 2) return undefined;
+  const f = fitBandwidth(big, RELATIVE);
+  const small = copies.filter((c) => c.bytes <= LATENCY_FIT_MAX_BYTES);
+  const latencySec = small.length >= 2 ? fitLatencyGivenBandwidth(small, f.bytesPerSec) : f.latencySec;
+  return { family, ...f, latencySec };
+}
+
 interface FittedConstants {
   constants: DeviceProfile['constants'];
   fits: Record<string, FamilyFit>;
@@ -460,15 +464,8 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
     // the linear law holds; smaller copies run from cache. The latency is what small copies add (§4). On the
     // cpu backend the three directions are one operation (a memory copy between two host buffers), so their
     // measurements are pooled into one law (§8: three times the samples of one memory's copy bandwidth).
-    const all = backendName === 'cpu' ? copies : copies.filter((c) => c.direction === dir);
     if (!copies.some((c) => c.direction === dir)) return undefined;
-    const top = Math.max(0, ...all.map((c) => c.bytes));
-    const big = all.filter((c) => c.bytes >= top * COPY_FIT_FRACTION);
-    if (big.length < 2) return undefined;
-    const f = fitBandwidth(big, RELATIVE);
-    const small = all.filter((c) => c.bytes <= LATENCY_FIT_MAX_BYTES);
-    const latencySec = small.length >= 2 ? fitLatencyGivenBandwidth(small, f.bytesPerSec) : f.latencySec;
-    return { family: `copy/${dir}`, ...f, latencySec };
+    return fitCopyLaw(backendName === 'cpu' ? copies : copies.filter((c) => c.direction === dir), `copy/${dir}`);
   };
   const h2d = copyFit('hostToDevice');
   const d2h = copyFit('deviceToHost');

@@ -1,7 +1,6 @@
 import type { BackendName, BackendOpening, CalibrationBackend } from './backend.js';
 import { openCpuBackend } from './cpu.js';
-import { fitBandwidth } from './fit.js';
-import { fitProfile, lastLevelCacheBytes, runSweep, sweepPlan, type CalibrationResult, type CopyMeasurement, type GatherMeasurement, type Progress } from './harness.js';
+import { fitCopyLaw, fitProfile, lastLevelCacheBytes, runSweep, sweepPlan, type CalibrationResult, type CopyMeasurement, type GatherMeasurement, type Progress } from './harness.js';
 
 /**
  * Open a backend by name. Never throws for an unavailable backend: the reason comes back in one line
@@ -44,9 +43,7 @@ export async function calibrateBackend(backend: CalibrationBackend, opts: Calibr
     const hostPlan = { ...plan, tableBytes: [Math.max(...plan.tableBytes)], skews: [{ kind: 'uniform' as const }], dedupLookups: [] };
     const host = await runSweep(cpu, hostPlan, { copyDirections: ['deviceToDevice'] });
     hostGather = host.filter((m): m is GatherMeasurement => m.family === 'gather');
-    const copies = host.filter((m): m is CopyMeasurement => m.family === 'copy');
-    const top = Math.max(...copies.map((c) => c.bytes));
-    hostCopyBytesPerSec = fitBandwidth(copies.filter((c) => c.bytes >= top / 16), { weighting: 'relative' }).bytesPerSec;
+    hostCopyBytesPerSec = fitCopyLaw(host.filter((m): m is CopyMeasurement => m.family === 'copy'), 'copy/host')?.bytesPerSec;
     await cpu.dispose();
   }
   const measurements = await runSweep(backend, plan, { onProgress: opts.onProgress });

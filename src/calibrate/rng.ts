@@ -79,22 +79,6 @@ export function sampleUniform(n: number, count: number, rand: () => number, out 
 }
 
 /**
- * A random permutation of [0, n) (Fisher-Yates). Rank r is stored at row perm[r], so hot rows are spread
- * over the table as in a real embedding table (ids are not sorted by frequency).
- */
-export function randomPermutation(n: number, rand: () => number): Uint32Array {
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
-}
-
-/**
  * Indices for a gather measurement: uniform, or Zipf(alpha) ranks scattered by a permutation. Zipf ranks are
  * drawn by rejection-inversion (src/sim/sampler.ts, proofs/simulator.md §1): O(1) per draw with no O(rows) CDF,
  * which kept a 512 MiB calibration table's index streams at seconds each.
