@@ -122,15 +122,27 @@ def fit_row_cost(points: Sequence[Tuple[float, float, float]]) -> Dict[str, floa
     }
 
 
+def fit_dedup(points: Sequence[Tuple[float, float, float]]) -> Dict[str, float]:
+    """seconds = latency + lookups x secondsPerLookup + distinct x secondsPerDistinctRow over (lookups, distinct,
+    seconds), non-negative (fit_row_cost with lookups as its rows column and distinct ids as its bytes column;
+    proofs/cost-model.md §2)."""
+    f = fit_row_cost(points)
+    return {"latencySec": f["latencySec"], "secondsPerLookup": f["secondsPerRow"],
+            "secondsPerDistinctRow": 0.0 if f["bytesPerSec"] >= 1e15 else 1.0 / f["bytesPerSec"],
+            "rSquared": f["rSquared"], "worstRelativeResidual": f["worstRelativeResidual"], "points": f["points"]}
+
+
 def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: List[dict], extra: Optional[dict] = None) -> dict:
     """The device profile (deviceProfileSchema in src/model/schema.ts) from the fitted families."""
     c: Dict[str, float] = {
         "gpuGatherBytesPerSec": fits["gpuGather"]["bytesPerSec"],
         "hostToGpuBytesPerSec": fits["hostToDevice"]["bytesPerSec"],
         "latencySec": max(0.0, fits["hostToDevice"]["latencySec"]),
-        "dedupSecondsPerLookup": 1.0 / fits["dedup"]["bytesPerSec"],
+        "dedupSecondsPerLookup": fits["dedup"]["secondsPerLookup"],
         # the dedup fit's intercept: a fixed cost per call (one per table and iteration)
         "dedupLatencySec": max(0.0, fits["dedup"]["latencySec"]),
+        # per distinct id: unique's output and the routing (proofs/cost-model.md §2)
+        "dedupSecondsPerDistinctRow": fits["dedup"]["secondsPerDistinctRow"],
     }
     if "secondsPerRow" in fits["gpuGather"]:
         c["gpuGatherSecondsPerRow"] = fits["gpuGather"]["secondsPerRow"]
@@ -301,17 +313,38 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (th
     fits["hostGather"] = fit_row_cost(host_pts)
     fits["bufferGather"] = fit_row_cost(buffer_pts)
 
-    dd = []
-    # ids as the stage dedups them: Zipf(1.05) ranks of a 2^20-row table, many repeats (torch.unique's CPU
-    # kernel costs ~2.5x more per lookup on such ids than on distinct random ones, measured)
-    zw = torch.arange(1, (1 << 20) + 1, dtype=torch.float64).pow_(-1.05)
-    zcdf = torch.cumsum(zw, 0); zcdf /= zcdf[-1].clone()
-    for k in lookups:
-        ids = torch.searchsorted(zcdf, torch.rand(k, generator=g, dtype=torch.float64)).clamp_(max=(1 << 20) - 1).to(dev)
-        t = timed(lambda: torch.unique(ids, return_inverse=True), repeats)
-        dd.append((k, t))
-        ms.append({"family": "dedup", "lookups": k, "seconds": t, "correct": True})
-    fits["dedup"] = fit_bandwidth(dd)  # "bytesPerSec" here is lookups per second
+    # dedup as the stage runs it with coalescing: torch.unique(return_inverse) of a table's K ids, then the routing
+    # of the distinct ids by the plan's ranges (scarec_torch.stage.route, the same function). Its cost has a part
+    # per lookup and a part per distinct id (proofs/cost-model.md §2): id streams from skewed (few distinct) to
+    # uniform (almost all distinct) separate the two; fresh ids every repetition (a repeated list trains caches and
+    # branch predictors the stage never sees).
+    from scarec_torch.stage import REP, SHARD, HOST, route  # noqa: E402 (python/ is on sys.path: main())
+    dd: List[Tuple[float, float, float]] = []
+    id_rows = 1 << 20
+    # three ranges as a cache plan has them: replicated head, a shard of another worker, host tail
+    rfrom = torch.tensor([0, id_rows // 16, id_rows // 8], dtype=torch.int64, device=dev)
+    rcls = torch.tensor([REP, SHARD, HOST], dtype=torch.int64, device=dev)
+    rowner = torch.tensor([-1, 1, -1], dtype=torch.int64, device=dev)
+    rslot0 = torch.tensor([0, 0, id_rows // 16], dtype=torch.int64, device=dev)
+    for skew in ("zipf1.2", "zipf0.9", "uniform"):
+        if skew == "uniform":
+            stream = torch.randint(0, id_rows, (max(lookups) * windows,), generator=g)
+        else:
+            zw = torch.arange(1, id_rows + 1, dtype=torch.float64).pow_(-float(skew[4:]))
+            zcdf = torch.cumsum(zw, 0); zcdf /= zcdf[-1].clone()
+            stream = torch.searchsorted(zcdf, torch.rand(max(lookups) * windows, generator=g, dtype=torch.float64)).clamp_(max=id_rows - 1)
+        stream = stream.to(dev)
+        for k in lookups:
+            wins = [stream[i * k:(i + 1) * k] for i in range(windows)]
+
+            def dedup_route(w):
+                uniq, inv = torch.unique(w, return_inverse=True)
+                route(rfrom, rcls, rowner, rslot0, id_rows // 16, id_rows, 0, uniq, inv)
+            t = timed_each([lambda w=w: dedup_route(w) for w in wins], repeats)
+            distinct = sum(int(torch.unique(w).numel()) for w in wins) / len(wins)
+            dd.append((k, distinct, t))
+            ms.append({"family": "dedup", "skew": skew, "lookups": k, "distinct": distinct, "seconds": t, "correct": True})
+    fits["dedup"] = fit_dedup(dd)
 
     sizes = ([1 << 20, 1 << 24, 1 << 27] + ([] if args.quick else [1 << 29])) if cuda else [1 << 16, 1 << 20, 1 << 23]
     h2d, d2h, d2d = [], [], []
@@ -359,10 +392,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--device", default="cuda", choices=["cuda", "cpu"], help="cpu: the same sweep with perf_counter (tests, CPU validation)")
     p.add_argument("--table-mb", type=float, help="size of the device-tier table (default: 1 GiB quick / 4 GiB on CUDA, 256 MiB on cpu)")
     args = p.parse_args(argv)
+    # scarec_torch (the stage's own routing, timed with the dedup) lives in python/ beside bench/
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
     try:
         import torch
     except ImportError:
-        print("error: PyTorch is not installed (pip install torch)", file=sys.stderr)
+        print("error: PyTorch is not installed (Debian: apt install python3-torch)", file=sys.stderr)
         return 4
     if args.device == "cuda" and not torch.cuda.is_available():
         print("error: no CUDA device (torch.cuda.is_available() is False); --device cpu runs the sweep on the CPU", file=sys.stderr)

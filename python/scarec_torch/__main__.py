@@ -24,7 +24,8 @@ def pct(x):
 
 
 def format_result(r: dict) -> str:
-    from .predict import TERM_PHASES, TERMS
+    from .predict import TERMS, term_phases
+    phases_of = term_phases(bool(r.get('coalesce')))
     lines = [f"plan {r['plan']}: measured {fmt_ms(r['measuredSec'])}/iteration (median of {r['iterations']}, {r['ranks']} worker(s), batch {r['batch']})"
              + (f", predicted {fmt_ms(r['predictedSec'])}, error {pct(r['relativeError'])}" if "predictedSec" in r else "")]
     c = r["counts"]
@@ -33,11 +34,12 @@ def format_result(r: dict) -> str:
     for t in TERMS:
         pred = r.get("predictedTerms", {}).get(t)
         err = r.get("termErrors", {}).get(t[: -len("Sec")])
-        lines.append(f"  {t + ' (' + ' + '.join(TERM_PHASES[t]) + ')':<52} {fmt_ms(r['measuredTerms'][t]):>11} {fmt_ms(pred):>11} {pct(err):>8}")
-        if len(TERM_PHASES[t]) > 1:
-            for p in TERM_PHASES[t]:
+        lines.append(f"  {t + ' (' + ' + '.join(phases_of[t]) + ')':<52} {fmt_ms(r['measuredTerms'][t]):>11} {fmt_ms(pred):>11} {pct(err):>8}")
+        if len(phases_of[t]) > 1:
+            for p in phases_of[t]:
                 lines.append(f"    {p:<50} {fmt_ms(r['phases'][p]):>11}")
-    lines.append(f"  {'bookkeeping (not modelled)':<52} {fmt_ms(r['bookkeepingSec']):>11}")
+    if not r.get("coalesce"):
+        lines.append(f"  {'bookkeeping (not modelled)':<52} {fmt_ms(r['bookkeepingSec']):>11}")
     return "\n".join(lines)
 
 

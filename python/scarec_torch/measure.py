@@ -14,7 +14,7 @@ from typing import List, Optional
 import torch
 
 from .formats import PlanSpec, ScenarioSpec
-from .predict import TERM_PHASES, TERMS, constants_of, predict_plan
+from .predict import TERMS, constants_of, predict_plan, term_phases
 from .stage import PHASES, Comm, PlanStage
 
 
@@ -75,10 +75,11 @@ def measure_plans(scenario: ScenarioSpec, plans: List[PlanSpec], comm: Comm, dev
 
 def summarise(plan: PlanSpec, scenario: ScenarioSpec, ranks: List[dict], prediction: Optional[dict], constants: Optional[dict], iterations: int, batch: int) -> dict:
     slow = max(ranks, key=lambda r: r["measuredSec"])
-    model_measured = {t: sum(slow["phases"][p] for p in TERM_PHASES[t]) for t in TERMS}
+    phases_of = term_phases(plan.coalesce)
+    model_measured = {t: sum(slow["phases"][p] for p in phases_of[t]) for t in TERMS}
     out = {"plan": plan.name, "coalesce": plan.coalesce, "batch": batch, "iterations": iterations, "ranks": len(ranks),
            "measuredSec": slow["measuredSec"], "fastestSec": slow["fastestSec"], "slowestRank": slow["rank"], "phases": slow["phases"],
-           "measuredTerms": model_measured, "bookkeepingSec": slow["phases"]["bookkeeping"], "counts": slow["counts"],
+           "measuredTerms": model_measured, "bookkeepingSec": 0.0 if plan.coalesce else slow["phases"]["bookkeeping"], "counts": slow["counts"],
            "measuredSamplesPerSec": batch / slow["measuredSec"] if slow["measuredSec"] > 0 else 0.0,
            "checksum": sum(r["checksum"] for r in ranks), "perRank": ranks}
     if prediction is not None and constants is not None:

@@ -15,7 +15,9 @@ from .formats import InputError
 
 #: the terms of scarec's IterationTerms that the embedding stage runs (denseSec is not run)
 TERMS = ["dedupSec", "hostGatherSec", "hostLinkSec", "allToAllSec", "localGatherSec", "allReduceSec"]
-#: the measured phases that make up each term (bookkeeping is timed but not modelled)
+#: the measured phases that make up each term; with coalescing the dedup term also takes the bookkeeping (the
+#: routing of each distinct id, charged per distinct id: proofs/cost-model.md §2), without it bookkeeping is timed
+#: but not modelled (term_phases)
 TERM_PHASES = {
     "dedupSec": ["dedup"],
     "hostGatherSec": ["hostGather"],
@@ -24,8 +26,15 @@ TERM_PHASES = {
     "localGatherSec": ["deviceGather", "pooling", "backward", "update"],
     "allReduceSec": ["allReduce"],
 }
+
+
+def term_phases(coalesce: bool) -> Dict[str, List[str]]:
+    """The measured phases of each term for a plan (TERM_PHASES, bookkeeping with the dedup when coalescing)."""
+    if not coalesce:
+        return TERM_PHASES
+    return {**TERM_PHASES, "dedupSec": ["dedup", "bookkeeping"]}
 #: constants whose absence means 0 (stageConstants in src/calibrate/stage.ts)
-OPTIONAL_ZERO = {"gpuGatherSecondsPerRow", "hostGatherSecondsPerRow", "latencySec", "dedupSecondsPerLookup", "dedupLatencySec"}
+OPTIONAL_ZERO = {"gpuGatherSecondsPerRow", "hostGatherSecondsPerRow", "latencySec", "dedupSecondsPerLookup", "dedupLatencySec", "dedupSecondsPerDistinctRow"}
 
 
 def constants_of(profile_constants: Dict[str, float], fallback: Optional[Dict[str, float]] = None) -> Dict[str, float]:

@@ -11,7 +11,8 @@ reads every lookup's row from one place, from the receive area for rows that cam
 
 One iteration of one table, phase by phase as scarec's cost model charges it (proofs/cost-model.md §1-§7):
   dedup        torch.unique(return_inverse) of the K lookups (when the plan coalesces)
-  bookkeeping  rank of each id, its range (searchsorted over range starts), class, slot (not modelled)
+  bookkeeping  rank of each id, its range (searchsorted over range starts), class, slot (route(); with
+               coalescing charged with the dedup per distinct id, proofs/cost-model.md §2; without, not modelled)
   hostGather   host rows gathered on the CPU into a staging buffer; after backward, the host update
   hostLink     ids up, staged rows down into the receive area, gradients of host rows up
   allToAll     counts, requested slots, rows (forward) and gradients (backward) by all_to_all_single
@@ -75,6 +76,27 @@ def apply_update(weight: torch.Tensor, state: Optional[torch.Tensor], idx: torch
         s = state[u] + grad * grad
         state[u] = s
         weight[u] = weight[u].addcdiv_(grad, s.sqrt() + EPS, value=-lr)
+
+
+def route(rfrom: torch.Tensor, rcls: torch.Tensor, rowner: torch.Tensor, rslot0: torch.Tensor, nrep: int, base: int, me: int,
+          rank: torch.Tensor, inv: Optional[torch.Tensor]):
+    """The bookkeeping of one table's distinct ids (their ranks): range (searchsorted over range starts), class,
+    owner, slot; host and peer positions (peers grouped by owner); each lookup's row in device memory, host and peer
+    rows in the receive area after `base`. Per distinct id: the model charges it with the dedup
+    (dedupSecondsPerDistinctRow, proofs/cost-model.md §2), and bench/calibrate_torch.py times this function."""
+    k = torch.searchsorted(rfrom, rank, right=True) - 1
+    c, o = rcls[k], rowner[k]
+    s = rslot0[k] + (rank - rfrom[k])
+    where = torch.where(c == REP, s, nrep + s)
+    hpos = torch.nonzero(c == HOST).flatten()
+    ppos = torch.nonzero((c == SHARD) & (o != me)).flatten()
+    if ppos.numel() > 0:
+        ppos = ppos[torch.sort(o[ppos], stable=True).indices]
+    nh, np_ = hpos.numel(), ppos.numel()
+    where[hpos] = base + torch.arange(nh, device=where.device)
+    where[ppos] = base + nh + torch.arange(np_, device=where.device)
+    pool_idx = where if inv is None else where[inv]
+    return c, o, s, hpos, ppos, pool_idx
 
 
 class Timer:
@@ -233,19 +255,8 @@ class TableStage:
             T.lap("dedup")
         else:
             uniq, inv = ids, None
-        rank = self.rmap.ranks(uniq)
-        k = torch.searchsorted(self.rfrom, rank, right=True) - 1
-        c, o = self.rcls[k], self.rowner[k]
-        s = self.rslot0[k] + (rank - self.rfrom[k])
-        where = torch.where(c == REP, s, self.nrep + s)
-        hpos = torch.nonzero(c == HOST).flatten()
-        ppos = torch.nonzero((c == SHARD) & (o != me)).flatten()
-        if ppos.numel() > 0:
-            ppos = ppos[torch.sort(o[ppos], stable=True).indices]
+        c, o, s, hpos, ppos, pool_idx = route(self.rfrom, self.rcls, self.rowner, self.rslot0, self.nrep, self.base, me, self.rmap.ranks(uniq), inv)
         nh, np_ = hpos.numel(), ppos.numel()
-        where[hpos] = self.base + torch.arange(nh, device=dev.device)
-        where[ppos] = self.base + nh + torch.arange(np_, device=dev.device)
-        pool_idx = where if inv is None else where[inv]
         T.lap("bookkeeping")
         hs = None
         if self.any_host:

@@ -41,6 +41,8 @@ export interface StageCounts {
   dedupLookups: number;
   /** dedup calls (one per table; 0 without coalescing) */
   dedupCalls: number;
+  /** distinct ids the dedups emitted (0 without coalescing) */
+  dedupDistinctRows: number;
   /** random row accesses in host memory: gathered rows + updated rows */
   hostAccesses: number;
   /** host memory bytes: gathered U r + updated 2 U r */
@@ -96,6 +98,8 @@ export interface StageConstants {
   latencySec: number;
   dedupSecondsPerLookup: number;
   dedupLatencySec: number;
+  /** per distinct id the dedup emits (proofs/cost-model.md §2); 0 where the calibration does not fit it */
+  dedupSecondsPerDistinctRow: number;
 }
 
 export function stageConstants(profile: DeviceProfile): StageConstants {
@@ -119,6 +123,7 @@ export function stageConstants(profile: DeviceProfile): StageConstants {
     latencySec: opt('latencySec'),
     dedupSecondsPerLookup: opt('dedupSecondsPerLookup'),
     dedupLatencySec: opt('dedupLatencySec'),
+    dedupSecondsPerDistinctRow: opt('dedupSecondsPerDistinctRow'),
   };
 }
 
@@ -138,7 +143,7 @@ export function calibratedScenario(scenario: Scenario, profile: DeviceProfile): 
     })),
     host: { ...scenario.host, gatherBytesPerSec: c.hostGatherBytesPerSec, gatherSecondsPerRow: c.hostGatherSecondsPerRow },
     links: { ...scenario.links, latencySec: c.latencySec },
-    training: { ...scenario.training, overlap: 'serial', dedupSecondsPerLookup: c.dedupSecondsPerLookup, dedupLatencySec: c.dedupLatencySec },
+    training: { ...scenario.training, overlap: 'serial', dedupSecondsPerLookup: c.dedupSecondsPerLookup, dedupLatencySec: c.dedupLatencySec, dedupSecondsPerDistinctRow: c.dedupSecondsPerDistinctRow },
   };
 }
 
@@ -148,7 +153,7 @@ export function calibratedScenario(scenario: Scenario, profile: DeviceProfile): 
  */
 export function phasesFromCounts(c: StageConstants, n: StageCounts, hostLatency: boolean): PhaseSeconds {
   return {
-    dedupSec: n.dedupLookups * c.dedupSecondsPerLookup + n.dedupCalls * c.dedupLatencySec,
+    dedupSec: n.dedupLookups * c.dedupSecondsPerLookup + n.dedupCalls * c.dedupLatencySec + n.dedupDistinctRows * c.dedupSecondsPerDistinctRow,
     hostGatherSec: n.hostBytes / c.hostGatherBytesPerSec + n.hostAccesses * c.hostGatherSecondsPerRow,
     hostLinkSec: hostLatency ? n.linkBytes / c.hostToGpuBytesPerSec + 2 * c.latencySec : 0,
     localGatherSec: hbmSeconds(
@@ -294,6 +299,7 @@ function runTable(s: TableState, coalesce: boolean, indexBytes: number, acc: Ite
     acc.dedupSec += now() - t0;
     n.dedupLookups += lookups;
     n.dedupCalls += 1;
+    n.dedupDistinctRows += distinct;
   }
 
   // bookkeeping: cache or host by the plan's ranges, and the pool's row in device memory for every lookup
@@ -368,7 +374,7 @@ export function addStageCounts(n: StageCounts, s: TableState, indexBytes: number
 }
 
 const zeroTimes = (): IterationTimes => ({ dedupSec: 0, hostGatherSec: 0, hostLinkSec: 0, localGatherSec: 0, bookkeepingSec: 0 });
-const zeroCounts = (): StageCounts => ({ dedupLookups: 0, dedupCalls: 0, hostAccesses: 0, hostBytes: 0, linkBytes: 0, deviceAccesses: 0, deviceBytes: 0, bufferAccesses: 0, bufferBytes: 0, hostRows: 0 });
+const zeroCounts = (): StageCounts => ({ dedupLookups: 0, dedupCalls: 0, dedupDistinctRows: 0, hostAccesses: 0, hostBytes: 0, linkBytes: 0, deviceAccesses: 0, deviceBytes: 0, bufferAccesses: 0, bufferBytes: 0, hostRows: 0 });
 const total = (p: IterationTimes) => p.dedupSec + p.hostGatherSec + p.hostLinkSec + p.localGatherSec + p.bookkeepingSec;
 
 export interface StageOptions {

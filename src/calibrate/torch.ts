@@ -35,6 +35,7 @@ export const TORCH_CONSTANTS = [
   'latencySec',
   'dedupSecondsPerLookup',
   'dedupLatencySec',
+  'dedupSecondsPerDistinctRow',
 ] as const;
 export type TorchConstant = (typeof TORCH_CONSTANTS)[number];
 
@@ -67,7 +68,7 @@ function withTimesPerUnit(scenario: Scenario, x: Record<TorchConstant, number>):
     })),
     host: { ...scenario.host, gatherBytesPerSec: bw('hostGatherBytesPerSec'), gatherSecondsPerRow: x.hostGatherSecondsPerRow },
     links: { ...scenario.links, gpuToGpuBytesPerSec: bw('gpuToGpuBytesPerSec'), interNodeBytesPerSec: bw('gpuToGpuBytesPerSec'), latencySec: x.latencySec },
-    training: { ...scenario.training, overlap: 'serial', dedupSecondsPerLookup: x.dedupSecondsPerLookup, dedupLatencySec: x.dedupLatencySec },
+    training: { ...scenario.training, overlap: 'serial', dedupSecondsPerLookup: x.dedupSecondsPerLookup, dedupLatencySec: x.dedupLatencySec, dedupSecondsPerDistinctRow: x.dedupSecondsPerDistinctRow },
   };
 }
 

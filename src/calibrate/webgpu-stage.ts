@@ -208,6 +208,7 @@ export function webgpuStageRunner(device: GPUDevice): StageRunner<WebGpuTableDev
       const counts = new Uint32Array(await readBack(b.counts, b.readCounts, 16));
       const nHost = counts[1]!;
       const nDevice = counts[2]!;
+      if (coalesce) n.dedupDistinctRows += counts[0]!; // the distinct ids the dedup emitted
       const hostSlots = nHost > 0 ? new Uint32Array(await readBack(b.hostSlots, b.readSlots, nHost * 4)) : new Uint32Array(0);
       acc.hostLinkSec += now() - t0;
 

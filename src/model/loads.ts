@@ -1,5 +1,6 @@
 import type { Placement } from './schema.js';
 import { gpuPairBytesPerSec, type Gpu, type Scenario, type Table } from './scenario.js';
+import { expectedUnique } from '../stats/coalescing.js';
 
 /**
  * The cost model as resource loads (proofs/cost-model.md). Every row placed in a class adds load to a
@@ -202,14 +203,23 @@ export function computeSeconds(scenario: Scenario, worker: number, coalesce: boo
   // §2: one dedup per table with lookups, each a fixed cost plus a cost per lookup
   let lookups = 0;
   let tablesDeduped = 0;
+  let distinctRows = 0;
+  const perDistinct = scenario.training.dedupSecondsPerDistinctRow;
   for (const t of scenario.tables) {
     const k = workerLookups(scenario, t, worker);
     lookups += k;
     if (k > 0) tablesDeduped++;
+    // §2: E[U] per table, only where it is charged (a bounded closed form per table: not free on 1e9 rows)
+    if (coalesce && perDistinct > 0 && k > 0) {
+      const u = expectedUnique(t.distribution, k);
+      distinctRows += (u.lower + u.upper) / 2;
+    }
   }
   return {
     denseSec: gpu.batchSamples * gpu.denseSecondsPerSample,
-    dedupSec: coalesce ? lookups * scenario.training.dedupSecondsPerLookup + tablesDeduped * scenario.training.dedupLatencySec : 0,
+    dedupSec: coalesce
+      ? lookups * scenario.training.dedupSecondsPerLookup + tablesDeduped * scenario.training.dedupLatencySec + distinctRows * perDistinct
+      : 0,
   };
 }
 

@@ -69,6 +69,8 @@ export interface Scenario {
     dedupSecondsPerLookup: number;
     /** fixed dedup seconds per table and iteration (proofs/cost-model.md §2) */
     dedupLatencySec: number;
+    /** seconds per distinct id the dedup emits (sort output, inverse, routing; proofs/cost-model.md §2) */
+    dedupSecondsPerDistinctRow: number;
     candidateBatches: number[];
   };
   /** the validated input, for round trips and reports */
@@ -262,6 +264,8 @@ export function buildScenario(data: unknown, opts: BuildOptions): Scenario {
       activationBytesPerSample: spec.training.activationBytesPerSample,
       dedupSecondsPerLookup: devicesIn.dedupSecondsPerLookup ?? (constants.dedupSecondsPerLookup as number | undefined) ?? 0,
       dedupLatencySec: devicesIn.dedupLatencySec ?? (constants.dedupLatencySec as number | undefined) ?? 0,
+      dedupSecondsPerDistinctRow:
+        devicesIn.dedupSecondsPerDistinctRow ?? (constants.dedupSecondsPerDistinctRow as number | undefined) ?? 0,
       candidateBatches: spec.training.candidateBatches ?? [spec.training.globalBatch],
     },
     spec,

@@ -85,6 +85,8 @@ export const devicesSchema = z
     dedupSecondsPerLookup: seconds.optional(),
     /** fixed seconds per table and iteration of the dedup (kernel launch, cold start; calibrated intercept); default 0 */
     dedupLatencySec: seconds.optional(),
+    /** seconds per distinct id the dedup emits (proofs/cost-model.md §2; calibrated by bench/calibrate_torch.py); default 0 */
+    dedupSecondsPerDistinctRow: seconds.optional(),
     /** path (relative to the scenario) of a device profile written by `scarec calibrate` */
     profile: z.string().min(1).optional(),
     /** heterogeneous GPUs: one entry per GPU (length must equal `gpus`) */
@@ -185,6 +187,7 @@ export const deviceProfileSchema = z
         latencySec: seconds.optional(),
         dedupSecondsPerLookup: seconds.optional(),
         dedupLatencySec: seconds.optional(),
+        dedupSecondsPerDistinctRow: seconds.optional(),
       })
       .passthrough(),
   })

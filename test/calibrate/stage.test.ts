@@ -70,10 +70,10 @@ describe('measured embedding stage (validate)', () => {
     expect(a!.counts.bufferAccesses).toBeLessThan(a!.counts.deviceAccesses);
   });
   it('phasesFromCounts is each constant times its count', async () => {
-    const c = stageConstants(profile);
-    const n = { dedupLookups: 10, dedupCalls: 3, hostAccesses: 4, hostBytes: 1000, linkBytes: 500, deviceAccesses: 7, deviceBytes: 2000, bufferAccesses: 3, bufferBytes: 600, hostRows: 2 };
+    const c = { ...stageConstants(profile), dedupSecondsPerDistinctRow: 7e-8 };
+    const n = { dedupLookups: 10, dedupCalls: 3, dedupDistinctRows: 5, hostAccesses: 4, hostBytes: 1000, linkBytes: 500, deviceAccesses: 7, deviceBytes: 2000, bufferAccesses: 3, bufferBytes: 600, hostRows: 2 };
     const p = phasesFromCounts(c, n, true);
-    expect(p.dedupSec).toBeCloseTo(10 * c.dedupSecondsPerLookup + 3 * c.dedupLatencySec, 20);
+    expect(p.dedupSec).toBeCloseTo(10 * c.dedupSecondsPerLookup + 3 * c.dedupLatencySec + 5 * 7e-8, 20);
     expect(p.hostGatherSec).toBeCloseTo(1000 / c.hostGatherBytesPerSec + 4 * c.hostGatherSecondsPerRow, 20);
     expect(p.hostLinkSec).toBeCloseTo(500 / c.hostToGpuBytesPerSec + 2 * c.latencySec, 20);
     // 4 table reads (1400 bytes) at the gather constants, 3 buffer reads (600 bytes) at the buffer constants

@@ -66,7 +66,7 @@ describe('torch stage predictions: coefficients read off evaluate', () => {
         gpus: scenario.gpus.map((g) => ({ ...g, gatherBytesPerSec: c.gpuGatherBytesPerSec, gatherSecondsPerRow: c.gpuGatherSecondsPerRow, bufferGatherBytesPerSec: c.gpuBufferGatherBytesPerSec, bufferGatherSecondsPerRow: c.gpuBufferGatherSecondsPerRow, hostToGpuBytesPerSec: c.hostToGpuBytesPerSec, denseSecondsPerSample: 0 })),
         host: { ...scenario.host, gatherBytesPerSec: c.hostGatherBytesPerSec, gatherSecondsPerRow: c.hostGatherSecondsPerRow },
         links: { ...scenario.links, gpuToGpuBytesPerSec: c.gpuToGpuBytesPerSec, latencySec: c.latencySec },
-        training: { ...scenario.training, dedupSecondsPerLookup: c.dedupSecondsPerLookup, dedupLatencySec: c.dedupLatencySec },
+        training: { ...scenario.training, dedupSecondsPerLookup: c.dedupSecondsPerLookup, dedupLatencySec: c.dedupLatencySec, dedupSecondsPerDistinctRow: c.dedupSecondsPerDistinctRow },
       };
       const ev = evaluate(s, checked);
       const pred = predictFromCoefficients(coefs, c);

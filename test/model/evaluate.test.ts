@@ -92,6 +92,25 @@ describe('evaluate on a hand-computed scenario', () => {
     for (const g of plain.gpus) expect(g.terms.dedupSec).toBe(0);
   });
 
+  it('dedup per distinct id: E[U] = sum_i f_K(p_i) per table and worker (cost-model.md §2)', () => {
+    // K_w = 1 per worker: E[U] = f_1(0.75) + f_1(0.25) = 1 exactly; at batch 4 (K_w = 2), 0.9375 + 0.4375 = 1.375
+    const s = buildScenario({ ...base, devices: { ...base.devices, dedupSecondsPerDistinctRow: 2 } }, { baseDir: '.', file: 'hand.json' });
+    const plan = checkPlan({ tables: { T: [{ from: 0, to: 2, at: 'host' }] } }, s);
+    for (const g of evaluate(s, plan).gpus) expect(g.terms.dedupSec).toBeCloseTo(0.125 + 2 * 1, 12);
+    const s4 = buildScenario({ ...base, devices: { ...base.devices, dedupSecondsPerDistinctRow: 2 }, training: { ...base.training, globalBatch: 4 } }, { baseDir: '.', file: 'hand.json' });
+    for (const g of evaluate(s4, checkPlan({ tables: { T: [{ from: 0, to: 2, at: 'host' }] } }, s4)).gpus) expect(g.terms.dedupSec).toBeCloseTo(2 * 0.125 + 2 * 1.375, 12);
+    // uniform over n rows: E[U] = n (1 - (1 - 1/n)^K), the same whatever the placement
+    const u = buildScenario(
+      { ...base, tables: [{ name: 'T', rows: 1000, dim: 1, bytesPerElement: 4, pooling: 300, distribution: { kind: 'uniform' } }], devices: { ...base.devices, gpuMemoryBytes: 1e6, hostMemoryBytes: 1e6, dedupSecondsPerLookup: 0, dedupSecondsPerDistinctRow: 1 } },
+      { baseDir: '.', file: 'u.json' },
+    );
+    const expected = -1000 * Math.expm1(300 * Math.log1p(-1 / 1000));
+    for (const p of [[{ from: 0, to: 1000, at: 'host' }], [{ from: 0, to: 10, at: 'replicated' }, { from: 10, to: 1000, at: 'host' }]])
+      for (const g of evaluate(u, checkPlan({ tables: { T: p } }, u)).gpus) expect(g.terms.dedupSec / expected).toBeCloseTo(1, 9);
+    const plain = evaluate(u, checkPlan({ coalesce: false, tables: { T: [{ from: 0, to: 1000, at: 'host' }] } }, u));
+    for (const g of plain.gpus) expect(g.terms.dedupSec).toBe(0);
+  });
+
   it('full overlap takes the busiest resource', () => {
     const s = scenarioOf({ overlap: 'full' });
     const plan = checkPlan({ tables: { T: [{ from: 0, to: 1, at: 'replicated' }, { from: 1, to: 2, at: 'host' }] } }, s);
