@@ -232,7 +232,7 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (th
     fits: Dict[str, Dict[str, float]] = {}
     # the device table: several times the last-level cache (L2 50-60 MB on H100/H200; an EPYC's L3 32 MB)
     big = int(args.table_mb * (1 << 20)) if args.table_mb else ((4 << 30 if not args.quick else 1 << 30) if cuda else 256 << 20)
-    lookups = ([1 << 12, 1 << 15, 1 << 18] + ([] if args.quick else [1 << 20, 1 << 22])) if cuda else [1 << 11, 1 << 13, 1 << 15]
+    lookups = ([1 << 12, 1 << 15, 1 << 18] + ([] if args.quick else [1 << 20, 1 << 22])) if cuda else [1 << 11, 1 << 13, 1 << 15, 1 << 17]
     gpu_pts, host_pts, buffer_pts, fwd_pts = [], [], [], []
     small = 8 << 20  # a receive buffer's size: L2-resident (proofs/cost-model.md §1)
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from '../src/calibrate/backend.js';
-import { runTorchStage, STAGE_TERMS, torchPython } from '../src/calibrate/torch.js';
+import { runTorchStage, STAGE_TERMS, TORCH_CPU_MALLOC, torchPython } from '../src/calibrate/torch.js';
 import { loadPlans } from '../src/model/plan.js';
 import { loadScenario } from '../src/model/scenario.js';
 import { deviceProfileSchema } from '../src/model/schema.js';
@@ -49,7 +49,10 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
     const load = loadavg()[0]!;
     const out = join(mkdtempSync(join(tmpdir(), 'scarec-torch-bench-')), 'profile.json');
     const t0 = performance.now();
-    const cal = spawnSync(python, [join(root, 'bench', 'calibrate_torch.py'), '--device', 'cpu', '--quick', '--out', out], { encoding: 'utf8' });
+    const cal = spawnSync(python, [join(root, 'bench', 'calibrate_torch.py'), '--device', 'cpu', '--quick', '--out', out], {
+      encoding: 'utf8',
+      env: { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? TORCH_CPU_MALLOC },
+    });
     const calSec = (performance.now() - t0) / 1e3;
     if (cal.status !== 0) {
       notes.push(`round ${round + 1}: calibrate_torch.py failed: ${cal.stderr.trim().split('\n').pop()}`);
