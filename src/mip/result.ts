@@ -38,7 +38,11 @@ export interface SolveResult {
   message?: string;
 }
 
-/** Progress of a MIP solve, as far as the backend reports it. */
+/**
+ * Progress of a MIP solve, as far as the backend reports it (HiGHS's MIP logging callback, GLPK's
+ * branch-and-bound log lines): the incumbent and the bound with the objective's constant, and the gap
+ * computed from them by relativeGap, as the result's is.
+ */
 export interface SolveProgress {
   elapsedSec: number;
   incumbent: number | null;
@@ -77,7 +81,10 @@ export interface SolveOptions {
    * when both agree; otherwise the status is 'error' (they disagree) or 'timelimit' (not confirmed in time).
    */
   secondOpinion?: boolean;
-  /** run in a worker thread: the event loop stays free and `signal` can cancel the solve */
+  /**
+   * run in a worker thread: the event loop stays free and `signal` can cancel the solve. Default: a worker
+   * when `onProgress` is set on a MIP (a progress bar must keep drawing), in-process otherwise.
+   */
   worker?: boolean;
   /** cancels a worker solve (the promise rejects with the signal's reason); ignored in-process */
   signal?: AbortSignal;

@@ -18,7 +18,7 @@
  */
 import { BackendError } from '../errors.js';
 import { combineLinearTerms, emptyDomain, feasibilityModel, isIntegerType, isMip, lpRelaxation, maxViolation, objectiveValue, reformulateSemi, validateModel, type Model } from './model.js';
-import { DEFAULT_RELATIVE_GAP, relativeGap, tighterBound, type SolveOptions, type SolveResult, type SolverName } from './result.js';
+import { DEFAULT_RELATIVE_GAP, relativeGap, tighterBound, type SolveOptions, type SolveProgress, type SolveResult, type SolverName } from './result.js';
 import type { Backend, BackendOptions, BackendOutcome } from './backends/types.js';
 import { glpkBackend } from './backends/glpk.js';
 import { highsBackend } from './backends/highs.js';
@@ -31,7 +31,10 @@ export async function solverVersion(solver: SolverName): Promise<string> {
   return BACKENDS[solver].version();
 }
 
-/** Solve a model. In-process unless `worker: true`. Never throws for an infeasible or unbounded model. */
+/**
+ * Solve a model. In a worker thread with `worker: true`, or by default when `onProgress` is set on a MIP;
+ * in-process otherwise (`worker: false` forces it). Never throws for an infeasible or unbounded model.
+ */
 export async function solve(model: Model, options: SolveOptions = {}): Promise<SolveResult> {
   validateModel(model);
   const backend = BACKENDS[options.solver ?? 'glpk'];
@@ -39,7 +42,10 @@ export async function solve(model: Model, options: SolveOptions = {}): Promise<S
   // refuse a model this backend cannot take (an InputError) here, before a worker would turn it into a backend error
   assertSolvable(model, options.solver ?? 'glpk');
   const limited = options.timeLimitSec !== undefined && Number.isFinite(options.timeLimitSec);
-  if (options.worker || (limited && !backend.honoursTimeLimit)) return solveInWorker(model, options);
+  // A solve whose caller wants progress runs in a worker when it is a MIP (LPs are short): the backends run
+  // synchronously, so in-process the caller's event loop (a progress bar's timer) would stand still.
+  const wantsWorker = options.worker ?? (options.onProgress !== undefined && isMip(model));
+  if (wantsWorker || (limited && !backend.honoursTimeLimit)) return solveInWorker(model, options);
   return solveInProcess(model, options);
 }
 
@@ -97,7 +103,10 @@ export async function solveInProcess(input: Model, options: SolveOptions = {}): 
   if (model.variables.length === 0) return finish(trivialOutcome(model));
 
   const start = options.start && backend.acceptsStart && isMip(model) ? await completeStart(backend, model, options.start, Math.max(0.01, remaining())) : undefined;
-  const opts: BackendOptions = { timeLimitSec: Math.max(0.01, remaining()), relativeGap: gapTol, onLog: options.onLog, onProgress: options.onProgress, ...(start ? { start } : {}) };
+  // every backend's progress gap is computed as the result's is (relativeGap), whatever the backend prints
+  const onProgress = options.onProgress;
+  const progress = onProgress ? (p: SolveProgress) => onProgress({ ...p, gap: relativeGap(p.incumbent, p.bound) }) : undefined;
+  const opts: BackendOptions = { timeLimitSec: Math.max(0.01, remaining()), relativeGap: gapTol, onLog: options.onLog, onProgress: progress, ...(start ? { start } : {}) };
   let out: BackendOutcome;
   try {
     out = await backend.solve(model, opts);

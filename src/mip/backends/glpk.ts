@@ -44,6 +44,26 @@ function loadGlpk(): Promise<GlpkInstance> {
   return instance;
 }
 
+/**
+ * One line of GLPK's branch-and-bound log as progress, or null for any other line. GLPK prints
+ * `+  IT: mip = INCUMBENT >= BOUND GAP% (ACTIVE; DONE)` (`<=` when maximising; `>>>>>` in place of `mip =` on
+ * a new incumbent) every few seconds and at every new incumbent, with `not found yet` before the first one,
+ * `-inf`/`+inf` before a bound and `tree is empty` once the search is complete (the incumbent is then its own
+ * bound). GLPK's numbers leave out the objective's constant, which `constant` adds back. The gap is left to
+ * the caller (solve.ts computes every backend's the same way).
+ */
+export function parseGlpkProgress(line: string, constant = 0): { incumbent: number | null; bound: number | null } | null {
+  const m = /^\+\s*\d+:\s+(?:mip =|>>>>>)\s+(not found yet|\S+)\s+[<>]=\s+(tree is empty|\S+)/.exec(line);
+  if (!m) return null;
+  const num = (t: string) => {
+    const x = Number(t);
+    return Number.isFinite(x) ? x + constant : null;
+  };
+  const incumbent = m[1] === 'not found yet' ? null : num(m[1]!);
+  const bound = m[2] === 'tree is empty' ? incumbent : num(m[2]!);
+  return { incumbent, bound };
+}
+
 /** Seconds GLPK can take as a time limit (its C int holds milliseconds). */
 const MAX_TMLIM_SEC = 2_000_000;
 
@@ -81,11 +101,21 @@ export const glpkBackend: Backend = {
     const problem = toGlpkProblem(g, model);
     const limited = Number.isFinite(opts.timeLimitSec);
     const tmlim = limited ? Math.min(Math.max(opts.timeLimitSec, 0.001), MAX_TMLIM_SEC) : undefined;
-    sink.write = opts.onLog ?? null;
     const t0 = performance.now();
+    const { onLog, onProgress } = opts;
+    const constant = model.objective.constant ?? 0;
+    // progress comes from the log's branch-and-bound lines, so a solve with onProgress turns the log on
+    sink.write =
+      onLog || onProgress
+        ? (line: string) => {
+            onLog?.(line);
+            const p = onProgress ? parseGlpkProgress(line, constant) : null;
+            if (p) onProgress!({ elapsedSec: (performance.now() - t0) / 1e3, ...p, gap: null });
+          }
+        : null;
     let out;
     try {
-      out = g.solve(problem, { msglev: opts.onLog ? g.GLP_MSG_ON : g.GLP_MSG_OFF, presol: true, mipgap: opts.relativeGap, ...(tmlim !== undefined ? { tmlim } : {}) });
+      out = g.solve(problem, { msglev: onLog || onProgress ? g.GLP_MSG_ON : g.GLP_MSG_OFF, presol: true, mipgap: opts.relativeGap, ...(tmlim !== undefined ? { tmlim } : {}) });
     } finally {
       sink.write = null;
     }
@@ -94,7 +124,6 @@ export const glpkBackend: Backend = {
     const hitLimit = tmlim !== undefined && elapsedSec >= tmlim * 0.999 - 0.002;
     const mip = problem.generals!.length > 0;
     const r = out.result;
-    const constant = model.objective.constant ?? 0;
     const withSolution = (): Pick<BackendOutcome, 'objective' | 'values'> => {
       const values: Record<string, number> = {};
       for (const v of model.variables) values[v.name] = r.vars[v.name] ?? 0;

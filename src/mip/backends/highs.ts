@@ -100,7 +100,8 @@ export const highsBackend: Backend = {
         if (indices.length) hm.setSolution({ indices: Int32Array.from(indices), values: Float64Array.from(values) });
       }
       hm.options.set({
-        output_flag: opts.onLog !== undefined,
+        // HiGHS calls its MIP logging callback (progress) only with output on; log_to_console keeps it off stdout
+        output_flag: opts.onLog !== undefined || opts.onProgress !== undefined,
         log_to_console: false,
         mip_rel_gap: opts.relativeGap,
         ...(Number.isFinite(opts.timeLimitSec) ? { time_limit: Math.max(opts.timeLimitSec, 0.001) } : {}),
