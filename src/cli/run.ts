@@ -16,7 +16,15 @@ export interface CliIo {
   stderr: OutStream;
   /** Temporary files a command is writing (removed when stdout fails mid-run). */
   temps?: Set<string>;
+  /** Environment the run reads SCAREC_PROGRESS from (default: the process's). */
+  env?: Record<string, string | undefined>;
 }
+
+/**
+ * Progress on stderr: 'bar' redraws a bar in place (stderr on a terminal), 'lines' writes one plain line per
+ * second (stderr not a terminal: a log file, a test), 'off' draws nothing.
+ */
+export type ProgressMode = 'off' | 'bar' | 'lines';
 
 /**
  * One CLI invocation: its streams, whether errors go out as JSON, and the exit code the action settled
@@ -31,6 +39,11 @@ export interface CliContext {
   err(text: string): void;
   /** Progress on stderr only when a person watches: both streams on a terminal and no --json. */
   interactive(): boolean;
+  /**
+   * How progress is drawn: as interactive() says, unless SCAREC_PROGRESS forces it: 1 draws it whatever the
+   * streams and --json (stdout still carries only the result), 0 never.
+   */
+  progressMode(): ProgressMode;
 }
 
 export function createContext(io: CliIo, json: boolean): CliContext {
@@ -43,6 +56,12 @@ export function createContext(io: CliIo, json: boolean): CliContext {
     out: (t) => void io.stdout.write(t),
     err: (t) => void io.stderr.write(t),
     interactive: () => !json && io.stdout.isTTY === true && io.stderr.isTTY === true,
+    progressMode: () => {
+      const force = (io.env ?? process.env).SCAREC_PROGRESS;
+      if (force === '0') return 'off';
+      if (force !== '1' && (json || io.stdout.isTTY !== true || io.stderr.isTTY !== true)) return 'off';
+      return io.stderr.isTTY === true ? 'bar' : 'lines';
+    },
   };
 }
 

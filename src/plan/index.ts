@@ -3,6 +3,7 @@ import type { SolverName } from '../mip/result.js';
 import { evaluate, type Evaluation } from '../model/evaluate.js';
 import type { CheckedPlan } from '../model/plan.js';
 import { withGlobalBatch, type Scenario } from '../model/scenario.js';
+import type { WorkProgress } from '../progress.js';
 import { cacheGreedyPlan, greedyBatchSearch, hostCoalescedPlan, hostPlan, tablewiseGreedyPlan, type KnapsackCertificate } from './algorithms.js';
 import { exactPlacement, type ExactOptions, type ExactResult, type KnownPlan } from './exact/index.js';
 import { bucketCache } from './buckets.js';
@@ -77,7 +78,7 @@ export async function runAlgorithm(scenario: Scenario, algorithm: Algorithm, opt
       return done(g.plan, { evaluation: evaluate(g.scenario, g.plan) });
     }
     case 'exact-torchrec': {
-      const torchrec = await torchrecPlacement(scenario, { solver: opts.solver, timeLimitSec: opts.timeLimitSec, relativeGap: opts.relativeGap, batches: opts.batches, coalesce: opts.coalesce });
+      const torchrec = await torchrecPlacement(scenario, { solver: opts.solver, timeLimitSec: opts.timeLimitSec, relativeGap: opts.relativeGap, batches: opts.batches, coalesce: opts.coalesce, onProgress: opts.onProgress });
       return done(torchrec.plan, { torchrec, evaluation: torchrec.evaluation });
     }
     case 'exact':
@@ -159,10 +160,13 @@ export async function comparePlans(
   const ordered = [...algos.filter((a) => !a.startsWith('exact')), ...algos.filter((a) => a.startsWith('exact'))];
   for (const [i, a] of ordered.entries()) {
     opts.onProgress?.({ stage: a, done: i, total: algos.length });
+    // an algorithm's own progress (exact's rounds, a solve's incumbent and bound) within compare's count
+    const inner = opts.onProgress;
+    const step = inner ? { onProgress: (p: WorkProgress) => inner({ ...p, stage: p.stage.startsWith(a) ? p.stage : `${a}: ${p.stage}`, done: i, total: algos.length }) } : {};
     const knownPlans = a.startsWith('exact')
       ? [...byAlgo.values()].filter((r) => r.evaluation.feasible).map((r) => ({ plan: r.plan, globalBatch: r.evaluation.globalBatch, source: r.algorithm }))
       : undefined;
-    byAlgo.set(a, await runAlgorithm(scenario, a, knownPlans ? { ...shared, knownPlans } : shared));
+    byAlgo.set(a, await runAlgorithm(scenario, a, knownPlans ? { ...shared, ...step, knownPlans } : { ...shared, ...step }));
   }
   opts.onProgress?.({ stage: 'done', done: algos.length, total: algos.length });
   const results = algos.map((a) => byAlgo.get(a)!);

@@ -1,6 +1,6 @@
 import { InfeasibleError, InputError } from '../errors.js';
 import { lpRelaxation, ModelBuilder, type Model, type Term } from '../mip/model.js';
-import type { SolveResult, SolverName } from '../mip/result.js';
+import type { SolveProgress, SolveResult, SolverName } from '../mip/result.js';
 import { solve } from '../mip/solve.js';
 import { evaluate, expectedRangeSums, type Evaluation } from '../model/evaluate.js';
 import { addRangeLoads, computeSeconds, emptyLoads, gpuEmbeddingCapacityBytes, resourceSeconds, type Loads } from '../model/loads.js';
@@ -8,6 +8,7 @@ import type { CheckedPlan } from '../model/plan.js';
 import type { PlanRange } from '../model/schema.js';
 import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
 import { gpuKey } from './mipModel.js';
+import type { OnWorkProgress } from '../progress.js';
 
 /**
  * The TorchRec plan space (issue 15): per table, only what TorchRec's planner can express, and an exact MIP
@@ -205,6 +206,8 @@ export interface TorchRecOptions {
   batches?: number[];
   coalesce?: boolean | 'auto';
   loadFactors?: number[];
+  /** progress between solves and the MIP's incumbent and bound (as throughput, samples/s); never prints */
+  onProgress?: OnWorkProgress;
 }
 
 export interface TorchRecResult {
@@ -394,7 +397,24 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
     }
     {
       // the solver's gap a tenth of ours: the rest is left to the row_wise imbalance
-      const r = await solve(model, { solver, timeLimitSec: opts.timeLimitSec, relativeGap: tol / 10 });
+      const onProgress = opts.onProgress;
+      onProgress?.({ stage: `exact-torchrec: MIP at batch ${B}${coalesce ? '' : ', uncoalesced'}` });
+      // objective in us: t us is B / (t / US) samples/s; a lower bound on time bounds throughput above
+      const tp = (t: number | null) => (t !== null && t > 0 ? B / (t / US) : null);
+      const r = await solve(model, {
+        solver,
+        timeLimitSec: opts.timeLimitSec,
+        relativeGap: tol / 10,
+        ...(onProgress
+          ? {
+              onProgress: (sp: SolveProgress) => {
+                const incumbent = tp(sp.incumbent);
+                const bound = tp(sp.bound);
+                onProgress({ stage: `exact-torchrec: MIP at batch ${B}${coalesce ? '' : ', uncoalesced'}`, incumbent, bound, gap: incumbent !== null && bound !== null ? Math.max(0, bound - incumbent) / incumbent : null });
+              },
+            }
+          : {}),
+      });
       if (r.status === 'infeasible') {
         search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'infeasible' });
         continue;

@@ -21,7 +21,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         const progress = startProgress(ctx, 'compare');
         let result: Awaited<ReturnType<typeof comparePlans>>;
         try {
-          result = await comparePlans(scenario, { ...exactOptions, onProgress: progress.update });
+          result = await comparePlans(scenario, { ...exactOptions, onProgress: progress.onProgress });
         } finally {
           progress.stop();
         }

@@ -100,15 +100,23 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         const progress = startProgress(ctx, `plan ${algo}`);
         let r: PlacementResult;
         try {
-          r = await runAlgorithm(scenario, algo, { ...exactOptions, onProgress: progress.update });
+          r = await runAlgorithm(scenario, algo, { ...exactOptions, onProgress: progress.onProgress });
         } finally {
           progress.stop();
         }
         // the TorchRec space against the full one: the full space's exact and greedy plans (the better one)
         let restriction: RestrictionCost | undefined;
         if (r.torchrec) {
-          const exact = await runAlgorithm(scenario, 'exact', exactOptions);
-          const greedy = await runAlgorithm(scenario, 'greedy', exactOptions);
+          const against = startProgress(ctx, 'plan exact (full space, for the restriction cost)');
+          let exact: PlacementResult;
+          let greedy: PlacementResult;
+          try {
+            exact = await runAlgorithm(scenario, 'exact', { ...exactOptions, onProgress: against.onProgress });
+            against.update({ stage: 'greedy' });
+            greedy = await runAlgorithm(scenario, 'greedy', exactOptions);
+          } finally {
+            against.stop();
+          }
           const best = [exact, greedy].filter((x) => x.evaluation.feasible).sort((a, b) => b.evaluation.throughputSamplesPerSec - a.evaluation.throughputSamplesPerSec)[0];
           if (best) restriction = restrictionCost(r.evaluation.throughputSamplesPerSec, best.evaluation.throughputSamplesPerSec, best.algorithm, exact.exact?.interval?.throughputUpperSamplesPerSec ?? null);
         }

@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { Model } from '../../mip/model.js';
-import { SOLVERS, type SolveResult, type SolverName } from '../../mip/result.js';
+import { SOLVERS, type SolveProgress, type SolveResult, type SolverName } from '../../mip/result.js';
 import { parseJsonText } from '../../model/json.js';
 import { startProgress } from '../progress.js';
 import { action, EXIT, parseNumberOption, printJson, type CliContext } from '../run.js';
@@ -107,7 +107,8 @@ export function registerSolve(program: Command, ctx: CliContext): void {
                 solver: s,
                 timeLimitSec: opts.timeLimit,
                 relativeGap: opts.gap,
-                onProgress: (p) => progress.update({ stage: s, done: i, total: names.length, incumbent: p.incumbent, bound: p.bound, gap: p.gap }),
+                // only when progress is drawn: a MIP solve with onProgress runs in a worker (the bar keeps drawing)
+                ...(progress.active ? { onProgress: (p: SolveProgress) => progress.update({ stage: s, done: i, total: names.length, incumbent: p.incumbent, bound: p.bound, gap: p.gap }) } : {}),
               }),
             );
           }

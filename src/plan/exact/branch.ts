@@ -4,10 +4,11 @@
  * level and evaluated.
  */
 import type { Model } from '../../mip/model.js';
-import { relativeGap, type SolveResult } from '../../mip/result.js';
+import { relativeGap, type SolveProgress, type SolveResult } from '../../mip/result.js';
+import type { WorkProgress } from '../../progress.js';
 import { solve, solverVersion } from '../../mip/solve.js';
 import { evaluate } from '../../model/evaluate.js';
-import { buildPlacementModel, countsFromValues, usageCovers, usageName, usageOfCounts } from '../mipModel.js';
+import { buildPlacementModel, countsFromValues, TIME_UNIT_SEC, usageCovers, usageName, usageOfCounts } from '../mipModel.js';
 import { heuristicPoint, pointOf, repairMemory, rowWeights, startValues, symmetryOrdered } from './incumbent.js';
 import { layoutPlan } from './layout.js';
 import { tooLargeToBranch } from './relax.js';
@@ -15,6 +16,19 @@ import { better, EXACT_RELATIVE_GAP, leastBound, secondsLeft, type ExactOptions,
 
 /** HiGHS MIPs of at least this many variables run in a worker with a watchdog under a time limit. */
 export const WORKER_MIN_VARIABLES = 2000;
+
+/**
+ * A pattern MIP's progress in the terms of exact's own (throughput, samples/s): its objective is the
+ * bucketed iteration time in TIME_UNIT_SEC units at batch B, so an incumbent time t is B / (t TIME_UNIT_SEC)
+ * samples/s and a lower bound on time is an upper bound on throughput; the gap is (bound - incumbent) /
+ * incumbent on throughput, as exact's row-level bracket width is.
+ */
+export function mipProgress(stage: string, B: number, sp: SolveProgress): WorkProgress {
+  const tp = (t: number | null) => (t !== null && t > 0 ? B / (t * TIME_UNIT_SEC) : null);
+  const incumbent = tp(sp.incumbent);
+  const bound = tp(sp.bound);
+  return { stage: `exact: ${stage}`, incumbent, bound, gap: incumbent !== null && bound !== null ? Math.max(0, bound - incumbent) / incumbent : null };
+}
 
 /**
  * Second step, when rounding did not settle the choice: branch and bound on each pattern's MIP (no indicators,
@@ -31,6 +45,8 @@ export async function branchAndBound(r: Relaxed, opts: ExactOptions, withHeurist
   // greedy's plan as a point (it takes its own time: skipped once the limit has passed)
   if (withHeuristic && !lower && (secondsLeft(deadline) ?? 1) > 0) incumbent = better(incumbent, heuristicPoint(r, opts));
   const W = scenario.gpus.length;
+  const B = scenario.training.globalBatch;
+  const onProgress = opts.onProgress;
   const tooLarge = tooLargeToBranch(scenario, items, deadline);
   const notes: string[] = [];
   let model: Model | undefined;
@@ -61,8 +77,10 @@ export async function branchAndBound(r: Relaxed, opts: ExactOptions, withHeurist
       timeLimitSec: left2 === undefined ? undefined : Math.max(left2, 0.01),
       relativeGap: tol,
       relaxationBound: false,
-      worker: solver === 'highs' && left2 !== undefined && pm.model.variables.length >= WORKER_MIN_VARIABLES,
+      // with onProgress, every pattern's MIP runs in a worker (solve's default) so a progress bar keeps drawing
+      worker: solver === 'highs' && left2 !== undefined && pm.model.variables.length >= WORKER_MIN_VARIABLES ? true : undefined,
       ...(startFrom ? { start: startFrom } : {}),
+      ...(onProgress ? { onProgress: (sp: SolveProgress) => onProgress(mipProgress(`${lower ? 'certify' : 'branch and bound'} ${usageName(p.usage)} at batch ${B}`, B, sp)) } : {}),
     });
     if (res.status === 'infeasible') {
       // its LP was feasible; HiGHS's answer proves the MIP has no integer point. GLPK's is not trusted for a
