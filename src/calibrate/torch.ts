@@ -1,5 +1,5 @@
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -191,6 +191,8 @@ export interface TorchRunOptions {
   seed: number;
   device?: 'cpu' | 'cuda';
   env?: NodeJS.ProcessEnv;
+  /** run every plan at this global batch (the plans passed carry it too); default: each plan's own */
+  batch?: number;
 }
 
 /** Run `python3 -m scarec_torch validate` on the plan files with the predictions for `profile`; its JSON back. */
@@ -207,7 +209,16 @@ export async function runTorchStage(
   try {
     const pred = join(dir, 'predictions.json');
     writeFileSync(pred, JSON.stringify(predictionsFile(scenario, plans, profile)));
-    const args = ['-m', 'scarec_torch', 'validate', resolve(scenarioFile), ...planFiles.flatMap((p) => ['--plan', resolve(p)]), '--predictions', pred, '--json',
+    // a pinned batch: copies of the plan files that record it (the Python stage runs a plan at its `batch`)
+    const files = opts.batch === undefined
+      ? planFiles.map((p) => resolve(p))
+      : planFiles.map((p, i) => {
+          const copy = join(dir, `plan-${i}.json`);
+          const text = readFileSync(p, 'utf8').replace(/^\uFEFF/, '');
+          writeFileSync(copy, JSON.stringify({ ...(JSON.parse(text) as Record<string, unknown>), batch: opts.batch }));
+          return copy;
+        });
+    const args = ['-m', 'scarec_torch', 'validate', resolve(scenarioFile), ...files.flatMap((p) => ['--plan', p]), '--predictions', pred, '--json',
       '--iterations', String(opts.iterations), '--warmup', String(opts.warmup ?? 3), '--seed', String(opts.seed), '--device', opts.device ?? 'cpu'];
     const base = opts.env ?? process.env;
     const env = { ...base, PYTHONPATH: [pythonDir(), base.PYTHONPATH].filter(Boolean).join(':'), GLIBC_TUNABLES: base.GLIBC_TUNABLES ?? TORCH_CPU_MALLOC };

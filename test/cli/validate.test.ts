@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { calibratedScenario } from '../../src/calibrate/stage.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import { loadPlans } from '../../src/model/plan.js';
-import { loadScenario } from '../../src/model/scenario.js';
+import { loadScenario, withGlobalBatch } from '../../src/model/scenario.js';
 import { deviceProfileSchema } from '../../src/model/schema.js';
 import { runCli } from '../helpers/cli.js';
 import { skipTorch, torchSkipNote } from '../helpers/torch.js';
@@ -17,6 +19,38 @@ describe('scarec validate', () => {
     const j = JSON.parse(r.stdout);
     for (const v of [j.result.measuredSec, j.result.predictedSec, j.result.relativeError, j.measuredSpeedup, j.predictedSpeedup, j.speedupError])
       expect(Number.isFinite(v)).toBe(true);
+  });
+  it("runs and predicts at the plan's recorded batch; --batch pins it; the batch used is in the output", () => {
+    // issue 16: a plan carries the batch it was made for; validate ran it at the scenario's (4096)
+    const dir = mkdtempSync(join(tmpdir(), 'scarec-validate-'));
+    const planFile = join(dir, 'cache16k.plan.json');
+    writeFileSync(planFile, JSON.stringify({ ...JSON.parse(readFileSync(f('cache.plan.json'), 'utf8')), batch: 16384 }));
+    const scenario = loadScenario(f('small.json'));
+    const profile = deviceProfileSchema.parse(JSON.parse(readFileSync(f('cpu-profile.json'), 'utf8')));
+    const plan = loadPlans(planFile, scenario).plans[0]!;
+    const predictedAt = (B: number) => evaluate(calibratedScenario(withGlobalBatch(scenario, B), profile), plan).iterationSec;
+    // the model's time grows with the batch: the three batches below give three different predictions
+    expect(predictedAt(16384)).toBeGreaterThan(predictedAt(4096) * 1.5);
+    for (const [extra, batch, source] of [[[], 16384, 'plan'], [['--batch', '8192'], 8192, 'pinned']] as const) {
+      const r = runCli(['validate', f('small.json'), '--plan', planFile, '--profile', f('cpu-profile.json'), '--iterations', '2', ...extra, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.batch).toBe(batch);
+      expect(j.batchSource).toBe(source);
+      expect(j.result.predictedSec / predictedAt(batch)).toBeCloseTo(1, 9);
+    }
+    // --against (no recorded batch) runs at --plan's batch too: its prediction is the host plan's at 16384
+    const a = runCli(['validate', f('small.json'), '--plan', planFile, '--against', f('host.plan.json'), '--profile', f('cpu-profile.json'), '--iterations', '2', '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    const ja = JSON.parse(a.stdout);
+    expect(ja.batch).toBe(16384);
+    expect(ja.againstRecordedBatch).toBeNull();
+    const host = loadPlans(f('host.plan.json'), scenario).plans[0]!;
+    expect(ja.against.predictedSec / evaluate(calibratedScenario(withGlobalBatch(scenario, 16384), profile), host).iterationSec).toBeCloseTo(1, 9);
+    // the text form names the batch and where it came from
+    const t = runCli(['validate', f('small.json'), '--plan', planFile, '--profile', f('cpu-profile.json'), '--iterations', '2']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/at batch 16384, as the plan records/);
   });
   it('bad input names the file and exits 2; a backend without a device stage (gpujs) exits 4 with one line', () => {
     const r = runCli(['validate', f('small.json'), '--plan', f('nope.json'), '--profile', f('cpu-profile.json')]);
@@ -65,6 +99,18 @@ describe('scarec validate --backend torch', () => {
     }
     expect(j.against.counts.hostRows).toBeGreaterThan(j.result.counts.hostRows); // the cache plan keeps hot rows off the host
     for (const v of [j.measuredSpeedup, j.predictedSpeedup, j.speedupError]) expect(Number.isFinite(v)).toBe(true);
+  });
+  it.skipIf(skipTorch)(`--batch pins the batch PyTorch runs and the prediction uses${torchSkipNote}`, () => {
+    const r = runCli(['validate', f('small.json'), '--plan', f('cache.plan.json'), '--profile', f('cpu-profile.json'), '--backend', 'torch', '--iterations', '2', '--batch', '8192', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.batch).toBe(8192);
+    expect(j.batchSource).toBe('pinned');
+    expect(j.result.batch).toBe(8192);
+    const scenario = loadScenario(f('small.json'));
+    const profile = deviceProfileSchema.parse(JSON.parse(readFileSync(f('cpu-profile.json'), 'utf8')));
+    const ev = evaluate(calibratedScenario(withGlobalBatch(scenario, 8192), profile), loadPlans(f('cache.plan.json'), scenario).plans[0]!);
+    expect(j.result.predictedSec / ev.iterationSec).toBeCloseTo(1, 9);
   });
   it.skipIf(skipTorch)(`two workers (gloo): peers' rows by all-to-all, the model's all-to-all term predicted${torchSkipNote}`, () => {
     const t = (x: string) => `test/torch/fixtures/${x}`;

@@ -3,7 +3,7 @@ import type { Evaluation } from '../../model/evaluate.js';
 import { checkInputFile } from '../output.js';
 import { action, formatBytes, parseNumberOption, printJson, type CliContext } from '../run.js';
 
-const BATCH_FROM = { pinned: ', pinned by --batch', plan: ', as the plan records', scenario: ", the scenario's" } as const;
+export const BATCH_FROM = { pinned: ', pinned by --batch', plan: ', as the plan records', scenario: ", the scenario's" } as const;
 
 export function formatEvaluation(e: Evaluation & { batchSource?: keyof typeof BATCH_FROM }): string {
   const lines = [

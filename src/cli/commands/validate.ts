@@ -4,6 +4,7 @@ import { BACKEND_NAMES, type BackendName } from '../../calibrate/backend.js';
 import { BackendError, InputError } from '../../errors.js';
 import type { TorchPlanResult } from '../../calibrate/torch.js';
 import { checkInputFile } from '../output.js';
+import { BATCH_FROM } from './evaluate.js';
 import { action, parseNumberOption, printJson, type CliContext } from '../run.js';
 
 const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;
@@ -73,9 +74,10 @@ export function registerValidate(program: Command, ctx: CliContext): void {
     .option('--iterations <n>', 'measured iterations', parseNumberOption('--iterations', { integer: true, min: 1, max: 100000 }), 40)
     .option('--against <file>', 'a second plan: report the measured and predicted speedup of --plan over it')
     .option('--seed <n>', 'sampling seed', parseNumberOption('--seed', { integer: true, min: 0 }), 7)
+    .option('--batch <samples>', "run and predict at this global batch (default: the batch the plan records, else the scenario's)", parseNumberOption('--batch', { integer: true, min: 1, max: 1e12 }))
     .option('--json', 'print one JSON object')
     .action(
-      action(ctx, async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; device: string; iterations: number; against?: string; seed: number; json?: boolean }) => {
+      action(ctx, async (scenarioFile: string, opts: { plan: string; profile: string; backend: string; device: string; iterations: number; against?: string; seed: number; batch?: number; json?: boolean }) => {
         if (opts.backend !== 'torch' && !(BACKEND_NAMES as readonly string[]).includes(opts.backend))
           throw new InputError(`unknown backend "${opts.backend}" (choose from ${[...BACKEND_NAMES, 'torch'].join(', ')})`, 'option --backend');
         if (opts.backend === 'torch' && opts.device !== 'cpu' && opts.device !== 'cuda') throw new InputError(`unknown device "${opts.device}" (cpu or cuda)`, 'option --device');
@@ -92,19 +94,27 @@ export function registerValidate(program: Command, ctx: CliContext): void {
           return plans[0]!;
         };
         // both plans interleaved iteration by iteration, so drift from other processes hits them alike
-        const plans = [one(opts.plan), ...(opts.against ? [one(opts.against)] : [])];
+        const loaded = [one(opts.plan), ...(opts.against ? [one(opts.against)] : [])];
+        // One batch for the run and the prediction, as evaluate costs a plan: --batch, else the batch --plan
+        // records, else the scenario's. --against runs at the same batch, so the speedup compares like with like.
+        const { planScenario } = await import('../../model/plan.js');
+        const at = planScenario(scenario, loaded[0]!, opts.batch);
+        const plans = loaded.map((p) => ({ ...p, batch: at.batch }));
+        const againstRecorded = opts.against ? (loaded[1]!.batch ?? null) : undefined;
+        const batchInfo = { batch: at.batch, batchSource: at.batchSource, ...(againstRecorded !== undefined ? { againstRecordedBatch: againstRecorded } : {}) };
+        const batchLine = `at batch ${at.batch}${BATCH_FROM[at.batchSource]}${againstRecorded != null && againstRecorded !== at.batch ? ` (--against records batch ${againstRecorded}; run at ${at.batch} too)` : ''}`;
         if (opts.backend === 'torch') {
           const { runTorchStage } = await import('../../calibrate/torch.js');
           const files = [opts.plan, ...(opts.against ? [opts.against] : [])];
-          const report = await runTorchStage(scenarioFile, files, scenario, plans, profile, { iterations: opts.iterations, seed: opts.seed, device: opts.device as 'cpu' | 'cuda' });
+          const report = await runTorchStage(scenarioFile, files, scenario, plans, profile, { iterations: opts.iterations, seed: opts.seed, device: opts.device as 'cpu' | 'cuda', batch: at.batch });
           const [b, o] = report.results as [TorchPlanResult, TorchPlanResult | undefined];
           const speed = o ? { measuredSpeedup: o.measuredSec / b.measuredSec, predictedSpeedup: o.predictedSec / b.predictedSec } : undefined;
           const speedupError = speed ? (speed.predictedSpeedup - speed.measuredSpeedup) / speed.measuredSpeedup : undefined;
           if (opts.json) {
-            printJson(ctx, { scenario: scenario.name, backend: 'torch', device: report.device, torch: report.torch, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: b, ...(o ? { against: o, ...speed, speedupError } : {}) });
+            printJson(ctx, { scenario: scenario.name, ...batchInfo, backend: 'torch', device: report.device, torch: report.torch, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: b, ...(o ? { against: o, ...speed, speedupError } : {}) });
             return;
           }
-          const out = [`stage run in PyTorch ${report.torch} on ${report.device}; model calibrated on ${profile.backend} (${profile.device}, ${profile.date})`, formatTorchStage(b)];
+          const out = [`stage run in PyTorch ${report.torch} on ${report.device} ${batchLine}; model calibrated on ${profile.backend} (${profile.device}, ${profile.date})`, formatTorchStage(b)];
           if (o && speed)
             out.push(formatTorchStage(o), `speedup of ${b.plan} over ${o.plan}: measured ${speed.measuredSpeedup.toFixed(2)}x, predicted ${speed.predictedSpeedup.toFixed(2)}x, error ${pct(speedupError!)}`);
           ctx.out(`${out.join('\n\n')}\n`);
@@ -118,17 +128,17 @@ export function registerValidate(program: Command, ctx: CliContext): void {
         let measured: StageMeasurement[];
         try {
           if (!backend.stageRunner) throw new BackendError(`validate does not run on the ${opts.backend} backend (it has no device-side stage); use cpu or webgpu`);
-          measured = await measureStages(scenario, plans, profile, { iterations: opts.iterations, seed: opts.seed }, backend.stageRunner());
+          measured = await measureStages(at.scenario, plans, profile, { iterations: opts.iterations, seed: opts.seed }, backend.stageRunner());
         } finally {
           await backend.dispose();
         }
         const [base, other] = measured as [StageMeasurement, StageMeasurement | undefined];
         const comparison: Comparison | undefined = other ? compareStages(base, other) : undefined;
         if (opts.json) {
-          printJson(ctx, { scenario: scenario.name, backend: opts.backend, device: backend.device, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: base, ...(comparison ? { against: comparison.other, measuredSpeedup: comparison.measuredSpeedup, predictedSpeedup: comparison.predictedSpeedup, speedupError: comparison.relativeError } : {}) });
+          printJson(ctx, { scenario: scenario.name, ...batchInfo, backend: opts.backend, device: backend.device, profile: { backend: profile.backend, device: profile.device, date: profile.date }, result: base, ...(comparison ? { against: comparison.other, measuredSpeedup: comparison.measuredSpeedup, predictedSpeedup: comparison.predictedSpeedup, speedupError: comparison.relativeError } : {}) });
           return;
         }
-        const out = [`stage run on ${opts.backend} (${backend.device}); model calibrated on ${profile.backend} (${profile.device}, ${profile.date})`, formatStage(base)];
+        const out = [`stage run on ${opts.backend} (${backend.device}) ${batchLine}; model calibrated on ${profile.backend} (${profile.device}, ${profile.date})`, formatStage(base)];
         if (comparison)
           out.push(
             formatStage(comparison.other),
