@@ -89,8 +89,15 @@ export function idToken(key: number, format: IdFormat): string {
   return format === 'hex8' ? key.toString(16).padStart(8, '0') : String(key);
 }
 
-/** Write the typed files of a profile's id map beside it; returns the profile's `idMap` field. */
-export function writeIdMap(profileFile: string, orders: Record<string, IdOrder>, idFormat: IdFormat): IdMapIndex {
+/** How a file is written: writeFileSync by default; the CLI passes its atomic writer (temporary name, then rename). */
+export type WriteFile = (path: string, data: Uint8Array) => void;
+
+/**
+ * Write the typed files of a profile's id map beside it; returns the profile's `idMap` field. Each file goes
+ * through `write`: the CLI's writes it under a temporary name and renames it into place, so a run killed
+ * mid-write leaves the previous file whole.
+ */
+export function writeIdMap(profileFile: string, orders: Record<string, IdOrder>, idFormat: IdFormat, write: WriteFile = writeFileSync): IdMapIndex {
   const dirAbs = `${profileFile.replace(/\.json$/, '')}.ids`;
   mkdirSync(dirAbs, { recursive: true });
   const dtype = idFormat === 'hex8' ? 'uint32le' : 'int64le';
@@ -99,7 +106,7 @@ export function writeIdMap(profileFile: string, orders: Record<string, IdOrder>,
     const file = `${name}.${dtype === 'uint32le' ? 'u32' : 'i64'}`;
     const buf = dtype === 'uint32le' ? Buffer.from(Uint32Array.from(o.keys).buffer) : Buffer.from(BigInt64Array.from(o.keys, (k) => BigInt(k)).buffer);
     // typed arrays are in platform order; every platform Node supports here is little-endian
-    writeFileSync(join(dirAbs, file), buf);
+    write(join(dirAbs, file), buf);
     features[name] = { file, ids: o.keys.length, missingRank: o.missingRank, complete: o.complete };
   }
   return { dir: relative(dirname(resolve(profileFile)), dirAbs) || '.', dtype, idFormat, features };

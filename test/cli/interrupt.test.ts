@@ -202,6 +202,55 @@ describe('signals and output errors, end to end', () => {
     expect(JSON.parse(readFileSync(out, 'utf8')).features.id.distinct).toBe(1);
   }, 120_000);
 
+  it('stats --out: each id file beside the profile is replaced by rename (a new inode), no temporary left (issue 16)', () => {
+    const d = join(dir, 'stats-ids');
+    mkdirSync(d);
+    const input = join(d, 'in.txt');
+    writeFileSync(input, '5\n7\n7\n9\n7\n9\n');
+    const out = join(d, 'profile.json');
+    mkdirSync(join(d, 'profile.ids'));
+    const idFile = join(d, 'profile.ids', 'id.i64');
+    writeFileSync(idFile, 'PREVIOUS');
+    const before = statSync(idFile).ino;
+    const r = runCli(['stats', input, '--format', 'ids', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    // writeFileSync would keep the inode; temporary + rename gives a new one
+    expect(statSync(idFile).ino).not.toBe(before);
+    const b = readFileSync(idFile);
+    expect(Array.from(new BigInt64Array(b.buffer, b.byteOffset, b.length / 8), Number)).toEqual([7, 9, 5]); // ranks by count
+    expect(leftovers(join(d, 'profile.ids'))).toEqual([]);
+    expect(leftovers(d)).toEqual([]);
+  });
+
+  it('SIGTERM mid-stats: the previous id files beside the profile stay whole, no temporary among them (issue 16)', async () => {
+    const d = join(dir, 'stats-ids-term');
+    mkdirSync(d);
+    const fifo = join(d, 'in.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const out = join(d, 'profile.json');
+    writeFileSync(out, 'PREVIOUS');
+    mkdirSync(join(d, 'profile.ids'));
+    const idFile = join(d, 'profile.ids', 'id.i64');
+    writeFileSync(idFile, 'PREVIOUS IDS');
+    const done = spawnScarec(['stats', fifo, '--format', 'ids', '--out', out]);
+    const w = createWriteStream(fifo);
+    // distinct ids, so the id map is large; the pipe stays open, so the run is mid-read when killed
+    const lines = Array.from({ length: 300_000 }, (_, i) => `${i}\n`).join('');
+    const killed = await new Promise<Awaited<typeof done>>((resolve) =>
+      w.write(Buffer.from(lines), () => {
+        process.kill(done.pid!, 'SIGTERM');
+        void done.then((r) => {
+          w.destroy();
+          resolve(r);
+        });
+      }),
+    );
+    expect(killed.signal).toBe('SIGTERM');
+    expect(readFileSync(out, 'utf8')).toBe('PREVIOUS');
+    expect(readFileSync(idFile, 'utf8')).toBe('PREVIOUS IDS');
+    expect(readdirSync(join(d, 'profile.ids'))).toEqual(['id.i64']);
+  }, 120_000);
+
   it('--json with stdout on a full device (/dev/full): exit 2 and one line on stderr, no stack trace (issue 17)', async () => {
     for (const args of [
       ['expect', '--dist', 'uniform', '--rows', '10', '--lookups', '3', '--json'],

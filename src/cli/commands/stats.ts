@@ -117,7 +117,8 @@ export function registerStats(program: Command, ctx: CliContext): void {
         if (opts.out && idOrders) {
           const { writeIdMap } = await import('../../data/idmap.js');
           try {
-            profile.idMap = writeIdMap(opts.out, idOrders, profile.format === 'criteo' ? 'hex8' : 'decimal');
+            // each id file atomically (temporary + rename), like the profile: a kill mid-write keeps the old one
+            profile.idMap = writeIdMap(opts.out, idOrders, profile.format === 'criteo' ? 'hex8' : 'decimal', (path, data) => writeFileAtomic(path, data, ctx.temps));
           } catch (e) {
             throw new InputError(`cannot write the id map (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, opts.out);
           }
