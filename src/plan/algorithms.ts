@@ -1,4 +1,5 @@
 import { InfeasibleError } from '../errors.js';
+import type { OnWorkProgress } from '../progress.js';
 import { evaluate, expectedRangeSums } from '../model/evaluate.js';
 import {
   addRangeLoads,
@@ -234,6 +235,8 @@ export interface GreedyOptions {
   budgetMs?: number;
   /** buckets shared with other algorithms of the same call */
   bucketCache?: BucketCache;
+  /** called before each candidate batch of greedyBatchSearch (the work is synchronous: it reports between batches) */
+  onProgress?: OnWorkProgress;
 }
 
 /**
@@ -812,7 +815,9 @@ export { evaluate };
 export function greedyBatchSearch(scenario: Scenario, opts: GreedyOptions = {}, batches = scenario.training.candidateBatches): { plan: CheckedPlan; globalBatch: number; scenario: Scenario } {
   let best: { plan: CheckedPlan; globalBatch: number; scenario: Scenario; tp: number } | undefined;
   let lastShortage: InfeasibleError | undefined;
-  for (const B of batches.length ? batches : [scenario.training.globalBatch]) {
+  const list = batches.length ? batches : [scenario.training.globalBatch];
+  for (const [i, B] of list.entries()) {
+    opts.onProgress?.({ stage: `greedy at batch ${B} (${i + 1} of ${list.length})` });
     const s = B === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, B);
     let plan: CheckedPlan;
     try {

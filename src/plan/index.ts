@@ -74,7 +74,7 @@ export async function runAlgorithm(scenario: Scenario, algorithm: Algorithm, opt
     }
     case 'greedy': {
       // Like exact, greedy searches the candidate batches (the batch is part of the plan's throughput).
-      const g = greedyBatchSearch(scenario, { bucketCache: opts.bucketCache }, opts.batches ?? scenario.training.candidateBatches);
+      const g = greedyBatchSearch(scenario, { bucketCache: opts.bucketCache, onProgress: opts.onProgress }, opts.batches ?? scenario.training.candidateBatches);
       return done(g.plan, { evaluation: evaluate(g.scenario, g.plan) });
     }
     case 'exact-torchrec': {

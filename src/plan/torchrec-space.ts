@@ -378,8 +378,10 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
   for (const B of batches) {
     const s = B === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, B);
     for (const coalesce of coalesceChoices) {
+      opts.onProgress?.({ stage: `exact-torchrec: LP relaxation at batch ${B}${coalesce ? '' : ', uncoalesced'}` });
       const { model, options } = torchrecModel(s, coalesce, opts.loadFactors, true);
-      const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: opts.timeLimitSec });
+      // in a worker when progress is drawn: a large LP in-process would stop the bar's timer
+      const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: opts.timeLimitSec, ...(opts.onProgress ? { worker: true } : {}) });
       if (lp.status === 'infeasible') {
         search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'infeasible' });
         continue;

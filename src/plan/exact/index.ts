@@ -103,7 +103,7 @@ function knownPlans(scenario: Scenario, space: PlanSpace, batches: number[], opt
   const B0 = scenario.training.globalBatch;
   if (space === 'tiered')
     attempt(() => {
-      const g = greedyBatchSearch(scenario, { bucketCache: opts.bucketCache }, batches);
+      const g = greedyBatchSearch(scenario, { bucketCache: opts.bucketCache, onProgress: opts.onProgress && ((p) => opts.onProgress!({ ...p, stage: `exact: known plans: ${p.stage}` })) }, batches);
       return { plan: g.plan, globalBatch: g.globalBatch, source: 'greedy' };
     });
   else if (space === 'cache') attempt(() => ({ plan: cacheGreedyPlan(scenario).plan, globalBatch: B0, source: 'cache-greedy' }));
@@ -197,6 +197,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
         break;
       }
       let r: Relaxed;
+      progress(`exact round ${rounds}: LP relaxations at batch ${c.B}${c.coalesce ? '' : ', uncoalesced'}`);
       try {
         r = await relaxOne(c.s, space, c.coalesce, itemsAt(c.s), roundOpts, false, deadline);
       } catch (e) {
@@ -243,6 +244,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
         continue; // keep the bound it has; a choice without one still gets the aggregate relaxation
       }
       let b: ChoiceBound;
+      progress(`exact round ${rounds}: certified bound at batch ${c.B}${c.coalesce ? '' : ', uncoalesced'}`);
       try {
         b = await lowerBound(c.s, space, c.coalesce, itemsAt(c.s), opts, deadline);
       } catch (e) {

@@ -13,14 +13,17 @@ import { aggregateBoundModel, checkCapacity, foldedLpModel, usagePatterns, type 
 import { pointOf, polish, roundFolded } from './incumbent.js';
 import { better, EXACT_RELATIVE_GAP, leastBound, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type Relaxed } from './types.js';
 
+/** With progress drawn, LPs of at least this many variables run in a worker (starting one costs ~0.3 s). */
+export const WORKER_LP_MIN_VARIABLES = 2000;
+
 /**
  * Solve an LP and double-check an "infeasible" answer of GLPK with HiGHS (issue 17: GLPK's simplex called a
  * feasible but badly scaled LP, one GPU at 1 B/s next to one at 1e16 B/s, infeasible). A pattern wrongly
  * taken as infeasible would raise the least bound above the optimum, so only an answer both agree on (or
  * HiGHS's own) counts as a proof; when HiGHS cannot settle it, the LP's answer is "no bound" (status error).
  */
-export async function solveTrusted(model: Model, solver: ExactOptions['solver'], timeLimitSec: number | undefined): Promise<SolveResult> {
-  const r = await solve(model, { solver: solver ?? 'glpk', timeLimitSec });
+export async function solveTrusted(model: Model, solver: ExactOptions['solver'], timeLimitSec: number | undefined, worker = false): Promise<SolveResult> {
+  const r = await solve(model, { solver: solver ?? 'glpk', timeLimitSec, worker });
   if (r.status !== 'infeasible' || solver === 'highs') return r;
   const h = await solve(model, { solver: 'highs', timeLimitSec: timeLimitSec === undefined ? undefined : Math.max(timeLimitSec, 0.5) }).catch(() => undefined);
   if (!h) return { ...r, status: 'error', message: 'GLPK said infeasible and HiGHS could not check it' };
@@ -52,7 +55,8 @@ export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: b
     if (left === undefined || left > 0) {
       const fl = foldedLpModel(scenario, items, { space, coalesce, lower, usage, units });
       p.model = fl.model;
-      const r = await solveTrusted(fl.model, solver, left === undefined ? undefined : Math.max(left, 0.01));
+      // a large LP runs in a worker while progress is drawn (seconds each on 128 GPUs: the bar must keep drawing)
+      const r = await solveTrusted(fl.model, solver, left === undefined ? undefined : Math.max(left, 0.01), opts.onProgress !== undefined && fl.model.variables.length >= WORKER_LP_MIN_VARIABLES);
       if (r.status === 'infeasible') {
         p.infeasible = p.settled = true;
         continue;
