@@ -81,9 +81,10 @@ describe('solve with onProgress', () => {
       for (const p of events) if (p.bound !== null) expect(p.bound).toBeLessThanOrEqual(1e-6); // 0 is feasible
     }
     if (auto.r.status === 'timelimit' && inProcess.r.status === 'timelimit') {
-      // both ran about 2 s; the worker's run left the loop free (200 ticks idle), the in-process one blocked it
+      // both ran about 2 s; the worker's run left the loop free (200 ticks idle). The in-process count is not
+      // compared: how often a busy in-process solve lets a timer through depends on the machine's load (a full
+      // suite on 2 loaded cores gave 188 against 62), and no test here may depend on speed.
       expect(auto.ticks).toBeGreaterThan(10);
-      expect(auto.ticks).toBeGreaterThan(3 * (inProcess.ticks + 1));
     }
   }, 120_000);
 });
