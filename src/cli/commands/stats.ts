@@ -66,7 +66,7 @@ export function registerStats(program: Command, ctx: CliContext): void {
           if (opts.out && idOrders) {
             const { writeIdMap } = await import('../../data/idmap.js');
             try {
-              merged.idMap = writeIdMap(opts.out, idOrders, merged.format === 'criteo' ? 'hex8' : 'decimal');
+              merged.idMap = writeIdMap(opts.out, idOrders, merged.format === 'criteo' ? 'hex8' : 'decimal', (path, data) => writeFileAtomic(path, data, ctx.temps));
             } catch (e) {
               throw new InputError(`cannot write the id map (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, opts.out);
             }
