@@ -13,8 +13,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { CheckedPlan } from '../model/plan.js';
 import type { Scenario } from '../model/scenario.js';
-import type { KeyCounter } from './counter.js';
-import type { IdFormat } from './profile.js';
+import type { CounterView, IdFormat } from './profile.js';
 
 /** Every counted id of a feature in rank order. */
 export interface IdOrder {
@@ -50,7 +49,7 @@ const keyNumber = (lo: number, hi: number) => hi * 4294967296 + lo;
  * a counting pass places each key in its count's run (runs from the histogram), then each run is sorted.
  * With `missingCount` > 0 the missing row takes the first rank of its count (ties: "" sorts first).
  */
-export function rankOrder(counter: KeyCounter, histogram: ReadonlyArray<readonly [number, number]>, missingCount = 0): IdOrder {
+export function rankOrder(counter: Pick<CounterView, 'slots' | 'approximate'>, histogram: ReadonlyArray<readonly [number, number]>, missingCount = 0): IdOrder {
   const { keysLo, keysHi, counts } = counter.slots();
   const start = new Map<number, number>();
   let n = 0;

@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import { kthLargest } from './counter.js';
 import { HyperLogLog } from './hyperloglog.js';
-import { featureProfile, type CounterView, type FeatureProfile, type MergeableCounts } from './profile.js';
+import { rankOrder, type IdOrder } from './idmap.js';
+import { countHistogramOf, featureProfile, type CounterView, type FeatureProfile, type MergeableCounts } from './profile.js';
 import type { StatsProfile } from './stats.js';
 
 
@@ -17,7 +18,7 @@ import type { StatsProfile } from './stats.js';
 
 const TWO32 = 4294967296;
 
-function mergeFeature(name: string, parts: Array<{ f: FeatureProfile; file: string }>, topIds: number, idFormat: 'hex8' | 'decimal'): FeatureProfile {
+function mergeFeature(name: string, parts: Array<{ f: FeatureProfile; file: string }>, topIds: number, idFormat: 'hex8' | 'decimal', idOrders?: Record<string, IdOrder>): FeatureProfile {
   const sum = new Map<number, number>();
   let accesses = 0;
   let missing = 0;
@@ -79,6 +80,8 @@ function mergeFeature(name: string, parts: Array<{ f: FeatureProfile; file: stri
     hll,
   };
   const profile = featureProfile(view, { topIds, idFormat, missingRowCount, missing, malformed });
+  // the merged id map: the merged counts in rank order, as stats ranks the whole input's counter (same ties)
+  if (idOrders) idOrders[name] = rankOrder(view, countHistogramOf(view), missingRowCount);
   const merged: MergeableCounts = { keys: [...keys].sort((a, b) => a - b), counts: [], missingRowCount };
   const byKey = new Map(keys.map((k, i) => [k, counts[i]!]));
   merged.counts = merged.keys.map((k) => byKey.get(k)!);
@@ -87,8 +90,11 @@ function mergeFeature(name: string, parts: Array<{ f: FeatureProfile; file: stri
   return profile;
 }
 
-/** Merge profiles read from `files` (for error messages). Format, missing mode and features must agree. */
-export function mergeProfiles(profiles: StatsProfile[], files: string[], opts: { topIds?: number } = {}): StatsProfile {
+/**
+ * Merge profiles read from `files` (for error messages). Format, missing mode and features must agree. With
+ * `idOrders`, each feature's id order (ids by merged count, ties by id) is put there, for `writeIdMap`.
+ */
+export function mergeProfiles(profiles: StatsProfile[], files: string[], opts: { topIds?: number; idOrders?: Record<string, IdOrder> } = {}): StatsProfile {
   if (profiles.length === 0) throw new InputError('no profiles to merge');
   const first = profiles[0]!;
   profiles.forEach((p, i) => {
@@ -101,7 +107,7 @@ export function mergeProfiles(profiles: StatsProfile[], files: string[], opts: {
   const topIds = opts.topIds ?? Math.max(...profiles.map((p) => Math.max(0, ...Object.values(p.features).map((f) => f.topIds.length))));
   const idFormat = first.format === 'criteo' ? 'hex8' : 'decimal';
   const features: Record<string, FeatureProfile> = {};
-  for (const name of Object.keys(first.features)) features[name] = mergeFeature(name, profiles.map((p, i) => ({ f: p.features[name]!, file: files[i]! })), topIds, idFormat);
+  for (const name of Object.keys(first.features)) features[name] = mergeFeature(name, profiles.map((p, i) => ({ f: p.features[name]!, file: files[i]! })), topIds, idFormat, opts.idOrders);
   const byReason = { ...first.malformed.byReason };
   for (const p of profiles.slice(1)) for (const [r, n] of Object.entries(p.malformed.byReason)) byReason[r as keyof typeof byReason] = (byReason[r as keyof typeof byReason] ?? 0) + n;
   return {

@@ -24,7 +24,7 @@ export interface ReproduceOptions {
   outDir: string;
   /** device profile (from `scarec calibrate`): its constants replace the scenario's, its measurements go into figure 6 */
   profile?: string;
-  /** placement algorithms; default: src/plan's six (B0 to exact) */
+  /** placement algorithms; default: src/plan's six (B0 to exact) and the TorchRec space's optimum */
   planner?: PlanProvider;
   seed?: number;
   /** lookups drawn per simulated point of figure 1 (default 1e6) */

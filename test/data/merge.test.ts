@@ -6,6 +6,7 @@ import { criteoSample, describeWithCriteo } from '../helpers/criteo.js';
 import { runCli } from '../helpers/cli.js';
 import { HyperLogLog } from '../../src/data/hyperloglog.js';
 import { mergeProfiles } from '../../src/data/merge.js';
+import type { IdOrder } from '../../src/data/idmap.js';
 import { computeStats, type StatsProfile } from '../../src/data/stats.js';
 
 /** The sample's files cut into k shards of whole lines (train.csv split in the middle, dev and test as they are). */
@@ -35,6 +36,22 @@ describeWithCriteo('stats --merge on the real Criteo sample', () => {
       expect(merged.source.lines).toBe(whole.source.lines);
       // the merged counts themselves: key by key
       for (const [n, f] of Object.entries(whole.features)) expect(merged.features[n]!.mergeable).toEqual(f.mergeable);
+    }, 60_000);
+
+    it(`exact mode (--missing ${missing}): the merged id map of 4 shards equals the whole input's id map, id by id`, async () => {
+      const wholeOrders: Record<string, IdOrder> = {};
+      await computeStats(criteoSample, { missing, keepCounts: true, idOrders: wholeOrders });
+      const shardProfiles = await Promise.all(parts.map((f) => computeStats([f], { missing, keepCounts: true })));
+      const mergedOrders: Record<string, IdOrder> = {};
+      mergeProfiles(shardProfiles, parts, { idOrders: mergedOrders });
+      expect(Object.keys(mergedOrders)).toEqual(Object.keys(wholeOrders));
+      for (const [n, o] of Object.entries(wholeOrders)) {
+        expect(mergedOrders[n]!.keys.length).toBe(o.keys.length);
+        // a wrong tie order or a lost shard's ids would differ somewhere in the sequence
+        expect(Array.from(mergedOrders[n]!.keys)).toEqual(Array.from(o.keys));
+        expect(mergedOrders[n]!.missingRank).toBe(o.missingRank);
+        expect(mergedOrders[n]!.complete).toBe(true);
+      }
     }, 60_000);
   }
 
@@ -96,6 +113,11 @@ describeWithCriteo('stats --merge on the real Criteo sample', () => {
     const b = JSON.parse(readFileSync(whole, 'utf8')) as StatsProfile;
     expect(a.features).toEqual(b.features);
     expect(a.source.lines).toBe(b.source.lines);
+    // the merged profile's id map: the same typed files, byte for byte, as the whole input's
+    expect(a.idMap).toBeDefined();
+    expect(a.idMap!.features).toEqual(b.idMap!.features);
+    for (const e of Object.values(b.idMap!.features))
+      expect(readFileSync(join(dir, a.idMap!.dir, e.file)).equals(readFileSync(join(dir, b.idMap!.dir, e.file)))).toBe(true);
     const r = runCli(['stats', '--merge', whole, outs[0]!]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/whole\.json: features\.C1: .*--keep-counts/);

@@ -47,6 +47,23 @@ describe('reproduce on a small scenario', () => {
     expect(summary.figures[5].data.maxAbsZ).toBeLessThan(4);
   });
 
+  it('figure 5 puts the TorchRec-space optimum next to exact: its restriction cost is 1 - its throughput / exact\'s, per instance, and the reading quotes it', () => {
+    const summary = JSON.parse(readFileSync(result.files.summary, 'utf8'));
+    const fig5 = summary.figures[4];
+    const fig3 = summary.figures[2];
+    expect(fig3.data.algorithms).toContain('exact-torchrec');
+    const cost: Array<{ instance: string; cost: number }> = fig5.data.torchrecRestrictionCost;
+    expect(cost.map((c) => c.instance)).toEqual(fig5.data.instances.map((i: { instance: string }) => i.instance));
+    // at the scenario's own memory: recompute from figure 3's throughputs of the same plans
+    const plans = fig3.data.byMemory[fig3.data.byMemory.length - 1].plans as Array<{ algorithm: string; throughputSamplesPerSec: number }>;
+    const tp = (a: string) => plans.find((p) => p.algorithm === a)!.throughputSamplesPerSec;
+    const here = cost.find((c) => c.instance === 'memory x1')!;
+    expect(here.cost).toBeCloseTo(1 - tp('exact-torchrec') / tp('exact'), 12);
+    // the TorchRec space is a subset of the full space: it cannot beat exact by more than exact's tolerance (1e-4)
+    for (const c of cost) expect(c.cost).toBeGreaterThan(-1e-3);
+    expect(fig5.reading).toContain('TorchRec space');
+  });
+
   it('the HTML is self-contained and holds the six figures with their SVGs inline', () => {
     const html = readFileSync(result.files.html, 'utf8');
     const doc = new JSDOM(html).window.document;

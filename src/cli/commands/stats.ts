@@ -58,9 +58,19 @@ export function registerStats(program: Command, ctx: CliContext): void {
           const { readJsonFile } = await import('../../model/validate.js');
           const { mergeProfiles } = await import('../../data/merge.js');
           const profiles = files.map((f) => readJsonFile(f, 'profile') as StatsProfile);
-          const merged = mergeProfiles(profiles, files);
+          // the merged id map (as stats --out writes one): from the merged counts, ids by merged count
+          const idOrders: Record<string, IdOrder> | undefined = opts.out && opts.idMap ? {} : undefined;
+          const merged = mergeProfiles(profiles, files, idOrders ? { idOrders } : {});
           // a merged profile stays mergeable only if asked: the counts can be large
           if (!opts.keepCounts) for (const f of Object.values(merged.features)) delete f.mergeable;
+          if (opts.out && idOrders) {
+            const { writeIdMap } = await import('../../data/idmap.js');
+            try {
+              merged.idMap = writeIdMap(opts.out, idOrders, merged.format === 'criteo' ? 'hex8' : 'decimal', (path, data) => writeFileAtomic(path, data, ctx.temps));
+            } catch (e) {
+              throw new InputError(`cannot write the id map (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, opts.out);
+            }
+          }
           if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(merged)}\n`, ctx.temps);
           if (opts.json) printJson(ctx, merged);
           else ctx.out(`${formatStats(merged)}\n`);
