@@ -30,18 +30,20 @@ interface ExportOptions {
   out?: string;
   json?: boolean;
   python?: string;
+  pattern?: string;
 }
 
 export function registerExport(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description('write the placement MIP (the model `plan --algo exact` solves first) as LP or MPS with its variable map; or, with --format ids, the row ids of a plan; or, with --format torchrec, a plan in TorchRec terms')
+    .description('write the placement MIP (the usage-pattern models `plan --algo exact` branches on, at --buckets) as LP or MPS with its variable map; or, with --format ids, the row ids of a plan; or, with --format torchrec, a plan in TorchRec terms')
     .argument('<scenario>', 'scenario JSON file')
     .option('--algo <name>', 'exact | exact-tablewise | exact-cache', 'exact')
     .requiredOption('--format <fmt>', 'lp or mps (the MIP), ids (row ids of --plan per table and class), torchrec (--plan in TorchRec terms: JSON and a Python ParameterConstraints builder)')
     .option('--python <file>', 'with --format torchrec: write the ParameterConstraints builder here (default: --out with .py)')
     .option('--buckets <n>', 'at most N rank buckets per table', parseNumberOption('--buckets', { integer: true, min: 1, max: 4096 }))
     .option('--batch <samples>', "global batch of the model (default: the scenario's training.globalBatch)", parseNumberOption('--batch', { integer: true, min: 1, max: 1e12 }))
+    .option('--pattern <name>', 'indicator (one model choosing its classes through indicator binaries), all (the usage-pattern models exact branches on: one file per pattern, its name in the file name) or one pattern (e.g. replicated+sharded+host)', 'indicator')
     .option('--map <file>', 'write the variable map here (default with --out: FILE.map.json)')
     .option('--plan <file>', 'with --format ids: the plan whose row ids to write; with --format torchrec: the plan to export')
     .option('--profile <file>', "with --format ids: the frequency profile with the id map (default: the one each table's distribution names)")
@@ -85,21 +87,54 @@ export function registerExport(program: Command, ctx: CliContext): void {
         if (opts.batch !== undefined && opts.batch !== scenario.training.globalBatch) scenario = withGlobalBatch(scenario, opts.batch);
         const { writeLp } = await import('../../mip/lp-format.js');
         const { writeMps } = await import('../../mip/mps-format.js');
-        const { exactModel } = await import('../../plan/exact/index.js');
+        const { exactPatternModels } = await import('../../plan/exact/index.js');
         const { modelMapOf } = await import('../../plan/modelMap.js');
-        const pm = exactModel(scenario, { space, maxBuckets: opts.buckets, coalesce: space !== 'tablewise' });
-        // glpsol rejects OBJSENSE and cbc ignores it: a maximisation goes out as the minimisation of -objective
-        const text = format === 'lp' ? writeLp(pm.model) : writeMps(pm.model, { objsense: false });
-        if (opts.out) writeFileAtomic(opts.out, text, ctx.temps);
-        if (mapFile) writeFileAtomic(mapFile, `${JSON.stringify(modelMapOf(scenario, pm, format, text, opts.buckets ?? 8))}\n`, ctx.temps);
-        const summary = { variables: pm.model.variables.length, integerVariables: pm.model.variables.filter((v) => v.type !== 'continuous').length, constraints: pm.model.constraints.length };
-        const hints = solverHints(opts.out ?? `model.${format}`, format, mapFile, scenarioFile);
+        const buckets = opts.buckets ?? 8;
+        // The pattern models exact's branch and bound solves (no indicators, no big-M rows): the bucketed
+        // optimum is the least over them, one file (and map) each (proofs/placement-bounds.md §1).
+        // Until import-solution's tests read one map per pattern, the default stays the indicator model
+        // (its optimum equals the least over the patterns); --pattern all writes the pattern models.
+        const { exactModel } = await import('../../plan/exact/index.js');
+        let patterns =
+          opts.pattern === 'indicator'
+            ? [{ pattern: 'indicator', pm: exactModel(scenario, { space, maxBuckets: buckets, coalesce: space !== 'tablewise' }) }]
+            : exactPatternModels(scenario, { space, maxBuckets: buckets, coalesce: space !== 'tablewise' });
+        if (opts.pattern !== undefined && opts.pattern !== 'all' && opts.pattern !== 'indicator') {
+          patterns = patterns.filter((p) => p.pattern === opts.pattern);
+          if (!patterns.length) throw new InputError(`no usage pattern "${opts.pattern}" (one of ${exactPatternModels(scenario, { space, maxBuckets: 1 }).map((p) => p.pattern).join(', ')}, all)`, 'option --pattern');
+        }
+        if (patterns.length > 1 && !opts.out) throw new InputError(`${patterns.length} pattern models: give --out FILE (one file per pattern) or --pattern NAME`, 'option --pattern');
+        const fileOf = (f: string, pattern: string) => (patterns.length === 1 ? f : f.replace(/(\.(lp|mps))?$/, (ext) => `.${pattern.replace(/\+/g, '_')}${ext}`));
+        const written = patterns.map(({ pattern, pm }) => {
+          // glpsol rejects OBJSENSE and cbc ignores it: a maximisation goes out as the minimisation of -objective
+          const text = format === 'lp' ? writeLp(pm.model) : writeMps(pm.model, { objsense: false });
+          const out = opts.out ? fileOf(opts.out, pattern) : undefined;
+          const map = mapFile ? fileOf(mapFile.replace(/\.map\.json$/, ''), pattern) + (mapFile.endsWith('.map.json') ? '.map.json' : '') : undefined;
+          if (out) writeFileAtomic(out, text, ctx.temps);
+          if (map) writeFileAtomic(map, `${JSON.stringify({ ...modelMapOf(scenario, pm, format, text, buckets), pattern })}\n`, ctx.temps);
+          const model = { variables: pm.model.variables.length, integerVariables: pm.model.variables.filter((v) => v.type !== 'continuous').length, constraints: pm.model.constraints.length };
+          return { pattern, text, out, map, model };
+        });
+        const first = written[0]!;
+        const summary = first.model;
+        const hints = solverHints(first.out ?? `model.${format}`, format, first.map, scenarioFile);
         if (opts.json)
-          return printJson(ctx, { scenario: scenario.name, algo: opts.algo, format, globalBatch: scenario.training.globalBatch, model: summary, ...(mapFile ? { modelMap: mapFile } : {}), solverCommands: hints.filter((h) => h.startsWith('  ')).map((h) => h.trim()), ...(opts.out ? { out: opts.out } : { text }) });
-        if (!opts.out) ctx.out(text);
+          return printJson(ctx, {
+            scenario: scenario.name,
+            algo: opts.algo,
+            format,
+            globalBatch: scenario.training.globalBatch,
+            bucketsPerTableMax: buckets,
+            model: summary,
+            patterns: written.map((w) => ({ pattern: w.pattern, model: w.model, ...(w.out ? { out: w.out } : {}), ...(w.map ? { modelMap: w.map } : {}) })),
+            ...(first.map ? { modelMap: first.map } : {}),
+            solverCommands: hints.filter((h) => h.startsWith('  ')).map((h) => h.trim()),
+            ...(opts.out ? { out: first.out } : { text: first.text }),
+          });
+        if (!opts.out) ctx.out(first.text);
         const note = [
-          `${opts.out ? `wrote ${opts.out}` : 'wrote the model to stdout'}: ${summary.variables} variables (${summary.integerVariables} integer), ${summary.constraints} constraints, at batch ${scenario.training.globalBatch}; objective: iteration time in microseconds (minimise)`,
-          ...(mapFile ? [`wrote the variable map ${mapFile} (variable -> table, rank bucket, class)`] : []),
+          ...written.map((w) => `${w.out ? `wrote ${w.out}` : 'wrote the model to stdout'} (pattern ${w.pattern}): ${w.model.variables} variables (${w.model.integerVariables} integer), ${w.model.constraints} constraints${w.map ? `, map ${w.map}` : ''}`),
+          `at batch ${scenario.training.globalBatch}, ${buckets} buckets per table; objective: iteration time in microseconds (minimise); the bucketed optimum is the least over the ${written.length} pattern model(s)`,
           ...hints,
         ];
         ctx.err(`${note.join('\n')}\n`);

@@ -19,7 +19,7 @@ import type { CheckedPlan } from '../../model/plan.js';
 import { withGlobalBatch, type Scenario } from '../../model/scenario.js';
 import { cacheGreedyPlan, greedyBatchSearch, hostPlan, tablewiseGreedyPlan } from '../algorithms.js';
 import { bucketsFromCuts, scenarioBuckets, tableItems, type Bucket, type BucketCache } from '../buckets.js';
-import { buildPlacementModel, TIME_UNIT_SEC, type PlacementModel, type PlanSpace } from '../mipModel.js';
+import { buildPlacementModel, TIME_UNIT_SEC, usageName, usagePatterns, type PlacementModel, type PlanSpace, type Usage } from '../mipModel.js';
 import { settle } from './branch.js';
 import { lowerBound, type ChoiceBound } from './certify.js';
 import { countsFromPlan, pointOf } from './incumbent.js';
@@ -53,10 +53,25 @@ export function itemsFor(scenario: Scenario, space: PlanSpace, maxBuckets: numbe
   return space === 'tablewise' ? tableItems(scenario) : scenarioBuckets(scenario, maxBuckets);
 }
 
-/** Build the model that `exact` solves first (the one `scarec export` writes). */
-export function exactModel(scenario: Scenario, opts: { space?: PlanSpace; maxBuckets?: number; coalesce?: boolean; lower?: boolean } = {}): PlacementModel {
+/**
+ * Build a placement model at `maxBuckets` rank buckets per table. With `usage`, the pattern model that
+ * exact's branch and bound solves (branch.ts: no indicator binaries, no big-M rows); without it, the
+ * indicator model whose optimum is the least over the usage patterns' optima (proofs/placement-bounds.md §1).
+ */
+export function exactModel(scenario: Scenario, opts: { space?: PlanSpace; maxBuckets?: number; coalesce?: boolean; lower?: boolean; usage?: Usage } = {}): PlacementModel {
   const space = opts.space ?? 'tiered';
-  return buildPlacementModel(scenario, itemsFor(scenario, space, opts.maxBuckets ?? 8), { space, coalesce: opts.coalesce ?? true, lower: opts.lower });
+  return buildPlacementModel(scenario, itemsFor(scenario, space, opts.maxBuckets ?? 8), { space, coalesce: opts.coalesce ?? true, lower: opts.lower, usage: opts.usage });
+}
+
+/**
+ * The pattern models exact solves at these buckets (what `scarec export` writes, one file each): the
+ * bucketed optimum is the least of their optima (proofs/placement-bounds.md §1).
+ */
+export function exactPatternModels(scenario: Scenario, opts: { space?: PlanSpace; maxBuckets?: number; coalesce?: boolean } = {}): Array<{ pattern: string; usage: Usage; pm: PlacementModel }> {
+  const space = opts.space ?? 'tiered';
+  return usagePatterns(scenario, space)
+    .filter((u) => u.rep || u.shard || u.host)
+    .map((usage) => ({ pattern: usageName(usage), usage, pm: exactModel(scenario, { ...opts, space, usage }) }));
 }
 
 /** A plan the caller already has (compare passes every algorithm's): an incumbent of the exact search. */
