@@ -36,6 +36,19 @@ interface StatsCliOptions {
   merge?: boolean;
 }
 
+/**
+ * The id map beside a profile (`stats --out` and `stats --merge --out`): each id file written atomically
+ * (temporary + rename), like the profile, so a kill mid-write keeps the old one; a failed write is exit 2.
+ */
+async function writeProfileIdMap(out: string, idOrders: Record<string, IdOrder>, format: StatsProfile['format'], ctx: CliContext) {
+  const { writeIdMap } = await import('../../data/idmap.js');
+  try {
+    return writeIdMap(out, idOrders, format === 'criteo' ? 'hex8' : 'decimal', (path, data) => writeFileAtomic(path, data, ctx.temps));
+  } catch (e) {
+    throw new InputError(`cannot write the id map (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, out);
+  }
+}
+
 export function registerStats(program: Command, ctx: CliContext): void {
   program
     .command('stats')
@@ -64,12 +77,7 @@ export function registerStats(program: Command, ctx: CliContext): void {
           // a merged profile stays mergeable only if asked: the counts can be large
           if (!opts.keepCounts) for (const f of Object.values(merged.features)) delete f.mergeable;
           if (opts.out && idOrders) {
-            const { writeIdMap } = await import('../../data/idmap.js');
-            try {
-              merged.idMap = writeIdMap(opts.out, idOrders, merged.format === 'criteo' ? 'hex8' : 'decimal', (path, data) => writeFileAtomic(path, data, ctx.temps));
-            } catch (e) {
-              throw new InputError(`cannot write the id map (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, opts.out);
-            }
+            merged.idMap = await writeProfileIdMap(opts.out, idOrders, merged.format, ctx);
           }
           if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(merged)}\n`, ctx.temps);
           if (opts.json) printJson(ctx, merged);
@@ -125,13 +133,7 @@ export function registerStats(program: Command, ctx: CliContext): void {
           bar?.stop();
         }
         if (opts.out && idOrders) {
-          const { writeIdMap } = await import('../../data/idmap.js');
-          try {
-            // each id file atomically (temporary + rename), like the profile: a kill mid-write keeps the old one
-            profile.idMap = writeIdMap(opts.out, idOrders, profile.format === 'criteo' ? 'hex8' : 'decimal', (path, data) => writeFileAtomic(path, data, ctx.temps));
-          } catch (e) {
-            throw new InputError(`cannot write the id map (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, opts.out);
-          }
+          profile.idMap = await writeProfileIdMap(opts.out, idOrders, profile.format, ctx);
         }
         if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(profile)}\n`, ctx.temps);
         if (opts.json) printJson(ctx, profile);

@@ -14,7 +14,7 @@ import { cacheGreedyPlan, greedyPlan, tablewiseGreedyPlan } from '../algorithms.
 import type { Bucket } from '../buckets.js';
 import { bucketedLoads, classList, gpuClass, hostClass, makespanSec, REP, unitLoads } from '../classes.js';
 import { buildPlacementModel, gpuKey, TIME_UNIT_SEC, type FoldedLp, type PlacementModel, type PlanSpace } from '../mipModel.js';
-import { better, EXACT_RELATIVE_GAP, secondsLeft, type ExactOptions, type Incumbent, type Relaxed } from './types.js';
+import { better, EXACT_RELATIVE_GAP, secondsLeft, WORKER_LP_MIN_VARIABLES, type ExactOptions, type Incumbent, type Relaxed } from './types.js';
 
 /**
  * Integer row counts from a relaxed solution: per item, every class keeps the floor of its value and the
@@ -220,8 +220,11 @@ export async function polish(s: Scenario, items: Bucket[], space: PlanSpace, coa
   const W = s.gpus.length;
   const tol = opts.relativeGap ?? EXACT_RELATIVE_GAP;
   const pm = buildPlacementModel(s, items, { space, coalesce, lower, usage: inc.usage });
+  // heartbeats between the synchronous steps (building the model takes ~1.5 s on 128 GPUs)
+  opts.onProgress?.({ stage: 'polishing the rounded LP plan (model built)' });
   const relaxed = lpRelaxation(pm.model);
   const weights = rowWeights(s, items, coalesce, lower);
+  opts.onProgress?.({ stage: 'polishing the rounded LP plan (LPs with rows held)' });
   let best = inc;
   let counts = inc.counts;
   for (const perGpu of POLISH_HELD_ROWS_PER_GPU) {
@@ -236,7 +239,9 @@ export async function polish(s: Scenario, items: Bucket[], space: PlanSpace, coa
       });
     });
     const model = { ...relaxed, variables: relaxed.variables.map((v) => (held.has(v.name) ? { ...v, lower: held.get(v.name)!, upper: held.get(v.name)! } : v)) };
-    const r = await solve(model, { solver: opts.solver ?? 'glpk', timeLimitSec: left === undefined ? undefined : Math.max(left, 0.05) });
+    // with progress drawn, a large LP runs in a worker so the terminal keeps drawing (seconds each on 128 GPUs)
+    const worker = opts.onProgress !== undefined && model.variables.length >= WORKER_LP_MIN_VARIABLES;
+    const r = await solve(model, { solver: opts.solver ?? 'glpk', timeLimitSec: left === undefined ? undefined : Math.max(left, 0.05), worker });
     if (r.status !== 'optimal') break;
     const next = roundCounts(pm, s, r.values);
     if (!repairMemory(s, items, next, weights)) break;

@@ -212,9 +212,12 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
         break;
       }
       let r: Relaxed;
-      progress(`exact round ${rounds}: LP relaxations at batch ${c.B}${c.coalesce ? '' : ', uncoalesced'}`);
+      const step = `exact round ${rounds}: LP relaxations at batch ${c.B}${c.coalesce ? '' : ', uncoalesced'}`;
+      progress(step);
       try {
-        r = await relaxOne(c.s, space, c.coalesce, itemsAt(c.s), roundOpts, false, deadline);
+        // the relaxation's own steps (pattern LPs, polishing) as heartbeats under this step's name
+        const stepOpts: ExactOptions = opts.onProgress ? { ...roundOpts, onProgress: (p) => progress(`${step}: ${p.stage}`) } : roundOpts;
+        r = await relaxOne(c.s, space, c.coalesce, itemsAt(c.s), stepOpts, false, deadline);
       } catch (e) {
         if (!(e instanceof InfeasibleError)) throw e;
         c.infeasible = true;

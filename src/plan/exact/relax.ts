@@ -11,10 +11,7 @@ import type { Scenario } from '../../model/scenario.js';
 import type { Bucket } from '../buckets.js';
 import { aggregateBoundModel, checkCapacity, foldedLpModel, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
 import { pointOf, polish, roundFolded } from './incumbent.js';
-import { better, EXACT_RELATIVE_GAP, leastBound, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type Relaxed } from './types.js';
-
-/** With progress drawn, LPs of at least this many variables run in a worker (starting one costs ~0.3 s). */
-export const WORKER_LP_MIN_VARIABLES = 2000;
+import { better, EXACT_RELATIVE_GAP, leastBound, secondsLeft, WORKER_LP_MIN_VARIABLES, type ExactOptions, type Incumbent, type Pattern, type Relaxed } from './types.js';
 
 /**
  * Solve an LP and double-check an "infeasible" answer of GLPK with HiGHS (issue 17: GLPK's simplex called a
@@ -44,7 +41,10 @@ export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: b
   let incumbent: Incumbent | undefined;
   let aggregate: number | null | undefined;
   const units: FoldUnits = new Map();
-  for (const usage of usagePatterns(scenario, space)) {
+  const usages = usagePatterns(scenario, space);
+  for (const [k, usage] of usages.entries()) {
+    // a step's heartbeat: each pattern's LP can take seconds on 128 GPUs (the CLI draws at most once a second)
+    opts.onProgress?.({ stage: `pattern ${k + 1} of ${usages.length}` });
     const p: Pattern = { usage, bound: null, boundBy: 'none', infeasible: false, settled: false };
     patterns.push(p);
     if (!usage.rep && !usage.shard && !usage.host) {
@@ -84,8 +84,10 @@ export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: b
   const lpBound = leastBound(patterns);
   const tol = opts.relativeGap ?? EXACT_RELATIVE_GAP;
   const gap = incumbent && lpBound !== null ? relativeGap(incumbent.objective, Math.min(incumbent.objective, lpBound)) : null;
-  if (incumbent?.usage && lpBound !== null && gap !== null && gap > tol && !tooLargeToBranch(scenario, items, deadline))
+  if (incumbent?.usage && lpBound !== null && gap !== null && gap > tol && !tooLargeToBranch(scenario, items, deadline)) {
+    opts.onProgress?.({ stage: 'polishing the rounded LP plan' });
     incumbent = await polish(scenario, items, space, coalesce, lower, incumbent, lpBound, opts, deadline);
+  }
   return { s: scenario, space, coalesce, lower, items, patterns, lpBound, incumbent, t0, deadline };
 }
 

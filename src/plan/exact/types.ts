@@ -22,6 +22,9 @@ import type { PlanSpace, Usage } from '../mipModel.js';
  */
 export const EXACT_RELATIVE_GAP = 1e-5;
 
+/** With progress drawn, LPs of at least this many variables run in a worker (starting one costs ~0.3 s). */
+export const WORKER_LP_MIN_VARIABLES = 2000;
+
 /** Default target width of the row-level bracket (issue 11: 1%). */
 export const DEFAULT_TARGET_WIDTH = 0.01;
 
