@@ -31,6 +31,9 @@ export function solverDetail(p: WorkProgress): string {
  * PROGRESS_REDRAW_SEC while the event loop is free (solves with onProgress run in a worker; loops report
  * between steps), and at every change of stage, so the terminal is never silent for long.
  */
+/** A drawing handle: its update is also the library's onProgress. */
+const handle = (update: (p: WorkProgress) => void, stop: () => void): ProgressHandle => ({ active: true, update, onProgress: update, stop });
+
 export function startProgress(ctx: CliContext, label: string): ProgressHandle {
   const mode = ctx.progressMode();
   if (mode === 'off') return NONE;
@@ -60,15 +63,10 @@ export function startProgress(ctx: CliContext, label: string): ProgressHandle {
       // a new stage at once; within a stage (a solver reports many incumbents) at most one line a second
       if (stageChanged || performance.now() - lastAt >= PROGRESS_REDRAW_SEC * 1e3) line(false);
     };
-    return {
-      active: true,
-      update,
-      onProgress: update,
-      stop: () => {
-        clearInterval(timer);
-        line(false);
-      },
-    };
+    return handle(update, () => {
+      clearInterval(timer);
+      line(false);
+    });
   }
   const stream = ctx.io.stderr as unknown as NodeJS.WriteStream;
   const bar = new cliProgress.SingleBar(
@@ -85,13 +83,8 @@ export function startProgress(ctx: CliContext, label: string): ProgressHandle {
     if (p.done !== undefined) bar.update(p.done, payload());
     else bar.update(payload());
   };
-  return {
-    active: true,
-    update,
-    onProgress: update,
-    stop: () => {
-      clearInterval(timer);
-      bar.stop();
-    },
-  };
+  return handle(update, () => {
+    clearInterval(timer);
+    bar.stop();
+  });
 }
