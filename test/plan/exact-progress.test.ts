@@ -30,6 +30,11 @@ describe("exact's progress", () => {
       expect(e.bound).toBeGreaterThanOrEqual(e.incumbent * (1 - 1e-9));
       expect(e.gap).toBeCloseTo((e.bound - e.incumbent) / e.incumbent, 12);
     }
+    // heartbeats: every usage pattern's LP of each relaxation is announced under its step's name, in order
+    const beats = events.map((e) => /LP relaxations at batch (\d+)(, uncoalesced)?: pattern (\d+) of (\d+)$/.exec(e.stage)).filter((m) => m !== null);
+    expect(beats.length).toBeGreaterThan(0);
+    const n = Number(beats[0]![4]);
+    expect(beats.slice(0, n).map((m) => Number(m![3]))).toEqual(Array.from({ length: n }, (_, k) => k + 1));
     const last = events.at(-1)!;
     expect(last.incumbent).toBeCloseTo(r.rowLevel.throughputSamplesPerSec, 6);
     expect(last.bound).toBeCloseTo(r.rowLevel.boundSamplesPerSec!, 6);
