@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { BackendError, InputError } from '../errors.js';
 import { evaluate } from '../model/evaluate.js';
 import type { IterationTerms } from '../model/loads.js';
-import type { CheckedPlan } from '../model/plan.js';
-import { withGlobalBatch, type Scenario } from '../model/scenario.js';
+import { planScenario, type CheckedPlan } from '../model/plan.js';
+import type { Scenario } from '../model/scenario.js';
 import type { DeviceProfile } from '../model/schema.js';
 import { firstLine } from './open.js';
 import { stageConstants } from './stage.js';
@@ -74,12 +74,6 @@ function withTimesPerUnit(scenario: Scenario, x: Record<TorchConstant, number>):
 
 const zeros = (): Record<TorchConstant, number> => Object.fromEntries(TORCH_CONSTANTS.map((c) => [c, 0])) as Record<TorchConstant, number>;
 
-/** The batch a plan runs at: its own `batch` where it records one, else the scenario's global batch. */
-export function planBatch(scenario: Scenario, plan: CheckedPlan): number {
-  const b = (plan as { batch?: unknown }).batch;
-  return typeof b === 'number' && Number.isInteger(b) && b > 0 ? b : scenario.training.globalBatch;
-}
-
 /**
  * The coefficients of the model's prediction for a plan, read off evaluate() itself: with one constant's time
  * per unit at 1 and the others at 0, each term of each GPU is that constant's coefficient (evaluate is linear
@@ -89,8 +83,8 @@ export function planBatch(scenario: Scenario, plan: CheckedPlan): number {
 export function predictionCoefficients(scenario: Scenario, plan: CheckedPlan): PlanCoefficients {
   if (new Set(scenario.gpus.map((g) => g.node)).size > 1)
     throw new InputError('the torch stage runs one node (the scenario spans several: links.gpusPerNode)', `${scenario.file ?? 'scenario'}: links.gpusPerNode`);
-  const batch = planBatch(scenario, plan);
-  const s = batch === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, batch);
+  // the batch evaluate costs the plan at: the one it records, else the scenario's
+  const { scenario: s, batch } = planScenario(scenario, plan);
   const at = (x: Record<TorchConstant, number>) => evaluate(withTimesPerUnit(s, x), plan).gpus.map((g) => g.terms);
   const base = at(zeros());
   for (const g of base) for (const t of STAGE_TERMS) if (g[t] !== 0) throw new Error(`evaluate is not 0 at zero cost (${t} = ${g[t]})`);
@@ -159,10 +153,6 @@ export function pythonDir(): string {
 }
 
 /**
- * The Python interpreter that has torch: $SCAREC_PYTHON, else Debian's /usr/bin/python3 (python3-torch installs
- * there), else python3 on PATH. Throws BackendError (exit 4) in one line when none imports torch.
- */
-/**
  * glibc malloc settings for the torch processes on the CPU (the stage and bench/calibrate_torch.py alike): freed
  * blocks are kept and reused, as CUDA's caching allocator does on a GPU, instead of every tensor above 128 KiB
  * being mapped fresh and page-faulted in each iteration (measured at batch 16384: that doubled the device phases
@@ -170,6 +160,10 @@ export function pythonDir(): string {
  */
 export const TORCH_CPU_MALLOC = 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296';
 
+/**
+ * The Python interpreter that has torch: $SCAREC_PYTHON, else Debian's /usr/bin/python3 (python3-torch installs
+ * there), else python3 on PATH. Throws BackendError (exit 4) in one line when none imports torch.
+ */
 export function torchPython(env: NodeJS.ProcessEnv = process.env): { python: string; torchVersion: string } {
   const candidates = env.SCAREC_PYTHON ? [env.SCAREC_PYTHON] : ['/usr/bin/python3', 'python3'];
   let reason = '';

@@ -24,6 +24,9 @@ export function solverDetail(p: WorkProgress): string {
   return ` | incumbent ${num(p.incumbent)}, bound ${num(p.bound)}${p.gap === null || p.gap === undefined ? '' : `, gap ${(p.gap * 100).toFixed(3)}%`}`;
 }
 
+/** A drawing handle: its update is also the library's onProgress. */
+const handle = (update: (p: WorkProgress) => void, stop: () => void): ProgressHandle => ({ active: true, update, onProgress: update, stop });
+
 /**
  * Progress on stderr while a command works, the way `stats` shows one: only when a person watches (stdout
  * and stderr on a terminal, no --json) or SCAREC_PROGRESS=1 forces it, so stdout carries the result alone.
@@ -31,9 +34,6 @@ export function solverDetail(p: WorkProgress): string {
  * PROGRESS_REDRAW_SEC while the event loop is free (solves with onProgress run in a worker; loops report
  * between steps), and at every change of stage, so the terminal is never silent for long.
  */
-/** A drawing handle: its update is also the library's onProgress. */
-const handle = (update: (p: WorkProgress) => void, stop: () => void): ProgressHandle => ({ active: true, update, onProgress: update, stop });
-
 export function startProgress(ctx: CliContext, label: string): ProgressHandle {
   const mode = ctx.progressMode();
   if (mode === 'off') return NONE;

@@ -1,7 +1,9 @@
 import { InfeasibleError } from '../errors.js';
 import { ModelBuilder, type Model, type Term } from '../mip/model.js';
+import type { SolveProgress } from '../mip/result.js';
 import { computeSeconds, gpuEmbeddingCapacityBytes, resourceSeconds, type Loads, type ResourceSeconds } from '../model/loads.js';
 import type { Scenario } from '../model/scenario.js';
+import type { WorkProgress } from '../progress.js';
 import type { Bucket } from './buckets.js';
 import { classList, gpuClass, hostClass, REP, unitLoads } from './classes.js';
 
@@ -18,6 +20,19 @@ import { classList, gpuClass, hostClass, REP, unitLoads } from './classes.js';
 export type PlanSpace = 'tiered' | 'cache' | 'tablewise';
 
 export const TIME_UNIT_SEC = 1e-6;
+
+/**
+ * A placement MIP's progress in the planner's terms (throughput, samples/s): its objective is the iteration time
+ * in TIME_UNIT_SEC units at batch B, so an incumbent time t is B / (t TIME_UNIT_SEC) samples/s and a lower bound
+ * on time is an upper bound on throughput; the gap is (bound - incumbent) / incumbent on throughput, as exact's
+ * row-level bracket width is.
+ */
+export function throughputProgress(stage: string, B: number, sp: SolveProgress): WorkProgress {
+  const tp = (t: number | null) => (t !== null && t > 0 ? B / (t * TIME_UNIT_SEC) : null);
+  const incumbent = tp(sp.incumbent);
+  const bound = tp(sp.bound);
+  return { stage, incumbent, bound, gap: incumbent !== null && bound !== null ? Math.max(0, bound - incumbent) / incumbent : null };
+}
 const MEM_UNIT_BYTES = 1e6;
 
 /**

@@ -7,7 +7,7 @@ import { addRangeLoads, computeSeconds, emptyLoads, gpuEmbeddingCapacityBytes, r
 import type { CheckedPlan } from '../model/plan.js';
 import type { PlanRange } from '../model/schema.js';
 import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
-import { gpuKey } from './mipModel.js';
+import { gpuKey, throughputProgress } from './mipModel.js';
 import type { OnWorkProgress } from '../progress.js';
 
 /**
@@ -412,21 +412,12 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
       search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'pruned (LP bound)' });
       continue;
     }
-    // objective in us: t us is B / (t / US) samples/s; a lower bound on time bounds throughput above
-    const tpOf = (t: number | null) => (t !== null && t > 0 ? B / (t / US) : null);
+    // the MIP's objective is time in us: its progress as throughput (a lower bound on time bounds it above)
     const onProgress = opts.onProgress;
     const progress = (what: string) => {
       const stage = `exact-torchrec: ${what} at batch ${B}${coalesce ? '' : ', uncoalesced'}`;
       onProgress?.({ stage });
-      return onProgress
-        ? {
-            onProgress: (sp: SolveProgress) => {
-              const incumbent = tpOf(sp.incumbent);
-              const bound = tpOf(sp.bound);
-              onProgress({ stage, incumbent, bound, gap: incumbent !== null && bound !== null ? Math.max(0, bound - incumbent) / incumbent : null });
-            },
-          }
-        : {};
+      return onProgress ? { onProgress: (sp: SolveProgress) => onProgress(throughputProgress(stage, B, sp)) } : {};
     };
     // the lower model first (fast, symmetry broken): a plan of the space and a ceiling within the row_wise imbalance
     const r = await solve(model, { solver, timeLimitSec: opts.timeLimitSec, relativeGap: tol / 10, ...progress('lower MIP') });

@@ -8,7 +8,7 @@ import { relativeGap, type SolveProgress, type SolveResult } from '../../mip/res
 import type { WorkProgress } from '../../progress.js';
 import { solve, solverVersion } from '../../mip/solve.js';
 import { evaluate } from '../../model/evaluate.js';
-import { buildPlacementModel, countsFromValues, TIME_UNIT_SEC, usageCovers, usageName, usageOfCounts } from '../mipModel.js';
+import { buildPlacementModel, countsFromValues, throughputProgress, usageCovers, usageName, usageOfCounts } from '../mipModel.js';
 import { heuristicPoint, pointOf, repairMemory, rowWeights, startValues, symmetryOrdered } from './incumbent.js';
 import { layoutPlan } from './layout.js';
 import { tooLargeToBranch } from './relax.js';
@@ -17,17 +17,9 @@ import { better, EXACT_RELATIVE_GAP, leastBound, secondsLeft, type ExactOptions,
 /** HiGHS MIPs of at least this many variables run in a worker with a watchdog under a time limit. */
 export const WORKER_MIN_VARIABLES = 2000;
 
-/**
- * A pattern MIP's progress in the terms of exact's own (throughput, samples/s): its objective is the
- * bucketed iteration time in TIME_UNIT_SEC units at batch B, so an incumbent time t is B / (t TIME_UNIT_SEC)
- * samples/s and a lower bound on time is an upper bound on throughput; the gap is (bound - incumbent) /
- * incumbent on throughput, as exact's row-level bracket width is.
- */
+/** A pattern MIP's progress as exact's own (throughput, samples/s; throughputProgress), its stage under "exact: ". */
 export function mipProgress(stage: string, B: number, sp: SolveProgress): WorkProgress {
-  const tp = (t: number | null) => (t !== null && t > 0 ? B / (t * TIME_UNIT_SEC) : null);
-  const incumbent = tp(sp.incumbent);
-  const bound = tp(sp.bound);
-  return { stage: `exact: ${stage}`, incumbent, bound, gap: incumbent !== null && bound !== null ? Math.max(0, bound - incumbent) / incumbent : null };
+  return throughputProgress(`exact: ${stage}`, B, sp);
 }
 
 /**

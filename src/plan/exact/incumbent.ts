@@ -14,7 +14,7 @@ import { cacheGreedyPlan, greedyPlan, tablewiseGreedyPlan } from '../algorithms.
 import type { Bucket } from '../buckets.js';
 import { bucketedLoads, classList, gpuClass, hostClass, makespanSec, REP, unitLoads } from '../classes.js';
 import { buildPlacementModel, gpuKey, TIME_UNIT_SEC, type FoldedLp, type PlacementModel, type PlanSpace } from '../mipModel.js';
-import { better, EXACT_RELATIVE_GAP, secondsLeft, WORKER_LP_MIN_VARIABLES, type ExactOptions, type Incumbent, type Relaxed } from './types.js';
+import { better, EXACT_RELATIVE_GAP, lpInWorker, secondsLeft, type ExactOptions, type Incumbent, type Relaxed } from './types.js';
 
 /**
  * Integer row counts from a relaxed solution: per item, every class keeps the floor of its value and the
@@ -240,8 +240,7 @@ export async function polish(s: Scenario, items: Bucket[], space: PlanSpace, coa
     });
     const model = { ...relaxed, variables: relaxed.variables.map((v) => (held.has(v.name) ? { ...v, lower: held.get(v.name)!, upper: held.get(v.name)! } : v)) };
     // with progress drawn, a large LP runs in a worker so the terminal keeps drawing (seconds each on 128 GPUs)
-    const worker = opts.onProgress !== undefined && model.variables.length >= WORKER_LP_MIN_VARIABLES;
-    const r = await solve(model, { solver: opts.solver ?? 'glpk', timeLimitSec: left === undefined ? undefined : Math.max(left, 0.05), worker });
+    const r = await solve(model, { solver: opts.solver ?? 'glpk', timeLimitSec: left === undefined ? undefined : Math.max(left, 0.05), worker: lpInWorker(opts, model) });
     if (r.status !== 'optimal') break;
     const next = roundCounts(pm, s, r.values);
     if (!repairMemory(s, items, next, weights)) break;

@@ -11,7 +11,7 @@ import type { Scenario } from '../../model/scenario.js';
 import type { Bucket } from '../buckets.js';
 import { aggregateBoundModel, checkCapacity, foldedLpModel, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
 import { pointOf, polish, roundFolded } from './incumbent.js';
-import { better, EXACT_RELATIVE_GAP, leastBound, secondsLeft, WORKER_LP_MIN_VARIABLES, type ExactOptions, type Incumbent, type Pattern, type Relaxed } from './types.js';
+import { better, EXACT_RELATIVE_GAP, leastBound, lpInWorker, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type Relaxed } from './types.js';
 
 /**
  * Solve an LP and double-check an "infeasible" answer of GLPK with HiGHS (issue 17: GLPK's simplex called a
@@ -56,7 +56,7 @@ export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: b
       const fl = foldedLpModel(scenario, items, { space, coalesce, lower, usage, units });
       p.model = fl.model;
       // a large LP runs in a worker while progress is drawn (seconds each on 128 GPUs: the bar must keep drawing)
-      const r = await solveTrusted(fl.model, solver, left === undefined ? undefined : Math.max(left, 0.01), opts.onProgress !== undefined && fl.model.variables.length >= WORKER_LP_MIN_VARIABLES);
+      const r = await solveTrusted(fl.model, solver, left === undefined ? undefined : Math.max(left, 0.01), lpInWorker(opts, fl.model));
       if (r.status === 'infeasible') {
         p.infeasible = p.settled = true;
         continue;

@@ -25,6 +25,11 @@ export const EXACT_RELATIVE_GAP = 1e-5;
 /** With progress drawn, LPs of at least this many variables run in a worker (starting one costs ~0.3 s). */
 export const WORKER_LP_MIN_VARIABLES = 2000;
 
+/** Whether exact runs an LP in a worker: while progress is drawn (the bar must keep drawing) and the LP is large. */
+export function lpInWorker(opts: { onProgress?: unknown }, model: { variables: readonly unknown[] }): boolean {
+  return opts.onProgress !== undefined && model.variables.length >= WORKER_LP_MIN_VARIABLES;
+}
+
 /** Default target width of the row-level bracket (issue 11: 1%). */
 export const DEFAULT_TARGET_WIDTH = 0.01;
 
