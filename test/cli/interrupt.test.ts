@@ -168,13 +168,19 @@ describe('signals and output errors, end to end', () => {
     expect(leftovers(out)).toEqual([]);
   }, 240_000);
 
-  it('SIGINT mid-stats reading a pipe: ended by SIGINT, --out keeps the previous profile, no temporary; a finished run writes it', async () => {
-    const d = join(dir, 'stats-int');
+  /** A folder with a named pipe for `stats` to read and a previous profile (`PREVIOUS`) at its --out. */
+  const statsFromFifo = (name: string) => {
+    const d = join(dir, name);
     mkdirSync(d);
     const fifo = join(d, 'in.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const out = join(d, 'profile.json');
     writeFileSync(out, 'PREVIOUS');
+    return { d, fifo, out };
+  };
+
+  it('SIGINT mid-stats reading a pipe: ended by SIGINT, --out keeps the previous profile, no temporary; a finished run writes it', async () => {
+    const { d, fifo, out } = statsFromFifo('stats-int');
     const run = (finish: boolean) => {
       const done = spawnScarec(['stats', fifo, '--format', 'ids', '--out', out]);
       const w = createWriteStream(fifo);
@@ -223,12 +229,7 @@ describe('signals and output errors, end to end', () => {
   });
 
   it('SIGTERM mid-stats: the previous id files beside the profile stay whole, no temporary among them (issue 16)', async () => {
-    const d = join(dir, 'stats-ids-term');
-    mkdirSync(d);
-    const fifo = join(d, 'in.fifo');
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const out = join(d, 'profile.json');
-    writeFileSync(out, 'PREVIOUS');
+    const { d, fifo, out } = statsFromFifo('stats-ids-term');
     mkdirSync(join(d, 'profile.ids'));
     const idFile = join(d, 'profile.ids', 'id.i64');
     writeFileSync(idFile, 'PREVIOUS IDS');
