@@ -7,6 +7,7 @@ import { addRangeLoads, computeSeconds, emptyLoads, gpuEmbeddingCapacityBytes, r
 import type { CheckedPlan } from '../model/plan.js';
 import type { PlanRange } from '../model/schema.js';
 import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
+import { tablewiseGreedyPlan } from './algorithms.js';
 import { gpuKey, throughputProgress } from './mipModel.js';
 import type { OnWorkProgress } from '../progress.js';
 
@@ -232,7 +233,8 @@ export interface TorchRecResult {
   options: number;
   totalSeconds: number;
   batchSearch: Array<{ globalBatch: number; coalesce: boolean; throughputSamplesPerSec: number | null; status: string }>;
-  model: Model;
+  /** the MIP whose solution is the plan; absent when no solve beat the heuristic incumbent (time limit) */
+  model?: Model;
 }
 
 const US = 1e6;
@@ -250,6 +252,7 @@ export function torchrecModel(
   coalesce: boolean,
   loadFactors = TORCHREC_CACHE_LOAD_FACTORS,
   symmetric = false,
+  onTable?: (done: number, total: number) => void,
 ): { model: Model; options: Option[][] } {
   const W = scenario.gpus.length;
   // Interchangeable GPUs: same node, same parameters (proofs/torchrec-space.md §3). `symmetric` builds the
@@ -275,13 +278,23 @@ export function torchrecModel(
   const hostMem: Term[] = [];
   const uses = { S: [] as string[], H: [] as string[], R: [] as string[] };
   scenario.tables.forEach((t, ti) => {
+    onTable?.(ti, scenario.tables.length);
     const opts: Option[] = [];
     const pick: Term[] = [];
+    // a table's choices share few distinct ranges (every table_wise rank holds [0, N), every cache of one load
+    // factor the same prefix): their expected sums once per range, not once per rank
+    const sums = new Map<string, ReturnType<typeof expectedRangeSums>>();
+    const rangeSums = (from: number, to: number) => {
+      const key = `${from}:${to}`;
+      let v = sums.get(key);
+      if (!v) sums.set(key, (v = expectedRangeSums(scenario, t, from, to)));
+      return v;
+    };
     tableChoices(t, W, loadFactors).forEach((choice, oi) => {
       const single = choice.ranks.length === 1 && choice.shardingType === 'table_wise';
       if (symmetric && single && posInGroup[choice.ranks[0]!]! > position.get(ti)!) return;
       const loads = emptyLoads(W);
-      for (const r of choiceRanges(t, W, choice)) addRangeLoads(loads, scenario, t, r.at, r.gpu, expectedRangeSums(scenario, t, r.from, r.to), coalesce);
+      for (const r of choiceRanges(t, W, choice)) addRangeLoads(loads, scenario, t, r.at, r.gpu, rangeSums(r.from, r.to), coalesce);
       const sec = resourceSeconds(scenario, loads);
       if (symmetric && choice.shardingType === 'row_wise') {
         for (const arr of [sec.gatherSec, sec.hostLinkSec, sec.allToAllInSec, sec.allToAllOutSec, loads.gpuMemoryBytes]) {
@@ -362,6 +375,30 @@ export const TORCHREC_RELATIVE_GAP = 1e-6;
  * iteration time of every plan of the space; its solution, costed by evaluate, is a plan of the space. The
  * result is 'optimal' when the best plan's throughput is within the relative gap of every batch's bound.
  */
+/**
+ * A plan of the space without a solve, at the scenario's batch: the table-wise greedy plan (whole tables) where it
+ * fits, else every table in host memory (fused_uvm), each costed by evaluate at every coalescing choice; the
+ * fastest feasible one, or undefined when neither fits.
+ */
+function heuristicIncumbent(scenario: Scenario, coalesceChoices: boolean[]) {
+  const W = scenario.gpus.length;
+  const candidates: Array<Record<string, TorchRecChoice>> = [Object.fromEntries(scenario.tables.map((t) => [t.name, { shardingType: 'table_wise', computeKernel: 'fused_uvm', ranks: [] } as TorchRecChoice]))];
+  try {
+    candidates.unshift(planToTorchRec(scenario, tablewiseGreedyPlan(scenario)));
+  } catch (e) {
+    if (!(e instanceof InfeasibleError)) throw e;
+  }
+  let best: { s: Scenario; choices: Record<string, TorchRecChoice>; plan: CheckedPlan; evaluation: Evaluation; coalesce: boolean; nOptions: number } | undefined;
+  for (const choices of candidates)
+    for (const coalesce of coalesceChoices) {
+      const plan = torchrecPlan(scenario, choices, coalesce);
+      const evaluation = evaluate(scenario, plan);
+      if (evaluation.feasible && (!best || evaluation.throughputSamplesPerSec > best.evaluation.throughputSamplesPerSec))
+        best = { s: scenario, choices, plan, evaluation, coalesce, nOptions: scenario.tables.reduce((n, t) => n + tableChoices(t, W).length, 0) };
+    }
+  return best;
+}
+
 /** The lower model's solution as a start for the exact model (same table order, same choices by value). */
 function exactStart(exact: Option[][], lower: Option[][], r: SolveResult): Record<string, number> | undefined {
   const out: Record<string, number> = {};
@@ -375,14 +412,25 @@ function exactStart(exact: Option[][], lower: Option[][], r: SolveResult): Recor
 
 export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOptions = {}): Promise<TorchRecResult> {
   const t0 = performance.now();
+  // --time-limit bounds the whole call: every solve gets what is left, and what is not solved in time keeps its
+  // LP ceiling (a valid bound) or, without one, leaves the bound unproven
+  const deadline = opts.timeLimitSec !== undefined ? t0 + opts.timeLimitSec * 1e3 : Infinity;
+  const secondsLeft = () => (deadline === Infinity ? undefined : Math.max(0, (deadline - performance.now()) / 1e3));
+  const late = () => secondsLeft() === 0;
+  let timedOut = false;
+  // building a model is synchronous (seconds on 128 GPUs): a heartbeat per table, under the step's name
+  const building = (stage: string) => (opts.onProgress ? (done: number, total: number) => opts.onProgress!({ stage, done, total }) : undefined);
   // HiGHS by default: the exact model (no symmetry breaking) is solved to gap 0 in 10 s by HiGHS on Criteo
   // Terabyte, 8 GPUs; GLPK stops at a 1.9% gap after 240 s (README, "TorchRec space")
   const solver = opts.solver ?? 'highs';
   const tol = opts.relativeGap ?? TORCHREC_RELATIVE_GAP;
   const batches = opts.batches ?? scenario.training.candidateBatches ?? [scenario.training.globalBatch];
   const coalesceChoices = opts.coalesce === undefined || opts.coalesce === 'auto' ? (scenario.training.dedupSecondsPerLookup > 0 || scenario.training.dedupLatencySec > 0 ? [true, false] : [true]) : [opts.coalesce];
-  type Best = { s: Scenario; r: SolveResult; choices: Record<string, TorchRecChoice>; plan: CheckedPlan; evaluation: Evaluation; coalesce: boolean; model: Model; nOptions: number };
-  let best: Best | undefined;
+  // r and model are absent for the heuristic incumbent (no solve made it)
+  type Best = { s: Scenario; r?: SolveResult; choices: Record<string, TorchRecChoice>; plan: CheckedPlan; evaluation: Evaluation; coalesce: boolean; model?: Model; nOptions: number };
+  // the incumbent before any solve: the table-wise greedy plan (whole tables, so in the space), else every
+  // table in host memory (fused_uvm), whichever fits and is faster; a time-limited call returns it at least
+  let best: Best | undefined = heuristicIncumbent(scenario, coalesceChoices);
   const search: TorchRecResult['batchSearch'] = [];
   // per solve: the proven ceiling on throughput (B / lower bound on iteration time)
   const ceilings: number[] = [];
@@ -393,10 +441,17 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
   for (const B of batches) {
     const s = B === scenario.training.globalBatch ? scenario : withGlobalBatch(scenario, B);
     for (const coalesce of coalesceChoices) {
-      opts.onProgress?.({ stage: `exact-torchrec: LP relaxation at batch ${B}${coalesce ? '' : ', uncoalesced'}` });
-      const { model, options } = torchrecModel(s, coalesce, opts.loadFactors, true);
+      const stage = `exact-torchrec: LP relaxation at batch ${B}${coalesce ? '' : ', uncoalesced'}`;
+      if (late()) {
+        timedOut = true;
+        anyUnproven = true;
+        search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'timelimit (not solved)' });
+        continue;
+      }
+      opts.onProgress?.({ stage });
+      const { model, options } = torchrecModel(s, coalesce, opts.loadFactors, true, building(`${stage} (building the model)`));
       // in a worker when progress is drawn: a large LP in-process would stop the bar's timer
-      const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: opts.timeLimitSec, ...(opts.onProgress ? { worker: true } : {}) });
+      const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: secondsLeft(), ...(opts.onProgress ? { worker: true } : {}) });
       if (lp.status === 'infeasible') {
         search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'infeasible' });
         continue;
@@ -412,6 +467,14 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
       search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'pruned (LP bound)' });
       continue;
     }
+    if (late()) {
+      // out of time: the LP ceiling still bounds every plan of this choice
+      timedOut = true;
+      if (Number.isFinite(ceiling)) ceilings.push(ceiling);
+      else anyUnproven = true;
+      search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'timelimit (LP bound only)' });
+      continue;
+    }
     // the MIP's objective is time in us: its progress as throughput (a lower bound on time bounds it above)
     const onProgress = opts.onProgress;
     const progress = (what: string) => {
@@ -420,7 +483,8 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
       return onProgress ? { onProgress: (sp: SolveProgress) => onProgress(throughputProgress(stage, B, sp)) } : {};
     };
     // the lower model first (fast, symmetry broken): a plan of the space and a ceiling within the row_wise imbalance
-    const r = await solve(model, { solver, timeLimitSec: opts.timeLimitSec, relativeGap: tol / 10, ...progress('lower MIP') });
+    const r = await solve(model, { solver, timeLimitSec: secondsLeft(), relativeGap: tol / 10, ...progress('lower MIP') });
+    if (r.status === 'timelimit') timedOut = true;
     if (r.status === 'infeasible') {
       search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'infeasible' });
       continue;
@@ -442,10 +506,13 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
     let status: string = r.status;
     // the exact model where the lower ceiling leaves room above the incumbent: its bound is the space's own
     const incumbent = (best as Best | undefined)?.evaluation.throughputSamplesPerSec ?? 0;
-    if (r.objective !== null && !(bound <= incumbent * (1 + tol / 10))) {
-      const exact = torchrecModel(s, coalesce, opts.loadFactors, false);
+    if (r.objective !== null && !(bound <= incumbent * (1 + tol / 10)) && late()) timedOut = true;
+    else if (r.objective !== null && !(bound <= incumbent * (1 + tol / 10))) {
+      const exactStage = `exact-torchrec: exact MIP at batch ${B}${coalesce ? '' : ', uncoalesced'} (building the model)`;
+      const exact = torchrecModel(s, coalesce, opts.loadFactors, false, building(exactStage));
       const start = exactStart(exact.options, options, r);
-      const re = await solve(exact.model, { solver, timeLimitSec: opts.timeLimitSec, relativeGap: tol / 10, ...(start ? { start } : {}), ...progress('exact MIP') });
+      const re = await solve(exact.model, { solver, timeLimitSec: secondsLeft(), relativeGap: tol / 10, ...(start ? { start } : {}), ...progress('exact MIP') });
+      if (re.status === 'timelimit') timedOut = true;
       if (re.bestBound !== null && re.bestBound > 0) bound = Math.min(bound, B / (re.bestBound / US));
       const tpExact = consider(re, exact.options, exact.model);
       if (tpExact !== null && (tpHere === null || tpExact > tpHere)) tpHere = tpExact;
@@ -464,12 +531,12 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
     plan: best.plan,
     evaluation: best.evaluation,
     choices: best.choices,
-    status: gap !== null && gap <= tol ? 'optimal' : best.r.status === 'timelimit' ? 'timelimit' : 'feasible',
+    status: gap !== null && gap <= tol ? 'optimal' : timedOut || best.r?.status === 'timelimit' ? 'timelimit' : 'feasible',
     objective: iterUs,
-    bestBound: best.r.bestBound,
+    bestBound: best.r?.bestBound ?? null,
     gap,
     throughputUpperSamplesPerSec: upper,
-    evaluateMismatch: best.r.objective !== null ? Math.abs(best.r.objective - iterUs) / iterUs : 0,
+    evaluateMismatch: best.r && best.r.objective !== null ? Math.abs(best.r.objective - iterUs) / iterUs : 0,
     solver,
     globalBatch: best.s.training.globalBatch,
     coalesce: best.coalesce,
