@@ -287,7 +287,9 @@ export class ModelBuilder {
       sense: this.sense,
       objective: { terms: combineLinearTerms(this.objective.terms), ...(this.objective.constant !== 0 ? { constant: this.objective.constant } : {}) },
       variables: this.vars.map((v) => ({ ...v })),
-      constraints: this.rows.map((r) => ({ ...r, terms: r.terms.map((t) => ({ ...t })) })),
+      // each row's terms are already the builder's own fresh array (combineLinearTerms copies): no second copy
+      // (a 128-GPU placement model holds millions of terms)
+      constraints: this.rows.map((r) => ({ ...r })),
     };
     validateModel(model, this.name);
     return model;

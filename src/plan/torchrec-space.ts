@@ -304,13 +304,17 @@ export function torchrecModel(
       }
       const x = b.addVar(`x_${ti}_${oi}`, { type: 'binary' });
       pick.push({ var: x, coef: 1 });
-      for (let w = 0; w < W; w++) {
-        gather[w]!.push({ var: x, coef: sec.gatherSec[w]! * US });
-        link[w]!.push({ var: x, coef: sec.hostLinkSec[w]! * US });
-        a2aIn[w]!.push({ var: x, coef: sec.allToAllInSec[w]! * US });
-        a2aOut[w]!.push({ var: x, coef: sec.allToAllOutSec[w]! * US });
-        mem[w]!.push({ var: x, coef: loads.gpuMemoryBytes[w]! / GB });
-      }
+      // only the nonzero coefficients: a table_wise choice loads one rank's gather and memory (on 128 GPUs a
+      // dense row of every choice would be millions of terms, seconds of allocation and GC)
+      const put = (rows: Term[][], values: ArrayLike<number>, scale: number) => {
+        for (let w = 0; w < W; w++) if (values[w] !== 0) rows[w]!.push({ var: x, coef: values[w]! * scale });
+      };
+      put(gather, sec.gatherSec, US);
+      put(link, sec.hostLinkSec, US);
+      put(a2aIn, sec.allToAllInSec, US);
+      put(a2aOut, sec.allToAllOutSec, US);
+      put(mem, loads.gpuMemoryBytes, 1 / GB);
+      if (oi % 64 === 63) onTable?.(ti, scenario.tables.length);
       allReduce.push({ var: x, coef: sec.allReduceSec * US });
       hostDram.push({ var: x, coef: sec.hostDramSec * US });
       shared.push({ var: x, coef: (sec.allReduceSec + sec.hostDramSec) * US });
@@ -329,7 +333,10 @@ export function torchrecModel(
   const T = b.addVar('T');
   const latS = 2 * lat * US;
   const latR = 2 * (W - 1) * lat * US;
+  const negShared = shared.map((t) => ({ var: t.var, coef: -t.coef }));
   for (let w = 0; w < W; w++) {
+    // the rows of 128 GPUs hold millions of terms: a heartbeat per GPU while they are assembled
+    if (w % 8 === 0) onTable?.(scenario.tables.length, scenario.tables.length);
     const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
     const aw = b.addVar(`a2a_${w}`);
     b.addConstraint(`a2a_in_${w}`, [{ var: aw, coef: 1 }, ...a2aIn[w]!.map((t) => ({ var: t.var, coef: -t.coef }))], '>=', 0);
@@ -339,7 +346,7 @@ export function torchrecModel(
     if (serial) {
       b.addConstraint(
         `time_${w}`,
-        [{ var: T, coef: 1 }, ...neg(gather[w]!), ...neg(link[w]!), ...neg(shared), { var: aw, coef: -2 }, { var: y.S, coef: -latS }, { var: y.H, coef: -latS }, { var: y.R, coef: -latR }],
+        [{ var: T, coef: 1 }, ...neg(gather[w]!), ...neg(link[w]!), ...negShared, { var: aw, coef: -2 }, { var: y.S, coef: -latS }, { var: y.H, coef: -latS }, { var: y.R, coef: -latR }],
         '>=',
         compute,
       );
@@ -450,6 +457,7 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
       }
       opts.onProgress?.({ stage });
       const { model, options } = torchrecModel(s, coalesce, opts.loadFactors, true, building(`${stage} (building the model)`));
+      opts.onProgress?.({ stage: `${stage} (solving)` });
       // in a worker when progress is drawn: a large LP in-process would stop the bar's timer
       const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: secondsLeft(), ...(opts.onProgress ? { worker: true } : {}) });
       if (lp.status === 'infeasible') {

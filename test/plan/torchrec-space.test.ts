@@ -12,6 +12,7 @@ import {
   planToTorchRec,
   rowWiseRanges,
   tableChoices,
+  tablewiseGreedyPlan,
   torchrecExport,
   torchrecPlacement,
   torchrecPlan,
@@ -194,5 +195,25 @@ describe('Criteo Terabyte, 8 GPUs', () => {
     expect(r.evaluation.feasible).toBe(true);
     expect(r.throughputUpperSamplesPerSec!).toBeGreaterThanOrEqual(r.evaluation.throughputSamplesPerSec);
     expect(Object.keys(planToTorchRec(s, r.plan)).length).toBe(26);
+    // Time-limited calls, from nothing solved to most solved: every branch returns a plan of the space at least
+    // the table-wise greedy plan's (whole tables, so in the space), status timelimit unless the bracket closed,
+    // and a bound (when there is one) that the unlimited optimum never passes. No assertion depends on speed.
+    const greedy = evaluate(s, tablewiseGreedyPlan(s));
+    for (const limit of [1e-6, 0.5, 3]) {
+      const t = await torchrecPlacement(s, { timeLimitSec: limit });
+      expect(t.evaluation.feasible).toBe(true);
+      expect(planToTorchRec(s, t.plan)).toEqual(t.choices);
+      expect(t.evaluation.throughputSamplesPerSec).toBeGreaterThanOrEqual(greedy.throughputSamplesPerSec * (1 - 1e-12));
+      expect(t.evaluation.throughputSamplesPerSec).toBeLessThanOrEqual(r.throughputUpperSamplesPerSec! * (1 + 1e-9));
+      if (t.status !== 'optimal') expect(t.status).toBe('timelimit');
+      if (t.throughputUpperSamplesPerSec !== null) expect(t.throughputUpperSamplesPerSec).toBeGreaterThanOrEqual(r.evaluation.throughputSamplesPerSec * (1 - 1e-9));
+      else expect(t.status).toBe('timelimit');
+      if (limit === 1e-6) {
+        // nothing solved: the heuristic incumbent, no MIP behind it, no proven bound
+        expect(t.status).toBe('timelimit');
+        expect(t.model).toBeUndefined();
+        expect(t.batchSearch.every((b) => b.status.startsWith('timelimit'))).toBe(true);
+      }
+    }
   }, 240_000);
 });

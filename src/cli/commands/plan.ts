@@ -98,6 +98,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         const scenario = loadScenario(scenarioFile);
         const { parseAlgorithm, runAlgorithm, restrictionCost } = await import('../../plan/index.js');
         const algo = parseAlgorithm(opts.space ? 'exact-torchrec' : opts.algo!);
+        const startedAt = performance.now();
         const progress = startProgress(ctx, `plan ${algo}`);
         let r: PlacementResult;
         try {
@@ -112,9 +113,12 @@ export function registerPlan(program: Command, ctx: CliContext): void {
           let exact: PlacementResult;
           let greedy: PlacementResult;
           try {
-            exact = await runAlgorithm(scenario, 'exact', { ...exactOptions, onProgress: against.onProgress });
+            // --time-limit bounds the whole command: the full-space search gets what the TorchRec search left
+            // (a time-limited exact call still returns greedy's plan at least, with the bound that holds)
+            const left = exactOptions.timeLimitSec === undefined ? undefined : Math.max(1e-3, exactOptions.timeLimitSec - (performance.now() - startedAt) / 1e3);
+            exact = await runAlgorithm(scenario, 'exact', { ...exactOptions, ...(left !== undefined ? { timeLimitSec: left } : {}), onProgress: against.onProgress });
             against.update({ stage: 'greedy' });
-            greedy = await runAlgorithm(scenario, 'greedy', exactOptions);
+            greedy = await runAlgorithm(scenario, 'greedy', { ...exactOptions, onProgress: against.onProgress });
           } finally {
             against.stop();
           }
