@@ -13,7 +13,10 @@ bytes / bandwidth (the receive buffer's law on an L2-resident table); dedup
 (torch.unique with return_inverse) against lookups; host-to-device and device-to-host copy bandwidth
 (pinned memory) and device-to-device copy bandwidth; with several ranks, all-to-all and all-reduce bus
 bandwidth through torch.distributed (NCCL). Fits latency + bytes / bandwidth by least squares (relative
-weighting, latency clamped at 0: proofs/calibration-fit.md). Importing this file needs no torch; running needs it.
+weighting, latency clamped at 0: proofs/calibration-fit.md). On the CPU (`--fit stage`, the default there) the device,
+buffer and host tiers' laws and the host link are then refitted on scarec_torch's stage itself, run on synthetic
+all-host and all-replicated plans, with the model's loads as columns (proofs/calibration-fit.md §10): the kernels
+alone, warm, under-predicted the stage's phases 1.5-4x. Importing this file needs no torch; running needs it.
 """
 from __future__ import annotations
 
@@ -132,6 +135,45 @@ def fit_dedup(points: Sequence[Tuple[float, float, float]]) -> Dict[str, float]:
             "rSquared": f["rSquared"], "worstRelativeResidual": f["worstRelativeResidual"], "points": f["points"]}
 
 
+#: the phases of scarec_torch's stage that make up the model's local-gather term (python/scarec_torch/predict.py)
+LOCAL_PHASES = ("deviceGather", "pooling", "backward", "update")
+
+
+def fit_stage(runs: Sequence[dict]) -> Dict[str, Dict[str, float]]:
+    """The stage's per-tier laws fitted on the stage's own phase times (proofs/calibration-fit.md §10).
+
+    Each run is one plan of one worker with every table at one placement, all tables of one row size:
+    {"at": "host" | "replicated", "rowBytes": r, "indexBytes": 8, "phases": {phase: median seconds},
+     "counts": {"lookups": K, "distinct": U, "hostRows": H}} (per iteration, summed over the tables). The columns
+    are the loads the model charges (cost-model.md §1, §3, §6, one worker, coalescing, SGD: state = row):
+      all-host:       localGather = K (bufferGatherSecondsPerRow) + K r / bufferGatherBytesPerSec  (pooled reads of
+                      the receive area); hostGather = 2 H (hostGatherSecondsPerRow) + 3 H r / hostGatherBytesPerSec
+                      (gather + update); hostLink = 2 latency + H (2 r + indexBytes) / hostToGpuBytesPerSec;
+      all-replicated: localGather = (K + U) gpuGatherSecondsPerRow + (K r + 2 U r) / gpuGatherBytesPerSec
+                      (pooled reads of the table + update of the distinct rows)."""
+    gpu, buf, host, link = [], [], [], []
+    for run in runs:
+        r, ph, c = float(run["rowBytes"]), run["phases"], run["counts"]
+        local = sum(ph[p] for p in LOCAL_PHASES)
+        if run["at"] == "host":
+            h = float(c["hostRows"])
+            buf.append((c["lookups"], c["lookups"] * r, local))
+            host.append((2 * h, 3 * h * r, ph["hostGather"]))
+            link.append((h * (2 * r + float(run.get("indexBytes", 8))), ph["hostLink"]))
+        elif run["at"] == "replicated":
+            k, u = float(c["lookups"]), float(c["distinct"])
+            gpu.append((k + u, k * r + 2 * u * r, local))
+        else:
+            raise ValueError(f"stage run at {run['at']!r}: only host and replicated runs are fitted")
+    fits = {"gpuGather": fit_row_cost(gpu), "bufferGather": fit_row_cost(buf), "hostGather": fit_row_cost(host)}
+    lk = fit_bandwidth(link)
+    # the model pays latencySec twice per iteration on the host link (one per direction, cost-model.md §6)
+    fits["hostToDevice"] = {**lk, "latencySec": lk["latencySec"] / 2, "source": "stage hostLink phase"}
+    for k in ("gpuGather", "bufferGather", "hostGather"):
+        fits[k]["source"] = "stage phases"
+    return fits
+
+
 def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: List[dict], extra: Optional[dict] = None) -> dict:
     """The device profile (deviceProfileSchema in src/model/schema.ts) from the fitted families."""
     c: Dict[str, float] = {
@@ -179,6 +221,42 @@ def make_profile(device: str, fits: Dict[str, Dict[str, float]], measurements: L
     }
     profile.update(extra or {})
     return profile
+
+
+def stage_sweep(dev, args: argparse.Namespace, timed_iterations: int, warmup: int = 2) -> List[dict]:  # pragma: no cover - needs torch
+    """Phase medians and counts of scarec_torch's stage on the calibration's synthetic plans (fit_stage's runs)."""
+    import statistics
+
+    from scarec_torch.formats import PlanSpec, Range, ScenarioSpec, TableSpec
+    from scarec_torch.stage import Comm, PlanStage
+
+    table_bytes = int(args.stage_table_mb * (1 << 20))
+    batches = [1 << 10, 1 << 12, 1 << 14, 1 << 15]  # pooling 2: 2^11 to 2^16 lookups per table
+    runs: List[dict] = []
+    for row_bytes in (64, 256, 1024):
+        dim, rows = row_bytes // 4, table_bytes // row_bytes
+        tables = [TableSpec(name=f"{kind}{row_bytes}", rows=rows, dim=dim, bytes_per_element=4, pooling=2, optimizer_bytes_per_row=0,
+                            kind=kind, alpha=1.05 if kind == "zipf" else 0.0) for kind in ("zipf", "uniform")]
+        for batch in batches:
+            sc = ScenarioSpec(name=f"calibrate-stage-{row_bytes}", file="", tables=tables, gpus=1, batch_shares=[1.0], global_batch=batch, index_bytes=8)
+            plans = [PlanSpec(name=at, coalesce=True, tables={t.name: [Range(0, rows, at, 0 if at == "gpu" else -1)] for t in tables}, batch=batch)
+                     for at in ("host", "replicated")]
+            stages = [PlanStage(sc, p, Comm(), dev, None, init="fast") for p in plans]
+            per: List[List[dict]] = [[] for _ in plans]
+            counts = [{"lookups": 0.0, "distinct": 0.0, "hostRows": 0.0} for _ in plans]
+            for it in range(warmup + timed_iterations):
+                for j, st in enumerate(stages):
+                    times, stats, _ = st.iteration(11, it)
+                    if it >= warmup:
+                        per[j].append(times)
+                        for k in counts[j]:
+                            counts[j][k] += stats[k] / timed_iterations
+            for j, p in enumerate(plans):
+                phases = {ph: statistics.median(t[ph] for t in per[j]) for ph in per[j][0]}
+                runs.append({"at": p.name, "rowBytes": row_bytes, "indexBytes": 8, "batch": batch, "tableBytes": rows * row_bytes,
+                             "phases": phases, "counts": counts[j]})
+            del stages
+    return runs
 
 
 def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (the cpu path runs in the tests)
@@ -361,6 +439,20 @@ def run(args: argparse.Namespace) -> dict:  # pragma: no cover - needs torch (th
     fits["deviceToHost"] = fit_bandwidth(d2h)
     fits["deviceToDevice"] = fit_bandwidth(d2d)
 
+    if args.fit == "stage" and world == 1:
+        # The tiers' laws from the stage itself (proofs/calibration-fit.md §10): the kernels above time each
+        # operator alone and warm; the stage runs more operators per row (the gradient's gather to the lookups,
+        # the zeroed gradient rows, the selection of each tier's rows and gradients) and each one finds its
+        # inputs and outputs where the previous phases and tables left them. Synthetic scenarios, not the one
+        # validated: two tables (Zipf(1.05) and uniform) of one row size, all-host and all-replicated plans run
+        # interleaved as `validate` runs plans, at several batches.
+        # (the kernels' fits stay in the profile, under "kernel.")
+        runs = stage_sweep(dev, args, timed_iterations=repeats)
+        ms.extend({"family": "stage", **r} for r in runs)
+        for k, f in fit_stage(runs).items():
+            fits["kernel." + k] = fits[k]
+            fits[k] = f
+
     if dist is not None and world > 1:
         a2a, ar = [], []
         for n in sizes:
@@ -391,7 +483,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--device", default="cuda", choices=["cuda", "cpu"], help="cpu: the same sweep with perf_counter (tests, CPU validation)")
     p.add_argument("--table-mb", type=float, help="size of the device-tier table (default: 1 GiB quick / 4 GiB on CUDA, 256 MiB on cpu)")
+    p.add_argument("--fit", choices=["stage", "kernels"], help="fit the tiers' laws on the stage's own phases (default on cpu, "
+                   "proofs/calibration-fit.md §10) or on the operators timed alone (default on cuda)")
+    p.add_argument("--stage-table-mb", type=float, default=128, help="size of each table of the stage sweep (default 128 MiB)")
     args = p.parse_args(argv)
+    if args.fit is None:
+        args.fit = "stage" if args.device == "cpu" else "kernels"
     # scarec_torch (the stage's own routing, timed with the dedup) lives in python/ beside bench/
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
     try:

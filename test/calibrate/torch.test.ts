@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { predictFromCoefficients, predictionCoefficients } from '../../src/calibrate/torch.js';
+import { loadPlans } from '../../src/model/plan.js';
+import { buildScenario } from '../../src/model/scenario.js';
 import { deviceProfileSchema } from '../../src/model/schema.js';
+import { repoRoot } from '../helpers/cli.js';
 
 const bench = join(__dirname, '..', '..', 'bench');
 const python = spawnSync('python3', ['--version']);
@@ -56,3 +62,64 @@ fits["dedup"] = ct.fit_dedup([(k, k, 1e-5 + k * 1e-9) for k in (1000, 8000, 6400
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe.skipIf(python.status !== 0)('bench/calibrate_torch.py fit_stage: the stage sweep fitted with the model\'s own loads', () => {
+  it('recovers the constants from phase times that evaluate() predicts for the sweep\'s all-host and all-replicated plans', () => {
+    // Known constants; every phase time of the sweep is what the model predicts with them (the coefficients are
+    // evaluate's, src/calibrate/torch.ts), the counts K, U, H read off the same coefficients. fit_stage's columns
+    // must be the model's loads (K + U rows and K r + 2 U r bytes for replicated tables, 2 H rows and 3 H r bytes
+    // on the host, H (2 r + 8) link bytes, 2 latencies): a wrong factor anywhere misses these to 1e-9.
+    const k = { gpuGatherSecondsPerRow: 40e-9, gpuGatherBytesPerSec: 3e9, gpuBufferGatherSecondsPerRow: 25e-9, gpuBufferGatherBytesPerSec: 4e9,
+      hostGatherSecondsPerRow: 45e-9, hostGatherBytesPerSec: 6e9, hostToGpuBytesPerSec: 5e9, latencySec: 3e-6 };
+    const consts = { ...k, gpuToGpuBytesPerSec: 1e11, dedupSecondsPerLookup: 0, dedupLatencySec: 0, dedupSecondsPerDistinctRow: 0 };
+    const runs: object[] = [];
+    for (const rowBytes of [64, 256, 1024]) {
+      const rows = (128 << 20) / rowBytes;
+      for (const batch of [1024, 4096, 16384]) {
+        const scenario = buildScenario(
+          {
+            name: 'sweep',
+            tables: [
+              { name: 'z', rows, dim: rowBytes / 4, pooling: 2, distribution: { kind: 'zipf', alpha: 1.05 } },
+              { name: 'u', rows, dim: rowBytes / 4, pooling: 2, distribution: { kind: 'uniform' } },
+            ],
+            devices: { gpus: 1, gpuMemoryBytes: 1e12, gpuGatherBytesPerSec: 1e12, hostMemoryBytes: 1e12, hostGatherBytesPerSec: 1e11 },
+            links: { hostToGpuBytesPerSec: 2e10 },
+            training: { globalBatch: batch },
+          },
+          { file: 'sweep.json', baseDir: repoRoot },
+        );
+        for (const at of ['host', 'replicated'] as const) {
+          const plan = planOf(scenario, { name: at, coalesce: true, tables: { z: [{ from: 0, to: rows, at }], u: [{ from: 0, to: rows, at }] } });
+          const coefs = predictionCoefficients(scenario, plan);
+          const terms = predictFromCoefficients(coefs, consts)[0]!;
+          const c = coefs.gpus[0]!.terms;
+          const lookups = 2 * 2 * batch;
+          const hostRows = at === 'host' ? c.hostGatherSec.hostGatherSecondsPerRow! / 2 : 0;
+          const distinct = at === 'host' ? hostRows : c.localGatherSec.gpuGatherSecondsPerRow! - lookups;
+          const phases = { deviceGather: 0, pooling: terms.localGatherSec, backward: 0, update: 0, hostGather: terms.hostGatherSec, hostLink: terms.hostLinkSec };
+          runs.push({ at, rowBytes, indexBytes: 8, phases, counts: { lookups, distinct, hostRows } });
+        }
+      }
+    }
+    const code = `import sys, json; sys.path.insert(0, ${JSON.stringify(bench)})\nimport calibrate_torch as ct\nprint(json.dumps(ct.fit_stage(json.load(sys.stdin))))`;
+    const r = spawnSync('python3', ['-c', code], { encoding: 'utf8', input: JSON.stringify(runs) });
+    expect(r.stderr).toBe('');
+    const f = JSON.parse(r.stdout) as Record<string, Record<string, number>>;
+    expect(f.gpuGather!.secondsPerRow! / k.gpuGatherSecondsPerRow).toBeCloseTo(1, 9);
+    expect(f.gpuGather!.bytesPerSec! / k.gpuGatherBytesPerSec).toBeCloseTo(1, 9);
+    expect(f.bufferGather!.secondsPerRow! / k.gpuBufferGatherSecondsPerRow).toBeCloseTo(1, 9);
+    expect(f.bufferGather!.bytesPerSec! / k.gpuBufferGatherBytesPerSec).toBeCloseTo(1, 9);
+    expect(f.hostGather!.secondsPerRow! / k.hostGatherSecondsPerRow).toBeCloseTo(1, 9);
+    expect(f.hostGather!.bytesPerSec! / k.hostGatherBytesPerSec).toBeCloseTo(1, 9);
+    expect(f.hostToDevice!.bytesPerSec! / k.hostToGpuBytesPerSec).toBeCloseTo(1, 9);
+    expect(f.hostToDevice!.latencySec! / k.latencySec).toBeCloseTo(1, 9);
+    for (const g of ['gpuGather', 'bufferGather', 'hostGather']) expect(f[g]!.latencySec).toBeCloseTo(0, 12);
+  });
+});
+
+function planOf(scenario: ReturnType<typeof buildScenario>, plan: object) {
+  const dir = mkdtempSync(join(tmpdir(), 'scarec-plan-'));
+  writeFileSync(join(dir, 'p.json'), JSON.stringify(plan));
+  return loadPlans(join(dir, 'p.json'), scenario).plans[0]!;
+}
