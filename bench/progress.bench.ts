@@ -76,7 +76,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
     [`plan ${tb} --algo exact`, ['plan', tb, '--algo', 'exact', '--out', join(dir, 'tb.json')]],
     [`plan ${tb} --algo exact-torchrec`, ['plan', tb, '--algo', 'exact-torchrec']],
     [`compare ${tb}`, ['compare', tb]],
-    [`simulate ${tb} --plan (exact) --trials 20`, ['simulate', tb, '--plan', join(dir, 'tb.json'), '--trials', '20']],
+    [`simulate ${tb} --plan (exact) --batches 20 --seed 1`, ['simulate', tb, '--plan', join(dir, 'tb.json'), '--batches', '20', '--seed', '1']],
     [`plan ${wh} --algo exact --time-limit ${limit}`, ['plan', wh, '--algo', 'exact', '--time-limit', limit]],
     [`plan ${wh} --algo exact-torchrec --time-limit ${limit}`, ['plan', wh, '--algo', 'exact-torchrec', '--time-limit', limit]],
   ];
