@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { BackendError } from '../errors.js';
 import type { Model } from './model.js';
+import { packModel } from './packed.js';
 import type { SolveOptions, SolveResult } from './result.js';
 import { WORKER_MODULE_URL, type WorkerMessage } from './worker.js';
 
@@ -70,7 +71,7 @@ export function solveInWorker(model: Model, options: SolveOptions): Promise<Solv
           }, hard * 1e3)
         : undefined;
     worker.on('message', (m: WorkerMessage | { type: 'ready' }) => {
-      if (m.type === 'ready') worker.postMessage({ model, options: plain, log: onLog !== undefined, progress: onProgress !== undefined });
+      if (m.type === 'ready') worker.postMessage({ model: packModel(model) ?? model, options: plain, log: onLog !== undefined, progress: onProgress !== undefined });
       else if (m.type === 'log') onLog?.(m.line);
       else if (m.type === 'progress') onProgress?.(m.progress);
       else if (m.type === 'result') done(() => resolve(m.result));

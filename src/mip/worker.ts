@@ -5,6 +5,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Model } from './model.js';
+import { isPackedModel, unpackModel, type PackedModel } from './packed.js';
 import type { SolveOptions } from './result.js';
 import { solveInProcess } from './solve.js';
 
@@ -19,9 +20,9 @@ export type WorkerMessage =
 
 if (!isMainThread && parentPort && (workerData as { scarecMipWorker?: boolean } | null)?.scarecMipWorker === true) {
   const port = parentPort;
-  port.once('message', (msg: { model: Model; options: Omit<SolveOptions, 'onLog' | 'onProgress' | 'signal' | 'worker'>; log: boolean; progress: boolean }) => {
+  port.once('message', (msg: { model: Model | PackedModel; options: Omit<SolveOptions, 'onLog' | 'onProgress' | 'signal' | 'worker'>; log: boolean; progress: boolean }) => {
     const post = (m: WorkerMessage) => port.postMessage(m);
-    solveInProcess(msg.model, {
+    solveInProcess(isPackedModel(msg.model) ? unpackModel(msg.model) : msg.model, {
       ...msg.options,
       ...(msg.log ? { onLog: (line: string) => post({ type: 'log', line }) } : {}),
       ...(msg.progress ? { onProgress: (progress) => post({ type: 'progress', progress }) } : {}),

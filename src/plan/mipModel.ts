@@ -69,6 +69,8 @@ export interface BuildOptions {
    * big-M rows. Without it the model chooses the classes itself through indicators (the exported model).
    */
   usage?: Usage;
+  /** called every few items and GPUs while the model is built (seconds on 128 GPUs): a progress heartbeat */
+  heartbeat?: () => void;
 }
 
 /**
@@ -229,11 +231,15 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
   );
   // Loads of every class of the space (the host class's pooling reads are the gather baseline even when a
   // pattern leaves the host out).
-  const loadsOf: (Loads | undefined)[][] = items.map((item, i) =>
-    classes.map((cls, c) => (inSpace(c) ? unitLoads(scenario, item, cls, coalesce, !binary, opts.lower ? item.lowerSums : item.sums) : undefined)),
-  );
+  const loadsOf: (Loads | undefined)[][] = items.map((item, i) => {
+    if (i % 16 === 15) opts.heartbeat?.();
+    return classes.map((cls, c) => (inSpace(c) ? unitLoads(scenario, item, cls, coalesce, !binary, opts.lower ? item.lowerSums : item.sums) : undefined));
+  });
   // Time coefficients by evaluate's own conversion of loads to seconds (resourceSeconds), per unit.
-  const secOf: (ResourceSeconds | undefined)[][] = loadsOf.map((row) => row.map((l) => (l ? resourceSeconds(scenario, l) : undefined)));
+  const secOf: (ResourceSeconds | undefined)[][] = loadsOf.map((row, i) => {
+    if (i % 16 === 15) opts.heartbeat?.();
+    return row.map((l) => (l ? resourceSeconds(scenario, l) : undefined));
+  });
   const present = (i: number) => names[i]!.map((v, c) => ({ v, c })).filter((e): e is { v: string; c: number } => e.v !== undefined);
   // Every row of every item is placed exactly once.
   items.forEach((item, i) => {
@@ -330,6 +336,7 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
   const neg = (ts: Term[]) => ts.map((t) => ({ var: t.var, coef: -t.coef }));
 
   for (let w = 0; w < W; w++) {
+    if (w % 8 === 7) opts.heartbeat?.();
     const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
     // Local gathers: pooling reads of every row (class independent: the host class carries only them),
     // plus the extra HBM traffic of rows kept on this GPU.

@@ -110,20 +110,22 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         let restriction: RestrictionCost | undefined;
         if (r.torchrec) {
           const against = startProgress(ctx, 'plan exact (full space, for the restriction cost)');
-          let exact: PlacementResult;
+          let exact: PlacementResult | undefined;
           let greedy: PlacementResult;
           try {
             // --time-limit bounds the whole command: the full-space search gets what the TorchRec search left
             // (a time-limited exact call still returns greedy's plan at least, with the bound that holds)
-            const left = exactOptions.timeLimitSec === undefined ? undefined : Math.max(1e-3, exactOptions.timeLimitSec - (performance.now() - startedAt) / 1e3);
-            exact = await runAlgorithm(scenario, 'exact', { ...exactOptions, ...(left !== undefined ? { timeLimitSec: left } : {}), onProgress: against.onProgress });
+            // (a time-limited exact call still returns greedy's plan at least, with the bound that holds); with no
+            // time left, greedy alone (the restriction's upper end is then unknown)
+            const left = exactOptions.timeLimitSec === undefined ? undefined : exactOptions.timeLimitSec - (performance.now() - startedAt) / 1e3;
+            exact = left === undefined || left > 0.05 ? await runAlgorithm(scenario, 'exact', { ...exactOptions, ...(left !== undefined ? { timeLimitSec: left } : {}), onProgress: against.onProgress }) : undefined;
             against.update({ stage: 'greedy' });
             greedy = await runAlgorithm(scenario, 'greedy', { ...exactOptions, onProgress: against.onProgress });
           } finally {
             against.stop();
           }
-          const best = [exact, greedy].filter((x) => x.evaluation.feasible).sort((a, b) => b.evaluation.throughputSamplesPerSec - a.evaluation.throughputSamplesPerSec)[0];
-          if (best) restriction = restrictionCost(r.evaluation.throughputSamplesPerSec, best.evaluation.throughputSamplesPerSec, best.algorithm, exact.exact?.interval?.throughputUpperSamplesPerSec ?? null);
+          const best = [exact, greedy].filter((x): x is PlacementResult => x !== undefined && x.evaluation.feasible).sort((a, b) => b.evaluation.throughputSamplesPerSec - a.evaluation.throughputSamplesPerSec)[0];
+          if (best) restriction = restrictionCost(r.evaluation.throughputSamplesPerSec, best.evaluation.throughputSamplesPerSec, best.algorithm, exact?.exact?.interval?.throughputUpperSamplesPerSec ?? null);
         }
         if (opts.out) writeFileAtomic(opts.out, `${JSON.stringify(r.plan, null, 2)}\n`, ctx.temps);
         if (opts.json) return printJson(ctx, { ...planReport(r), ...(restriction ? { restriction } : {}) });

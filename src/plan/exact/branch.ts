@@ -35,7 +35,11 @@ export async function branchAndBound(r: Relaxed, opts: ExactOptions, withHeurist
   const tol = opts.relativeGap ?? EXACT_RELATIVE_GAP;
   let incumbent = r.incumbent;
   // greedy's plan as a point (it takes its own time: skipped once the limit has passed)
-  if (withHeuristic && !lower && (secondsLeft(deadline) ?? 1) > 0) incumbent = better(incumbent, heuristicPoint(r, opts));
+  if (withHeuristic && !lower && (secondsLeft(deadline) ?? 1) > 0) {
+    opts.onProgress?.({ stage: "branch and bound: greedy's plan as a starting point" });
+    incumbent = better(incumbent, heuristicPoint(r, opts));
+    opts.onProgress?.({ stage: 'branch and bound' });
+  }
   const W = scenario.gpus.length;
   const B = scenario.training.globalBatch;
   const onProgress = opts.onProgress;
@@ -129,6 +133,7 @@ export async function settle(r: Relaxed, opts: ExactOptions, seeds: Incumbent[] 
     settled = true;
     message = 'folded LP relaxations of every usage pattern, rounded to integers within the requested gap of their least bound';
   } else {
+    opts.onProgress?.({ stage: 'branch and bound' });
     const bb = await branchAndBound(r, opts);
     ({ incumbent, bound, settled, boundFromSearch } = bb);
     model = modelOf(incumbent) ?? bb.model ?? model;
@@ -136,6 +141,7 @@ export async function settle(r: Relaxed, opts: ExactOptions, seeds: Incumbent[] 
   }
   if (!incumbent) return undefined;
   if (bound !== null) bound = Math.min(bound, incumbent.objective);
+  opts.onProgress?.({ stage: 'laying out the plan at row level' });
   const laid = incumbent.plan
     ? { plan: { ...incumbent.plan, name, algorithm: name }, evaluation: evaluate(scenario, { ...incumbent.plan, name, algorithm: name }) }
     : layoutPlan(scenario, items, incumbent.counts, coalesce, name);

@@ -219,7 +219,8 @@ export const POLISH_HELD_ROWS_PER_GPU = [64, 2048, 65536];
 export async function polish(s: Scenario, items: Bucket[], space: PlanSpace, coalesce: boolean, lower: boolean, inc: Incumbent, lpBound: number, opts: ExactOptions, deadline: number): Promise<Incumbent> {
   const W = s.gpus.length;
   const tol = opts.relativeGap ?? EXACT_RELATIVE_GAP;
-  const pm = buildPlacementModel(s, items, { space, coalesce, lower, usage: inc.usage });
+  const building = { stage: 'polishing the rounded LP plan (building the model)' };
+  const pm = buildPlacementModel(s, items, { space, coalesce, lower, usage: inc.usage, ...(opts.onProgress ? { heartbeat: () => opts.onProgress!(building) } : {}) });
   // heartbeats between the synchronous steps (building the model takes ~1.5 s on 128 GPUs)
   opts.onProgress?.({ stage: 'polishing the rounded LP plan (model built)' });
   const relaxed = lpRelaxation(pm.model);
@@ -242,9 +243,15 @@ export async function polish(s: Scenario, items: Bucket[], space: PlanSpace, coa
     // with progress drawn, a large LP runs in a worker so the terminal keeps drawing (seconds each on 128 GPUs)
     const r = await solve(model, { solver: opts.solver ?? 'glpk', timeLimitSec: left === undefined ? undefined : Math.max(left, 0.05), worker: lpInWorker(opts, model) });
     if (r.status !== 'optimal') break;
+    // heartbeats between the synchronous steps after each LP (each can take a second on 128 GPUs)
+    const beat = (what: string) => opts.onProgress?.({ stage: `polishing the rounded LP plan (${what}, ${perGpu} rows per GPU held)` });
+    beat('rounding');
     const next = roundCounts(pm, s, r.values);
+    beat('repairing memory');
     if (!repairMemory(s, items, next, weights)) break;
+    beat('costing');
     const pt = pointOf(s, items, next, coalesce, lower);
+    beat('costed');
     if (!pt.fits) break;
     counts = next;
     best = better(best, { counts, objective: pt.objective, method: 'lp-rounding', usage: inc.usage })!;

@@ -237,13 +237,17 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
         continue;
       }
       const items = r.items;
+      // a stage of its own: seeding, settling and laying out take seconds on 128 GPUs
+      const settleStep = `exact round ${rounds}: settling batch ${c.B}${c.coalesce ? '' : ', uncoalesced'}`;
+      progress(settleStep);
       const seeds: Incumbent[] = [];
       if (best && space === 'tiered') {
         const counts = countsFromPlan(c.s, items, best.plan);
         const pt = pointOf(c.s, items, counts, c.coalesce);
         if (pt.fits) seeds.push({ counts, objective: pt.objective, method: 'heuristic-incumbent', plan: { ...best.plan, coalesce: c.coalesce } });
       }
-      const one = await settle(r, roundOpts, seeds);
+      const settleOpts: ExactOptions = opts.onProgress ? { ...roundOpts, onProgress: (p) => progress(`${settleStep}: ${p.stage}`, { incumbent: p.incumbent, bound: p.bound, gap: p.gap }) } : roundOpts;
+      const one = await settle(r, settleOpts, seeds);
       if (!one) continue;
       solved.set(c, one);
       if (one.evaluation.feasible) bestSolvedTp = Math.max(bestSolvedTp, one.evaluation.throughputSamplesPerSec);
