@@ -116,9 +116,14 @@ describe('sweep sizes', () => {
       expect(sizes.filter((b) => b <= 1 << 20).length).toBeGreaterThanOrEqual(3);
     }
   });
-  it('the largest table is 16x the last-level cache, at most 1 GiB; row sizes span 64 B to 2 KiB', () => {
+  it('the largest table is 16x the last-level cache, at most 1 GiB (512 MiB quick); row sizes span 64 B to 2 KiB', () => {
     expect(Math.max(...sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 }).tableBytes)).toBe(512 << 20);
-    expect(Math.max(...sweepPlan({ quick: true, llcBytes: 260 << 20, maxBufferBytes: 2 ** 31 }).tableBytes)).toBe(1 << 30);
+    expect(Math.max(...sweepPlan({ quick: true, llcBytes: 260 << 20, maxBufferBytes: 2 ** 31 }).tableBytes)).toBe(512 << 20);
+    expect(Math.max(...sweepPlan({ quick: false, llcBytes: 260 << 20, maxBufferBytes: 2 ** 31 }).tableBytes)).toBe(1 << 30);
+    expect(Math.max(...sweepPlan({ quick: false, llcBytes: 16 << 20, maxBufferBytes: 2 ** 31 }).tableBytes)).toBe(256 << 20);
+    // copies: 4x the cache, at least 32 MiB, the same ceilings
+    expect(Math.max(...sweepPlan({ quick: true, llcBytes: 480 << 20, maxBufferBytes: 2 ** 31 }).copyBytes)).toBe(512 << 20);
+    expect(Math.max(...sweepPlan({ quick: false, llcBytes: 480 << 20, maxBufferBytes: 2 ** 31 }).copyBytes)).toBe(1 << 30);
     const p = sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 });
     expect(Math.max(...p.rowBytes) / Math.min(...p.rowBytes)).toBe(32);
   });
