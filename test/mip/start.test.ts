@@ -18,10 +18,9 @@ describe('MIP starts', () => {
   it('HiGHS keeps a feasible start as its incumbent when the time limit stops it at once', async () => {
     const m = knapsack(60, 21);
     const ref = await solve(m, { solver: 'highs' });
-    // stopped at once, HiGHS alone holds a poor point (or none) ...
-    const alone = await solve(m, { solver: 'highs', timeLimitSec: 0.001 });
-    expect(alone.objective ?? 0).toBeLessThan(ref.objective! - 1);
-    // ... and with the optimum as its start, that start
+    // Stopped at once, HiGHS alone usually holds a poor point or none; how far it gets in 1 ms depends on the
+    // machine's speed (a fast run found the optimum), so that is not asserted. With the optimum as its start the
+    // answer is the optimum on every machine: kept as the incumbent, never dropped for a worse point or none.
     const r = await solve(m, { solver: 'highs', start: ref.values, timeLimitSec: 0.001 });
     expect(r.objective).not.toBeNull();
     expect(r.objective!).toBeCloseTo(ref.objective!, 9);
