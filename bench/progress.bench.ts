@@ -6,15 +6,13 @@
  * while the event loop is free; a gap above 2 s means a synchronous step that reports nothing.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
-import type { BenchContext, BenchResult } from './types.js';
+import { buildCli, type BenchContext, type BenchResult } from './types.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const SILENCE_TARGET_SEC = 2;
 
 interface Silence {
@@ -27,7 +25,7 @@ interface Silence {
 }
 
 /** Spawn the CLI with progress forced on and time every stderr line. */
-function timeSilence(args: string[], timeoutSec: number): Promise<Silence> {
+function timeSilence(cli: string, args: string[], timeoutSec: number): Promise<Silence> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, SCAREC_PROGRESS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -66,8 +64,7 @@ function timeSilence(args: string[], timeoutSec: number): Promise<Silence> {
 }
 
 export default async function bench(ctx: BenchContext): Promise<BenchResult> {
-  await build({ entry: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts' }, format: ['esm'], target: 'node20', platform: 'node', splitting: true, sourcemap: true, dts: false, clean: false, silent: true, skipNodeModulesBundle: true, outDir: join(root, 'dist') });
-  if (!existsSync(cli)) throw new Error(`${cli} was not built`);
+  const cli = await buildCli(root);
   const dir = mkdtempSync(join(tmpdir(), 'scarec-progress-'));
   const wh = 'models/warehouse-terabyte-full-128gpu.json';
   const tb = 'models/criteo-terabyte-8gpu.json';
@@ -83,7 +80,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
   const rows: BenchResult['rows'] = [];
   try {
     for (const [command, args] of cases) {
-      const s = await timeSilence(args, 600);
+      const s = await timeSilence(cli, args, 600);
       rows.push({ command, exitCode: s.exitCode, totalSec: s.totalSec, progressLines: s.lines, longestSilenceSec: s.longestSilenceSec, silentBefore: s.silentBefore });
     }
   } finally {

@@ -6,14 +6,11 @@
  * first); every case's exit status is checked, so a crash is never timed as a fast start.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
-import type { BenchContext, BenchResult } from './types.js';
+import { buildCli, type BenchContext, type BenchResult } from './types.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 
 /** Median wall time of `repeats` spawns (after one warm-up) and the exit status, the same every time or an error. */
 function medianSpawnMs(args: string[], repeats: number, expectStatus: number): number {
@@ -31,9 +28,7 @@ function medianSpawnMs(args: string[], repeats: number, expectStatus: number): n
 }
 
 export default async function bench(ctx: BenchContext): Promise<BenchResult> {
-  // the built CLI of these sources (as test/helpers/build.ts builds it for the tests): dist/cli/main.js
-  await build({ entry: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts' }, format: ['esm'], target: 'node20', platform: 'node', splitting: true, sourcemap: true, dts: false, clean: false, silent: true, skipNodeModulesBundle: true, outDir: join(root, 'dist') });
-  if (!existsSync(cli)) throw new Error(`${cli} was not built`);
+  const cli = await buildCli(root);
   const repeats = ctx.quick ? 5 : 15;
   const cases: Array<[string, string[], number]> = [
     ['node -e "" (baseline)', ['-e', ''], 0],

@@ -8,6 +8,7 @@ import type { CheckedPlan } from '../model/plan.js';
 import type { PlanRange } from '../model/schema.js';
 import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
 import { tablewiseGreedyPlan } from './algorithms.js';
+import { secondsLeft } from './exact/types.js';
 import { gpuKey, throughputProgress } from './mipModel.js';
 import type { OnWorkProgress } from '../progress.js';
 
@@ -377,18 +378,13 @@ export function torchrecModel(
 export const TORCHREC_RELATIVE_GAP = 1e-6;
 
 /**
- * Exact placement in the TorchRec space (proofs/torchrec-space.md): per candidate batch and coalescing choice,
- * the lower model (symmetry broken, row_wise at its least per GPU group) gives a proven lower bound on the
- * iteration time of every plan of the space; its solution, costed by evaluate, is a plan of the space. The
- * result is 'optimal' when the best plan's throughput is within the relative gap of every batch's bound.
- */
-/**
  * A plan of the space without a solve, at the scenario's batch: the table-wise greedy plan (whole tables) where it
  * fits, else every table in host memory (fused_uvm), each costed by evaluate at every coalescing choice; the
  * fastest feasible one, or undefined when neither fits.
  */
-function heuristicIncumbent(scenario: Scenario, coalesceChoices: boolean[]) {
+function heuristicIncumbent(scenario: Scenario, coalesceChoices: boolean[], loadFactors = TORCHREC_CACHE_LOAD_FACTORS) {
   const W = scenario.gpus.length;
+  const nOptions = scenario.tables.reduce((n, t) => n + tableChoices(t, W, loadFactors).length, 0);
   const candidates: Array<Record<string, TorchRecChoice>> = [Object.fromEntries(scenario.tables.map((t) => [t.name, { shardingType: 'table_wise', computeKernel: 'fused_uvm', ranks: [] } as TorchRecChoice]))];
   try {
     candidates.unshift(planToTorchRec(scenario, tablewiseGreedyPlan(scenario)));
@@ -401,7 +397,7 @@ function heuristicIncumbent(scenario: Scenario, coalesceChoices: boolean[]) {
       const plan = torchrecPlan(scenario, choices, coalesce);
       const evaluation = evaluate(scenario, plan);
       if (evaluation.feasible && (!best || evaluation.throughputSamplesPerSec > best.evaluation.throughputSamplesPerSec))
-        best = { s: scenario, choices, plan, evaluation, coalesce, nOptions: scenario.tables.reduce((n, t) => n + tableChoices(t, W).length, 0) };
+        best = { s: scenario, choices, plan, evaluation, coalesce, nOptions };
     }
   return best;
 }
@@ -417,13 +413,19 @@ function exactStart(exact: Option[][], lower: Option[][], r: SolveResult): Recor
   return out;
 }
 
+/**
+ * Exact placement in the TorchRec space (proofs/torchrec-space.md): per candidate batch and coalescing choice,
+ * the lower model (symmetry broken, row_wise at its least per GPU group) gives a proven lower bound on the
+ * iteration time of every plan of the space; its solution, costed by evaluate, is a plan of the space. The
+ * result is 'optimal' when the best plan's throughput is within the relative gap of every batch's bound.
+ */
 export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOptions = {}): Promise<TorchRecResult> {
   const t0 = performance.now();
   // --time-limit bounds the whole call: every solve gets what is left, and what is not solved in time keeps its
   // LP ceiling (a valid bound) or, without one, leaves the bound unproven
   const deadline = opts.timeLimitSec !== undefined ? t0 + opts.timeLimitSec * 1e3 : Infinity;
-  const secondsLeft = () => (deadline === Infinity ? undefined : Math.max(0, (deadline - performance.now()) / 1e3));
-  const late = () => secondsLeft() === 0;
+  const left = () => secondsLeft(deadline);
+  const late = () => left() === 0;
   let timedOut = false;
   // building a model is synchronous (seconds on 128 GPUs): a heartbeat per table, under the step's name
   const building = (stage: string) => (opts.onProgress ? (done: number, total: number) => opts.onProgress!({ stage, done, total }) : undefined);
@@ -437,7 +439,7 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
   type Best = { s: Scenario; r?: SolveResult; choices: Record<string, TorchRecChoice>; plan: CheckedPlan; evaluation: Evaluation; coalesce: boolean; model?: Model; nOptions: number };
   // the incumbent before any solve: the table-wise greedy plan (whole tables, so in the space), else every
   // table in host memory (fused_uvm), whichever fits and is faster; a time-limited call returns it at least
-  let best: Best | undefined = heuristicIncumbent(scenario, coalesceChoices);
+  let best: Best | undefined = heuristicIncumbent(scenario, coalesceChoices, opts.loadFactors);
   const search: TorchRecResult['batchSearch'] = [];
   // per solve: the proven ceiling on throughput (B / lower bound on iteration time)
   const ceilings: number[] = [];
@@ -459,7 +461,7 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
       const { model, options } = torchrecModel(s, coalesce, opts.loadFactors, true, building(`${stage} (building the model)`));
       opts.onProgress?.({ stage: `${stage} (solving)` });
       // in a worker when progress is drawn: a large LP in-process would stop the bar's timer
-      const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: secondsLeft(), ...(opts.onProgress ? { worker: true } : {}) });
+      const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: left(), ...(opts.onProgress ? { worker: true } : {}) });
       if (lp.status === 'infeasible') {
         search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'infeasible' });
         continue;
@@ -491,7 +493,7 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
       return onProgress ? { onProgress: (sp: SolveProgress) => onProgress(throughputProgress(stage, B, sp)) } : {};
     };
     // the lower model first (fast, symmetry broken): a plan of the space and a ceiling within the row_wise imbalance
-    const r = await solve(model, { solver, timeLimitSec: secondsLeft(), relativeGap: tol / 10, ...progress('lower MIP') });
+    const r = await solve(model, { solver, timeLimitSec: left(), relativeGap: tol / 10, ...progress('lower MIP') });
     if (r.status === 'timelimit') timedOut = true;
     if (r.status === 'infeasible') {
       search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'infeasible' });
@@ -514,17 +516,19 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
     let status: string = r.status;
     // the exact model where the lower ceiling leaves room above the incumbent: its bound is the space's own
     const incumbent = (best as Best | undefined)?.evaluation.throughputSamplesPerSec ?? 0;
-    if (r.objective !== null && !(bound <= incumbent * (1 + tol / 10)) && late()) timedOut = true;
-    else if (r.objective !== null && !(bound <= incumbent * (1 + tol / 10))) {
-      const exactStage = `exact-torchrec: exact MIP at batch ${B}${coalesce ? '' : ', uncoalesced'} (building the model)`;
-      const exact = torchrecModel(s, coalesce, opts.loadFactors, false, building(exactStage));
-      const start = exactStart(exact.options, options, r);
-      const re = await solve(exact.model, { solver, timeLimitSec: secondsLeft(), relativeGap: tol / 10, ...(start ? { start } : {}), ...progress('exact MIP') });
-      if (re.status === 'timelimit') timedOut = true;
-      if (re.bestBound !== null && re.bestBound > 0) bound = Math.min(bound, B / (re.bestBound / US));
-      const tpExact = consider(re, exact.options, exact.model);
-      if (tpExact !== null && (tpHere === null || tpExact > tpHere)) tpHere = tpExact;
-      status = re.status;
+    if (r.objective !== null && !(bound <= incumbent * (1 + tol / 10))) {
+      if (late()) timedOut = true;
+      else {
+        const exactStage = `exact-torchrec: exact MIP at batch ${B}${coalesce ? '' : ', uncoalesced'} (building the model)`;
+        const exact = torchrecModel(s, coalesce, opts.loadFactors, false, building(exactStage));
+        const start = exactStart(exact.options, options, r);
+        const re = await solve(exact.model, { solver, timeLimitSec: left(), relativeGap: tol / 10, ...(start ? { start } : {}), ...progress('exact MIP') });
+        if (re.status === 'timelimit') timedOut = true;
+        if (re.bestBound !== null && re.bestBound > 0) bound = Math.min(bound, B / (re.bestBound / US));
+        const tpExact = consider(re, exact.options, exact.model);
+        if (tpExact !== null && (tpHere === null || tpExact > tpHere)) tpHere = tpExact;
+        status = re.status;
+      }
     }
     if (Number.isFinite(bound)) ceilings.push(bound);
     else anyUnproven = true;

@@ -114,7 +114,6 @@ export function registerPlan(program: Command, ctx: CliContext): void {
           let greedy: PlacementResult;
           try {
             // --time-limit bounds the whole command: the full-space search gets what the TorchRec search left
-            // (a time-limited exact call still returns greedy's plan at least, with the bound that holds)
             // (a time-limited exact call still returns greedy's plan at least, with the bound that holds); with no
             // time left, greedy alone (the restriction's upper end is then unknown)
             const left = exactOptions.timeLimitSec === undefined ? undefined : exactOptions.timeLimitSec - (performance.now() - startedAt) / 1e3;
