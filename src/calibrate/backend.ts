@@ -124,8 +124,10 @@ export async function timeKernel(run: (inner: number) => Promise<void> | void, t
  * `repeats` samples and as many more as fit in `repeats * minSampleSec`; returns the median seconds per call.
  */
 export async function timeColdKernel(run: () => Promise<void> | void, prepare: () => void, timing: TimingOptions, now = () => performance.now() / 1e3): Promise<number> {
-  prepare();
-  await run();
+  if (!timing.skipWarmup) {
+    prepare();
+    await run();
+  }
   const samples: number[] = [];
   const t0 = now();
   while (samples.length < timing.repeats || (now() - t0 < timing.repeats * timing.minSampleSec && samples.length < 1000)) {

@@ -54,6 +54,8 @@ export function lastLevelCacheBytes(): number {
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
+/** The most `--quick` writes to evict the caches before a cold dedup call. */
+export const QUICK_EVICT_BYTES = 256 * MiB;
 
 /**
  * Copy sizes: three small ones for the latency (64 KiB to 1 MiB) and five from top / 16 to top for the
@@ -70,7 +72,7 @@ export function copySizes(topBytes: number): number[] {
  * The sizes measured. Tables go from cache-resident (256 KiB) to 16x the last-level cache (far enough past it
  * that the page walks of random accesses miss too, as in tables of many GB: proofs/calibration-fit.md §7),
  * at most 1 GiB (512 MiB with `quick`) and capped by the device's largest buffer. Row sizes span 64 B to 2 KiB (a factor 32), which
- * separates the per-row from the per-byte term (§8). `quick` keeps the extremes, fewer points and nine rounds.
+ * separates the per-row from the per-byte term (§8). `quick` keeps the extremes, fewer points and fifteen rounds.
  */
 export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferBytes: number; seed?: number }): SweepPlan {
   const cap = (b: number) => Math.min(b, opts.maxBufferBytes);
@@ -89,11 +91,16 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       lookups: [1024, 8192, 32768],
       streamLookups: 1 << 20,
       dedupRows: 1 << 20,
-      dedupLookups: [4096, 32768, 131072],
-      dedupEvictBytes: 2 * opts.llcBytes,
+      // a small batch pins the dedup law's intercept (its per-call latency), a large one its slope
+      dedupLookups: [512, 2048, 16384, 131072],
+      // quick evicts with at most 256 MiB: the cold dedup's scratch (8 B per row, 8 MiB here) and stream are
+      // what must leave the caches, and writing 2 x 480 MiB (a VM's reported L3) before each cold call was
+      // half of the quick run (proofs/calibration-fit.md §4)
+      dedupEvictBytes: Math.min(2 * opts.llcBytes, QUICK_EVICT_BYTES),
       copyBytes: copySizes(copyTop),
-      timing: { repeats: 3, minSampleSec: 0.008 },
-      rounds: 9,
+      // one cold dedup call per round: the rounds are its repeats
+      timing: { repeats: 1, minSampleSec: 0.008 },
+      rounds: 15,
       seed: opts.seed ?? 1,
     };
   return {
@@ -303,13 +310,13 @@ export async function runSweep(
     const correct = tasks.map(() => true);
     const inner = tasks.map(() => 1);
     const rand = seededRandom(plan.seed ^ 0x5eed);
-    const coldTiming = { repeats: plan.timing.repeats, minSampleSec: 0 };
+    const coldTiming = (round: number): TimingOptions => ({ repeats: plan.timing.repeats, minSampleSec: 0, skipWarmup: round > 0 });
     for (let round = 0; round < Math.max(1, plan.rounds); round++) {
       const order = round === 0 ? tasks.map((_, i) => i) : shuffled(tasks.map((_, i) => i), rand);
       for (const i of order) {
         const task = tasks[i]!;
         const timing: TimingOptions = task.cold
-          ? coldTiming
+          ? coldTiming(round)
           : round === 0
             ? { repeats: 1, minSampleSec: plan.timing.minSampleSec }
             : { repeats: 1, minSampleSec: plan.timing.minSampleSec, inner: inner[i], skipWarmup: true };
@@ -468,8 +475,9 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
     // the linear law holds; smaller copies run from cache. The latency is what small copies add (§4). On the
     // cpu backend the three directions are one operation (a memory copy between two host buffers), so their
     // measurements are pooled into one law (§8: three times the samples of one memory's copy bandwidth).
+    if (backendName === 'cpu') return copies.length ? fitCopyLaw(copies, `copy/${dir}`) : undefined;
     if (!copies.some((c) => c.direction === dir)) return undefined;
-    return fitCopyLaw(backendName === 'cpu' ? copies : copies.filter((c) => c.direction === dir), `copy/${dir}`);
+    return fitCopyLaw(copies.filter((c) => c.direction === dir), `copy/${dir}`);
   };
   const h2d = copyFit('hostToDevice');
   const d2h = copyFit('deviceToHost');

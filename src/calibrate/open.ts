@@ -46,7 +46,10 @@ export async function calibrateBackend(backend: CalibrationBackend, opts: Calibr
     hostCopyBytesPerSec = fitCopyLaw(host.filter((m): m is CopyMeasurement => m.family === 'copy'), 'copy/host')?.bytesPerSec;
     await cpu.dispose();
   }
-  const measurements = await runSweep(backend, plan, { onProgress: opts.onProgress });
+  // On the cpu the three copy directions are one operation (a copy between two host buffers, pooled into one
+  // law by fitProfile): quick measures it once, not three times.
+  const copyDirections = backend.name === 'cpu' && opts.quick ? (['deviceToDevice'] as const) : undefined;
+  const measurements = await runSweep(backend, plan, { onProgress: opts.onProgress, ...(copyDirections ? { copyDirections } : {}) });
   // bootstrap resamples over rounds for the confidence intervals (proofs/calibration-fit.md §8)
   const result = fitProfile(backend, measurements, { hostGather, hostCopyBytesPerSec, date: opts.date, seed: opts.seed, resamples: opts.quick ? 100 : 300 });
   Object.assign(result.profile, { quick: opts.quick, seconds: (performance.now() - t0) / 1e3, sweep: { ...plan } });

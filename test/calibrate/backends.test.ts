@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CalibrationBackend } from '../../src/calibrate/backend.js';
+import { timeColdKernel, type CalibrationBackend } from '../../src/calibrate/backend.js';
 import { checkDedup, dedupReference, gatherRows, makeTable, sameFloats } from '../../src/calibrate/kernels.js';
 import { openBackend } from '../../src/calibrate/open.js';
 import { sampleIndices } from '../../src/calibrate/rng.js';
@@ -93,5 +93,27 @@ describe('unavailable backends', () => {
       expect(o.reason.split('\n')).toHaveLength(1);
       expect(o.reason.length).toBeGreaterThan(0);
     } else await o.backend.dispose();
+  });
+});
+
+describe('timeColdKernel', () => {
+  it('evicts before every timed call, and once more for the warm-up unless it is skipped', async () => {
+    for (const skipWarmup of [false, true]) {
+      let prepares = 0;
+      let runs = 0;
+      let clock = 0;
+      const sec = await timeColdKernel(
+        () => {
+          runs++;
+          clock += 1e-3;
+        },
+        () => prepares++,
+        { repeats: 3, minSampleSec: 0, skipWarmup },
+        () => clock,
+      );
+      expect(sec).toBeCloseTo(1e-3, 12);
+      expect(prepares).toBe(skipWarmup ? 3 : 4);
+      expect(runs).toBe(prepares);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CalibrationBackend, DeviceTable, TimingOptions } from '../../src/calibrate/backend.js';
-import { copySizes, fitProfile, runSweep, sweepPlan, sweepSteps, type SweepPlan } from '../../src/calibrate/harness.js';
+import { QUICK_EVICT_BYTES, copySizes, fitProfile, runSweep, sweepPlan, sweepSteps, type SweepPlan } from '../../src/calibrate/harness.js';
 import { gatherRows } from '../../src/calibrate/kernels.js';
 import { goldenScatter } from '../../src/calibrate/rng.js';
 
@@ -107,6 +107,16 @@ describe('the interleaved sweep (proofs/calibration-fit.md §8)', () => {
   });
 });
 
+describe('one copy law on the cpu', () => {
+  it('copies of one direction give all three link constants (the cpu pools them into one law)', async () => {
+    const plan = tinyPlan(3);
+    const ms = await runSweep(driftingBackend({ perRow: 200e-9, bytesPerSec: 4e9, latency: 1e-6 }, () => 1), plan, { copyDirections: ['deviceToDevice'] });
+    expect(ms.filter((m) => m.family === 'copy').every((m) => m.family === 'copy' && m.direction === 'deviceToDevice')).toBe(true);
+    const { profile } = fitProfile({ name: 'cpu', device: 'virtual' }, ms, { resamples: 0 });
+    for (const k of ['hostToGpuBytesPerSec', 'gpuToHostBytesPerSec', 'gpuToGpuBytesPerSec'] as const) expect(profile.constants[k], k).toBeCloseTo(20e9, -6);
+  });
+});
+
 describe('sweep sizes', () => {
   it('copy sizes give the bandwidth fit and the latency fit at least three points each, for any cache size', () => {
     for (const top of [1 << 20, 32 << 20, 128 << 20, 260 << 20, 1 << 30]) {
@@ -126,6 +136,14 @@ describe('sweep sizes', () => {
     expect(Math.max(...sweepPlan({ quick: false, llcBytes: 480 << 20, maxBufferBytes: 2 ** 31 }).copyBytes)).toBe(1 << 30);
     const p = sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 });
     expect(Math.max(...p.rowBytes) / Math.min(...p.rowBytes)).toBe(32);
+  });
+  it('quick evicts with at most 256 MiB before a cold dedup call, the full sweep with 2x the cache', () => {
+    expect(sweepPlan({ quick: true, llcBytes: 480 << 20, maxBufferBytes: 2 ** 31 }).dedupEvictBytes).toBe(QUICK_EVICT_BYTES);
+    expect(sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 }).dedupEvictBytes).toBe(64 << 20);
+    expect(sweepPlan({ quick: false, llcBytes: 480 << 20, maxBufferBytes: 2 ** 31 }).dedupEvictBytes).toBe(960 << 20);
+    // the intercept needs small batches, the slope a large one
+    const d = sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 }).dedupLookups;
+    expect(Math.max(...d) / Math.min(...d)).toBeGreaterThanOrEqual(256);
   });
   it('goldenScatter is a bijection of [0, n) (exhaustive for small n)', () => {
     for (let n = 1; n <= 300; n++) {
