@@ -1,11 +1,15 @@
 import { median, type BackendName } from '../src/calibrate/backend.js';
+import type { CalibrationResult } from '../src/calibrate/harness.js';
 import { calibrateBackend, openBackend } from '../src/calibrate/open.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareStages, measureStages, type StageRunner } from '../src/calibrate/stage.js';
 import { loadPlans } from '../src/model/plan.js';
 import { loadScenario } from '../src/model/scenario.js';
 import type { DeviceProfile } from '../src/model/schema.js';
-import type { BenchContext, BenchResult } from './types.js';
+import { buildCli, type BenchContext, type BenchResult } from './types.js';
 
 /** Quick calibration on every backend that is available here: fitted constants and gather efficiency. */
 export default async function bench(ctx: BenchContext): Promise<BenchResult> {
@@ -42,9 +46,19 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
         `speedup of cache-greedy over host measured ${cmp.measuredSpeedup.toFixed(2)}x, predicted ${cmp.predictedSpeedup.toFixed(2)}x ${name === 'cpu' ? ' (target: within 15% per plan)' : ''}`,
     );
   };
+  const root = join(import.meta.dirname, '..');
+  const cli = await buildCli(root);
+  const work = mkdtempSync(join(tmpdir(), 'scarec-calibrate-bench-'));
+  const cliQuickCpuProfile = async (): Promise<CalibrationResult['profile']> => {
+    const out = join(work, 'cpu.json');
+    const r = spawnSync(process.execPath, [cli, 'calibrate', '--backend', 'cpu', '--quick', '--out', out], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`scarec calibrate --quick exited ${r.status}: ${r.stderr}`);
+    return JSON.parse(readFileSync(out, 'utf8')) as CalibrationResult['profile'];
+  };
   const errors: Array<{ name: string; cache: number; host: number }> = [];
   const profiles: DeviceProfile[] = [];
   const cpuSeconds: number[] = [];
+  const cpuLoads: number[] = [];
   // The cpu backend is calibrated and validated three times (a shared machine drifts between a calibration and
   // the run it predicts): every round is reported, and the median error per plan.
   const runs: BackendName[] = ctx.quick ? ['cpu'] : ['cpu', 'cpu', 'cpu', 'gpujs', 'webgpu'];
@@ -57,10 +71,17 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
       continue;
     }
     const t0 = performance.now();
-    const { profile } = await calibrateBackend(o.backend, { quick: true });
+    // the cpu rounds run the command a user runs (`scarec calibrate --backend cpu --quick --out`, a fresh
+    // process: start-up, sweep, fit, write), and its wall time is what the 30 s target is about
+    const profile = name === 'cpu' ? await cliQuickCpuProfile() : (await calibrateBackend(o.backend, { quick: true })).profile;
     const seconds = (performance.now() - t0) / 1e3;
+    // the machine's 1-minute load average right after the calibration: other processes share the memory bus
+    const load = loadavg()[0]!;
     profiles.push(profile);
-    if (name === 'cpu') cpuSeconds.push(seconds);
+    if (name === 'cpu') {
+      cpuSeconds.push(seconds);
+      cpuLoads.push(load);
+    }
     if (o.backend.stageRunner) await validate(name, profile, o.backend.stageRunner(), round);
     await o.backend.dispose();
     const c = profile.constants;
@@ -69,6 +90,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
       backend: `${name}${round > 0 ? ` (round ${round + 1})` : ''}`,
       device: profile.device,
       seconds,
+      loadAverage: load,
       gpuGatherGBps: g(c.gpuGatherBytesPerSec),
       hostGatherGBps: g(c.hostGatherBytesPerSec),
       hostToGpuGBps: g(c.hostToGpuBytesPerSec),
@@ -107,9 +129,11 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
     }
     rows.push(spread);
     const secs = cpuSeconds.slice().sort((a, b) => a - b);
+    const slowest = secs[secs.length - 1]!;
     notes.push(
       `cpu --quick repeatability over ${cpuProfiles.length} rounds: worst spread ${(worst * 100).toFixed(1)}% (${worstKey}), target 10%: ${worst <= 0.1 ? 'met' : 'MISSED'}; ` +
-        `quick calibration wall time median ${median(secs).toFixed(1)} s (range ${secs[0]!.toFixed(1)}-${secs[secs.length - 1]!.toFixed(1)} s), target 30 s: ${median(secs) <= 30 ? 'met' : 'MISSED'}`,
+        `\`scarec calibrate --backend cpu --quick --out\` wall time (built CLI, whole process) median ${median(secs).toFixed(1)} s, range ${secs[0]!.toFixed(1)}-${slowest.toFixed(1)} s, target at most 30 s: ${slowest <= 30 ? 'met' : 'MISSED'}; ` +
+        `1-minute load average after each round: ${cpuLoads.map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores`,
     );
   }
   const cpuErrors = errors.filter((e) => e.name === 'cpu');
@@ -122,5 +146,6 @@ export default async function bench(ctx: BenchContext): Promise<BenchResult> {
     );
   }
   notes.push('gather efficiency = fitted gather bandwidth / device-to-device copy bandwidth, measured in the same run');
+  rmSync(work, { recursive: true, force: true });
   return { title: 'Calibration (--quick): fitted constants and gather efficiency per backend', rows, notes };
 }

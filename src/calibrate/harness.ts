@@ -98,8 +98,9 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       // half of the quick run (proofs/calibration-fit.md §4)
       dedupEvictBytes: Math.min(2 * opts.llcBytes, QUICK_EVICT_BYTES),
       copyBytes: copySizes(copyTop),
-      // one cold dedup call per round: the rounds are its repeats
-      timing: { repeats: 1, minSampleSec: 0.008 },
+      // two cold dedup calls per round (each after a 256 MiB read pass): 30 samples of the small batches that
+      // pin the intercept
+      timing: { repeats: 2, minSampleSec: 0.008 },
       rounds: 15,
       seed: opts.seed ?? 1,
     };
