@@ -18,6 +18,11 @@ export interface SweepPlan {
   rowBytes: number[];
   tableBytes: number[];
   skews: Skew[];
+  /**
+   * Skews measured on the smallest table when there are several (default: all of `skews`). That table is
+   * cache-resident, where the skew changes nothing (proofs/calibration-fit.md §7): `--quick` measures it once.
+   */
+  residentSkews?: Skew[];
   lookups: number[];
   /** length of the index stream that timed calls cycle through */
   streamLookups: number;
@@ -88,6 +93,7 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       rowBytes: [64, 128, 512, 2048],
       tableBytes: uniq([cap(256 * 1024), big]),
       skews: [{ kind: 'uniform' }, { kind: 'zipf', alpha: 1.05 }],
+      residentSkews: [{ kind: 'uniform' }],
       lookups: [1024, 8192, 32768],
       streamLookups: 1 << 20,
       dedupRows: 1 << 20,
@@ -98,9 +104,8 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       // half of the quick run (proofs/calibration-fit.md §4)
       dedupEvictBytes: Math.min(2 * opts.llcBytes, QUICK_EVICT_BYTES),
       copyBytes: copySizes(copyTop),
-      // two cold dedup calls per round (each after a 256 MiB read pass): 30 samples of the small batches that
-      // pin the intercept
-      timing: { repeats: 2, minSampleSec: 0.008 },
+      // one cold dedup call per round (after a read pass): the rounds are its repeats
+      timing: { repeats: 1, minSampleSec: 0.008 },
       rounds: 15,
       seed: opts.seed ?? 1,
     };
@@ -168,13 +173,19 @@ export interface Progress {
   (done: number, total: number, label: string): void;
 }
 
+/** The skews measured on a table of `tableBytes` (the smallest of several may take fewer: `residentSkews`). */
+export function skewsFor(plan: Pick<SweepPlan, 'tableBytes' | 'skews' | 'residentSkews'>, tableBytes: number): Skew[] {
+  return plan.residentSkews && plan.tableBytes.length > 1 && tableBytes === Math.min(...plan.tableBytes) ? plan.residentSkews : plan.skews;
+}
+
 /** Count the steps of a sweep (for a progress bar): every measurement once per round. */
 export function sweepSteps(plan: SweepPlan, copyDirections: readonly CopyDirection[], withUpdates = false): number {
   const bigTables = plan.tableBytes.length > 0 ? 1 : 0;
   const lookupCount = plan.rowBytes.reduce((n, r) => n + lookupsFor(plan, r).length, 0);
+  const tableSkews = plan.tableBytes.reduce((n, b) => n + skewsFor(plan, b).length, 0);
   return (
     plan.rounds *
-    (plan.tableBytes.length * plan.skews.length * lookupCount +
+    (tableSkews * lookupCount +
       (withUpdates ? bigTables * plan.skews.length * lookupCount : 0) +
       plan.skews.length * plan.dedupLookups.length +
       copyDirections.length * plan.copyBytes.length)
@@ -244,7 +255,7 @@ export async function runSweep(
         const host = hostAll.subarray(0, rows * dim);
         const table = await backend.uploadTable(host, rows, dim);
         tables.push(table);
-        for (const skew of plan.skews) {
+        for (const skew of skewsFor(plan, tableBytes)) {
           // One index stream per (table, skew), long enough that cycling through it touches more rows than
           // the caches hold (see CalibrationBackend.gather).
           const stream = sampleIndices(rows, Math.max(plan.streamLookups, 2 * Math.max(...plan.lookups)), skew, seed++);

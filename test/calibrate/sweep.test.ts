@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CalibrationBackend, DeviceTable, TimingOptions } from '../../src/calibrate/backend.js';
-import { QUICK_EVICT_BYTES, copySizes, fitProfile, runSweep, sweepPlan, sweepSteps, type SweepPlan } from '../../src/calibrate/harness.js';
+import { QUICK_EVICT_BYTES, copySizes, fitProfile, runSweep, skewsFor, sweepPlan, sweepSteps, type SweepPlan } from '../../src/calibrate/harness.js';
 import { gatherRows } from '../../src/calibrate/kernels.js';
 import { goldenScatter } from '../../src/calibrate/rng.js';
 
@@ -144,6 +144,14 @@ describe('sweep sizes', () => {
     // the intercept needs small batches, the slope a large one
     const d = sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 }).dedupLookups;
     expect(Math.max(...d) / Math.min(...d)).toBeGreaterThanOrEqual(256);
+  });
+  it('quick measures the cache-resident table with uniform ids only, the large one with every skew', async () => {
+    const plan = tinyPlan(1);
+    const ms = await runSweep(driftingBackend({ perRow: 200e-9, bytesPerSec: 4e9, latency: 1e-6 }, () => 1), plan);
+    const skewsAt = (bytes: number) => new Set(ms.filter((m) => m.family === 'gather' && m.tableBytes <= bytes && m.tableBytes > bytes / 2).map((m) => m.family === 'gather' && m.skew));
+    expect([...skewsAt(1 << 14)]).toEqual(['uniform']);
+    expect([...skewsAt(1 << 20)].sort()).toEqual(['uniform', 'zipf1.05']);
+    expect(skewsFor({ tableBytes: [1 << 14], skews: plan.skews, residentSkews: plan.residentSkews }, 1 << 14)).toEqual(plan.skews);
   });
   it('goldenScatter is a bijection of [0, n) (exhaustive for small n)', () => {
     for (let n = 1; n <= 300; n++) {
