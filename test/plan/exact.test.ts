@@ -34,6 +34,12 @@ describe('exact = best of every enumerated row-level plan (one bucket per row)',
         expect(r.objective! * 1e-6).toBeCloseTo(r.evaluation.iterationSec, 15);
         // one row per bucket: the interval is a point
         expect(r.interval!.relativeWidth!).toBeLessThan(1e-6);
+        // the bucketed MIP's own solve: never above the returned plan's point, within the gap of its bound
+        if (r.bucketed && r.bucketed.objective !== null && r.bucketed.bestBound !== null) {
+          expect(r.bucketed.objective).toBeLessThanOrEqual(r.objective! * (1 + 1e-9));
+          expect(r.bucketed.bestBound).toBeLessThanOrEqual(r.bucketed.objective * (1 + 1e-9));
+          if (r.bucketed.status === 'optimal') expect(r.bucketed.gap!).toBeLessThanOrEqual(1e-5);
+        }
       }
       // no heuristic beats the optimum (the 1% target for greedy is measured in bench/placement.bench.ts)
       expect(evaluate(s, greedyPlan(s)).iterationSec).toBeGreaterThanOrEqual(brute.iterationSec * (1 - 1e-12));

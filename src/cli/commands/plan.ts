@@ -137,6 +137,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         if (r.exact) {
           const e = r.exact;
           lines.push(`  MIP (${e.solver}, ${e.space}, ${e.items} items, <= ${e.bucketsPerTableMax} buckets/table): ${e.status} by ${e.method} (gap tolerance ${e.relativeGapTolerance}), objective ${e.objective?.toPrecision(8)} us, best bound ${e.bestBound?.toPrecision(8) ?? 'none'} us, gap ${e.gap ?? 'n/a'}, ${e.solveSeconds.toFixed(2)} s`);
+          if (e.bucketed && e.bucketed.objective !== e.objective)
+            lines.push(`  bucketed MIP's own solve (${e.bucketed.items} items, <= ${e.bucketed.bucketsPerTableMax} buckets/table): ${e.bucketed.status}, objective ${e.bucketed.objective?.toPrecision(8) ?? 'none'} us, best bound ${e.bucketed.bestBound?.toPrecision(8) ?? 'none'} us (the plan above is better at row level)`);
           const rl = e.rowLevel;
           lines.push(
             `  row-level optimum: throughput in [${rl.throughputSamplesPerSec.toPrecision(6)}, ${rl.boundSamplesPerSec?.toPrecision(6) ?? 'no bound'}] samples/s over every candidate batch` +

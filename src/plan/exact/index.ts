@@ -373,6 +373,16 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     items: finalItems.length,
     interval,
     rowLevel,
+    bucketed: one
+      ? {
+          status: one.result.status,
+          objective: one.result.objective,
+          bestBound: one.result.bestBound,
+          gap: one.result.objective !== null && one.result.bestBound !== null ? relativeGap(one.result.objective, one.result.bestBound) : null,
+          items: one.items.length,
+          bucketsPerTableMax: maxItemsPerTable(one.items),
+        }
+      : null,
     model: one?.model ?? ({ name: 'none', sense: 'minimize', objective: { terms: [] }, variables: [], constraints: [] } as Model),
     batchSearch: batches.map((B) => {
       const cs = choices.filter((c) => c.B === B);
@@ -388,6 +398,13 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
       return { globalBatch: B, throughputSamplesPerSec: tp, status };
     }),
   };
+}
+
+/** The most buckets any one table has among `items`. */
+function maxItemsPerTable(items: readonly Bucket[]): number {
+  const per = new Map<number, number>();
+  for (const it of items) per.set(it.table, (per.get(it.table) ?? 0) + 1);
+  return Math.max(1, ...per.values());
 }
 
 /** The solver's version string (reported beside the result). */

@@ -122,7 +122,10 @@ export interface ExactResult {
   plan: CheckedPlan;
   evaluation: Evaluation;
   status: SolveResult['status'];
-  /** the MIP's objective value (microseconds per iteration of the bucketed model), as in the exported model */
+  /**
+   * The returned plan's point in the bucketed model (microseconds per iteration). When a heuristic's plan wins
+   * at row level this is its bucketed objective, which can be above the bucketed optimum: that is `bucketed`.
+   */
   objective: number | null;
   objectiveUnit: 'us';
   bestBound: number | null;
@@ -138,6 +141,13 @@ export interface ExactResult {
   interval: BucketInterval | null;
   /** the certified row-level bracket over every candidate batch and coalescing choice */
   rowLevel: RowLevelBracket;
+  /**
+   * The bucketed MIP's own solve at the returned plan's batch and coalescing choice, on the buckets of the last
+   * round that solved it: its status, objective, bound and gap, as a solver of the model `scarec export
+   * --buckets N` writes reports them (the same buckets when no refinement round ran, e.g. --target-width 1).
+   * null when no bucketed model was solved at that choice (a time limit, or the heuristic plan alone).
+   */
+  bucketed: { status: SolveResult['status']; objective: number | null; bestBound: number | null; gap: number | null; items: number; bucketsPerTableMax: number } | null;
   /**
    * Where the returned integer point came from (proofs/placement-bounds.md §3): 'lp-rounding' = the folded LP
    * of a usage pattern rounded (and polished); 'branch-and-bound' = a pattern MIP's incumbent; 'heuristic-
