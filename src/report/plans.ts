@@ -13,11 +13,11 @@ import { parseAlgorithm, runAlgorithm, type Algorithm } from '../plan/index.js';
 export interface PlanCertificate {
   /** solver status, e.g. "optimal", "timelimit" */
   status: string;
-  /** best iteration time found (seconds), as the MIP's objective */
+  /** best iteration time found (seconds): exact's row-level plan, or the MIP's objective */
   objectiveSec: number | null;
-  /** proven lower bound on the iteration time (seconds) */
+  /** proven lower bound on the iteration time (seconds): exact's certified row-level bound */
   boundSec: number | null;
-  /** relative gap between objective and bound */
+  /** relative gap between objective and bound: exact's row-level bracket width (bound - plan) / plan in throughput */
   gap: number | null;
   solver?: string;
 }
@@ -98,8 +98,8 @@ export const builtinPlanProvider: PlanProvider = {
  * The placement layer (src/plan) as the report's provider: B0, B1, B2 (table-wise greedy), B3 (cache
  * greedy), the tiered greedy, the exact MIP and the exact optimum of the TorchRec space (issue 15: its gap to
  * exact in figure 5 is what the restriction to TorchRec's per-table choices costs). The exact solve is pinned to the instance's own batch (no
- * batch search) so every plan of an instance is costed at the same B; its bound is the certified
- * row-level lower bound on the iteration time when the bucket certificate has one, else the MIP's bound.
+ * batch search) so every plan of an instance is costed at the same B; its certificate is the row-level bracket:
+ * the plan's iteration time, the certified row-level lower bound on it, and their relative width.
  */
 export function placementPlanProvider(opts: { timeLimitSec?: number; maxBuckets?: number; relativeGap?: number } = {}): PlanProvider {
   const algorithms: Algorithm[] = ['host', 'host-coalesced', 'tablewise-greedy', 'cache-greedy', 'greedy', 'exact', 'exact-torchrec'];
@@ -120,12 +120,14 @@ export function placementPlanProvider(opts: { timeLimitSec?: number; maxBuckets?
       return {
         algorithm,
         plan: r.plan,
+        // the row-level bracket (issue 11): the plan's own iteration time, the certified row-level bound at this
+        // batch and their relative width; never the bucketed model's gap, which says nothing about the real rows
         certificate: e
           ? {
-              status: e.status,
-              objectiveSec: e.objectiveUnit === 'us' ? us(e.objective) : e.objective,
-              boundSec: e.interval?.lowerIterationSec ?? (e.objectiveUnit === 'us' ? us(e.bestBound) : e.bestBound),
-              gap: e.gap,
+              status: e.rowLevel.status,
+              objectiveSec: e.evaluation.iterationSec,
+              boundSec: e.rowLevel.boundSamplesPerSec !== null && e.rowLevel.boundSamplesPerSec > 0 ? e.globalBatch / e.rowLevel.boundSamplesPerSec : null,
+              gap: e.rowLevel.relativeWidth,
               solver: e.solver,
             }
           : tr

@@ -64,6 +64,20 @@ describe('reproduce on a small scenario', () => {
     expect(fig5.reading).toContain('TorchRec space');
   });
 
+  it('figure 5 shows exact\'s row-level bracket: bound at or above the exact plan, width = bound / plan - 1, quoted in the reading', () => {
+    const summary = JSON.parse(readFileSync(result.files.summary, 'utf8'));
+    const fig5 = summary.figures[4];
+    const inst = fig5.data.instances as Array<{ referenceThroughput: number; boundThroughput: number | null; solverGap: number | null; status: string }>;
+    expect(inst.some((i) => i.boundThroughput !== null)).toBe(true);
+    for (const i of inst) {
+      if (i.boundThroughput === null) continue;
+      // the certified row-level bound is never below the plan it certifies
+      expect(i.boundThroughput).toBeGreaterThanOrEqual(i.referenceThroughput * (1 - 1e-9));
+      expect(i.solverGap!).toBeCloseTo(i.boundThroughput / i.referenceThroughput - 1, 9);
+    }
+    expect(fig5.reading).toContain('row-level bracket width at most');
+  });
+
   it('the HTML is self-contained and holds the six figures with their SVGs inline', () => {
     const html = readFileSync(result.files.html, 'utf8');
     const doc = new JSDOM(html).window.document;
