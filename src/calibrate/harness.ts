@@ -34,6 +34,11 @@ export interface SweepPlan {
   /** per sample: at least this long (`minSampleSec`); `repeats` is the cold dedup's samples per round */
   timing: TimingOptions;
   /**
+   * Cold dedup calls per round for the batches of at most `maxLookups` ids (default: `timing.repeats`): those
+   * points carry the dedup law's intercept, whose spread over runs was the largest of any constant.
+   */
+  dedupSmallBatches?: { maxLookups: number; repeats: number };
+  /**
    * Interleaved rounds: every measurement is sampled once per round, the rounds visit the measurements in a
    * shuffled order, and a measurement's time is the median over the rounds. Drift of a shared machine then
    * hits every row size alike instead of tilting the per-row against the per-byte term
@@ -104,8 +109,10 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       // half of the quick run (proofs/calibration-fit.md §4)
       dedupEvictBytes: Math.min(2 * opts.llcBytes, QUICK_EVICT_BYTES),
       copyBytes: copySizes(copyTop),
-      // one cold dedup call per round (after a read pass): the rounds are its repeats
+      // one cold dedup call per round (after a read pass): the rounds are its repeats; three for the small
+      // batches that pin the intercept (their median per round, then the median over rounds)
       timing: { repeats: 1, minSampleSec: 0.008 },
+      dedupSmallBatches: { maxLookups: 2048, repeats: 3 },
       rounds: 15,
       seed: opts.seed ?? 1,
     };
@@ -210,8 +217,9 @@ interface Task {
   label: string;
   /** the measurement, at `seconds` (the median of `roundSeconds`) */
   record(roundSeconds: number[], seconds: number, correct: boolean): Measurement;
-  /** the dedup's cold single calls: sampled `repeats` times per round, not by an inner count */
+  /** the dedup's cold single calls: sampled `coldRepeats` times per round, not by an inner count */
   cold?: boolean;
+  coldRepeats?: number;
 }
 
 /** A seeded shuffle (Fisher-Yates) of the task order of one round. */
@@ -297,6 +305,7 @@ export async function runSweep(
         others.push({
           label: `dedup ${skewName(skew)}, ${lookups} lookups`,
           cold: plan.dedupEvictBytes > 0,
+          coldRepeats: plan.dedupSmallBatches && lookups <= plan.dedupSmallBatches.maxLookups ? plan.dedupSmallBatches.repeats : plan.timing.repeats,
           async sample(timing, first) {
             const r = await backend.dedup(stream, lookups, plan.dedupRows, { ...timing, evictBytes: plan.dedupEvictBytes });
             if (first) distinct = r.unique.length;
@@ -322,13 +331,13 @@ export async function runSweep(
     const correct = tasks.map(() => true);
     const inner = tasks.map(() => 1);
     const rand = seededRandom(plan.seed ^ 0x5eed);
-    const coldTiming = (round: number): TimingOptions => ({ repeats: plan.timing.repeats, minSampleSec: 0, skipWarmup: round > 0 });
+    const coldTiming = (round: number, repeats: number): TimingOptions => ({ repeats, minSampleSec: 0, skipWarmup: round > 0 });
     for (let round = 0; round < Math.max(1, plan.rounds); round++) {
       const order = round === 0 ? tasks.map((_, i) => i) : shuffled(tasks.map((_, i) => i), rand);
       for (const i of order) {
         const task = tasks[i]!;
         const timing: TimingOptions = task.cold
-          ? coldTiming(round)
+          ? coldTiming(round, task.coldRepeats ?? plan.timing.repeats)
           : round === 0
             ? { repeats: 1, minSampleSec: plan.timing.minSampleSec }
             : { repeats: 1, minSampleSec: plan.timing.minSampleSec, inner: inner[i], skipWarmup: true };

@@ -153,6 +153,21 @@ describe('sweep sizes', () => {
     expect([...skewsAt(1 << 20)].sort()).toEqual(['uniform', 'zipf1.05']);
     expect(skewsFor({ tableBytes: [1 << 14], skews: plan.skews, residentSkews: plan.residentSkews }, 1 << 14)).toEqual(plan.skews);
   });
+  it('cold dedup calls: three per round for the small batches that carry the intercept, one for the others', async () => {
+    const plan = { ...tinyPlan(2), dedupEvictBytes: 1 << 16 };
+    const b = driftingBackend({ perRow: 200e-9, bytesPerSec: 4e9, latency: 1e-6 }, () => 1);
+    const seen = new Map<number, number[]>();
+    const dedup = b.dedup.bind(b);
+    b.dedup = async (stream, lookups, rows, timing) => {
+      seen.set(lookups, [...(seen.get(lookups) ?? []), timing.repeats]);
+      expect(timing.evictBytes).toBe(1 << 16);
+      return dedup(stream, lookups, rows, timing);
+    };
+    await runSweep(b, plan);
+    const max = plan.dedupSmallBatches!.maxLookups;
+    for (const [lookups, repeats] of seen) for (const r of repeats) expect(r, `${lookups} lookups`).toBe(lookups <= max ? 3 : 1);
+    expect([...seen.keys()].some((k) => k > max)).toBe(true);
+  });
   it('goldenScatter is a bijection of [0, n) (exhaustive for small n)', () => {
     for (let n = 1; n <= 300; n++) {
       const f = goldenScatter(n);
