@@ -228,11 +228,28 @@ export function cacheGreedyPlan(scenario: Scenario): { plan: CheckedPlan; certif
   };
 }
 
+/**
+ * Default work cap of greedy's local search (worker-evaluations). It replaced a 40 ms wall-clock budget, which
+ * made plans depend on the machine's speed and load: 300k is about what 40 ms allowed on the bench's
+ * 100-table x 16-GPU instance (Intel Xeon, 2026-12-02); Criteo Terabyte's search ends by itself well below it
+ * (37k).
+ */
+export const GREEDY_WORK_BUDGET = 300_000;
+
+/** What is left of a local search's work cap (worker-evaluations); shared by the searches of one greedy call. */
+export interface WorkBudget {
+  left: number;
+}
+
 export interface GreedyOptions {
   /** buckets per table for the greedy's first decisions (default 32) */
   maxBuckets?: number;
-  /** local-search budget in milliseconds (default 40): a cap, the search normally ends sooner */
-  budgetMs?: number;
+  /**
+   * Work cap of the local search (default GREEDY_WORK_BUDGET): cost evaluations, each counted as the number of
+   * workers it recomputes. A count, not a clock: the plan is the same on every machine. The search normally
+   * ends sooner, by its own stopping rule.
+   */
+  workBudget?: number;
   /** buckets shared with other algorithms of the same call */
   bucketCache?: BucketCache;
   /** called before each candidate batch of greedyBatchSearch (the work is synchronous: it reports between batches) */
@@ -290,22 +307,22 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
 
   // The search from the best start, and from every start within START_SLACK of it (a start that uses other
   // tiers can end lower: the search does not open and close tiers as freely as the starts do).
-  const deadline = performance.now() + (opts.budgetMs ?? 40);
+  const budget: WorkBudget = { left: opts.workBudget ?? GREEDY_WORK_BUDGET };
   let counts = starts[0]!.counts;
   let score: Score | undefined;
   for (const start of starts) {
-    if (score && (start.score[0] > starts[0]!.score[0] * (1 + START_SLACK) || performance.now() >= deadline)) break;
-    searchCounts(fast, start.counts, deadline);
+    if (score && (start.score[0] > starts[0]!.score[0] * (1 + START_SLACK) || budget.left <= 0)) break;
+    searchCounts(fast, start.counts, budget);
     const sc = scoreOf(fast, fast.state(start.counts));
     if (!score || better(sc, score)) [counts, score] = [start.counts, sc];
   }
   // One round of refinement: the rows of a split bucket, at their own range sums, and the search again.
-  const split = performance.now() < deadline ? splitMixed(scenario, items, counts) : undefined;
+  const split = budget.left > 0 ? splitMixed(scenario, items, counts) : undefined;
   if (split) {
     const before = items;
     ({ items, counts } = split);
     fast = fastLoads(scenario, items, coalesce, { items: before, fast });
-    searchCounts(fast, counts, deadline, split.fresh);
+    searchCounts(fast, counts, budget, split.fresh);
   }
   const own = plansFromCounts(scenario, items, counts, coalesce, 'greedy');
   if (W > 1) return own;
@@ -572,7 +589,7 @@ function assignShards(fast: FastLoads, cost: TierCost[], tier: Tier[], allowHost
  * when they stop; the whole move is tried first only where a latency can change. With `focus`, the first
  * pass of moves visits only the items it marks (after a refinement, the new ones).
  */
-export function searchCounts(fast: FastLoads, counts: number[][], deadline: number, focus?: Uint8Array): void {
+export function searchCounts(fast: FastLoads, counts: number[][], budget: WorkBudget, focus?: Uint8Array): void {
   const { W, H, nC, mem } = fast;
   const n = counts.length;
   const x = new Float64Array(n * nC);
@@ -595,6 +612,8 @@ export function searchCounts(fast: FastLoads, counts: number[][], deadline: numb
   const used = new Float64Array(nC);
   for (let i = 0; i < n; i++) for (let c = 0; c < nC; c++) used[c]! += x[i * nC + c]!;
   const attempt = (i: number, a: number, b: number, k: number, j = -1, kj = 0): boolean => {
+    // one cost evaluation: W workers recomputed
+    budget.left -= W;
     fast.move(st, i, a, b, k);
     if (kj > 0) fast.move(st, j, b, a, kj);
     if (fast.fits(st)) {
@@ -684,7 +703,7 @@ export function searchCounts(fast: FastLoads, counts: number[][], deadline: numb
     let any = false;
     let misses = 0;
     for (const i of inClass(a, true)) {
-      if (performance.now() >= deadline) break;
+      if (budget.left <= 0) break;
       let hit = false;
       for (const j of colds) {
         if (i === j || x[i * nC + a]! === 0 || x[j * nC + b]! === 0) continue;
@@ -709,12 +728,12 @@ export function searchCounts(fast: FastLoads, counts: number[][], deadline: numb
   // A round is a pass of moves, then (when the moves gain little) a pass of exchanges; the search stops
   // after a round that gains less than MIN_GAIN of the makespan (the score's tie-break alone can go on for
   // a long time at little value).
-  for (let pass = 0; improved && pass < 100 && performance.now() < deadline; pass++) {
+  for (let pass = 0; improved && pass < 100 && budget.left > 0; pass++) {
     improved = false;
     const before = curMax;
     sortByTime();
     for (let i = 0; i < n; i++) {
-      if ((i & 63) === 0 && performance.now() >= deadline) break;
+      if ((i & 63) === 0 && budget.left <= 0) break;
       if (pass === 0 && focus && !focus[i]) continue;
       for (let a = 0; a < nC; a++) {
         if (x[i * nC + a]! === 0) continue;
@@ -738,20 +757,20 @@ export function searchCounts(fast: FastLoads, counts: number[][], deadline: numb
       sortByTime();
       const gs = gpuClass(byTime[W - 1]!);
       for (const g of byTime.slice(0, W - 1)) {
-        if (performance.now() >= deadline) break;
+        if (budget.left <= 0) break;
         if (exchanges(gs, gpuClass(g), true)) improved = true;
         if (exchanges(gpuClass(g), gs, true)) improved = true;
       }
     }
     // Tiers: hot host rows into a GPU's memory, cold rows of it to host.
     for (const b of used[REP]! > 0 && W > 1 ? [...gpuClasses, REP] : gpuClasses) {
-      if (performance.now() >= deadline) break;
+      if (budget.left <= 0) break;
       if (exchanges(H, b, false)) improved = true;
     }
     // Classes not in use: one row, or the whole bucket, of each bucket (opening a class pays its latency).
     for (let b = 0; b < nC && !improved; b++) {
       if (used[b]! > 0 || (W === 1 && b === gpuClass(0))) continue;
-      for (let i = 0; i < n && performance.now() < deadline; i++)
+      for (let i = 0; i < n && budget.left > 0; i++)
         for (let a = 0; a < nC; a++) {
           const have = x[i * nC + a]!;
           if (a === b || have === 0) continue;

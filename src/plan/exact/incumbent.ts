@@ -266,7 +266,7 @@ export function heuristicPoint(r: Relaxed, opts: ExactOptions): Incumbent | unde
   try {
     if (r.space === 'tablewise') plan = tablewiseGreedyPlan(s);
     else if (r.space === 'cache') plan = cacheGreedyPlan(s).plan;
-    else plan = greedyPlan(s, { bucketCache: opts.bucketCache, budgetMs: 40 });
+    else plan = greedyPlan(s, { bucketCache: opts.bucketCache });
   } catch (e) {
     if (e instanceof InfeasibleError) return undefined;
     throw e;
