@@ -247,3 +247,43 @@ export function fitLatencyGivenBandwidth(points: ReadonlyArray<{ bytes: number; 
   }
   return Math.max(0, num / den);
 }
+
+/**
+ * One row-cost law for several kernel families that the model charges alike (a tier's gathers and optimizer
+ * updates: proofs/calibration-fit.md §6a). Each family is fitted on its own (`fitRowCost`, same bound), then the
+ * one law is the bounded relative least-squares fit to the families' fitted times at their measured points:
+ * the pooled fit of the measurements with each family's noise replaced by its own law. When the families
+ * follow one law it is that law; when they do not (an update's written bytes cost more than a gather's read
+ * bytes), a direct pooled fit is a compromise whose split between the per-row and the per-byte term follows the
+ * noise of the family that fits it worst, while this one moves only as much as the families' own fits do.
+ * Fit quality (R^2, worst residual) is reported against the measured points. A family with fewer than three
+ * points, or whose own fit refuses, is used as measured.
+ */
+export function fitPooledRowCost(families: ReadonlyArray<readonly RowCostPoint[]>, opts: RowCostOptions = {}): RowCostFit {
+  const measured = families.flat();
+  const smoothed: RowCostPoint[] = [];
+  for (const pts of families) {
+    let law: RowCostFit | undefined;
+    if (pts.length >= 3)
+      try {
+        law = fitRowCost(pts, opts);
+      } catch {
+        law = undefined; // e.g. one row size only: the family enters as measured
+      }
+    pts.forEach((p, i) => smoothed.push(law ? { ...p, seconds: law.predicted[i]! } : p));
+  }
+  const f = fitRowCost(smoothed, opts);
+  const c2 = Number.isFinite(f.bytesPerSec) ? 1 / f.bytesPerSec : 0;
+  const predicted = measured.map((p) => f.latencySec + f.secondsPerRow * p.rows + c2 * p.bytes);
+  const mean = measured.reduce((s, p) => s + p.seconds, 0) / measured.length;
+  let ssRes = 0;
+  let ssTot = 0;
+  let worst = 0;
+  measured.forEach((p, i) => {
+    const r = predicted[i]! - p.seconds;
+    ssRes += r * r;
+    ssTot += (p.seconds - mean) ** 2;
+    worst = Math.max(worst, Math.abs(r) / Math.abs(p.seconds));
+  });
+  return { ...f, rSquared: ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0, worstRelativeResidual: worst, predicted, points: measured.length };
+}

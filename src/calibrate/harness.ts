@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DeviceProfile } from '../model/schema.js';
 import { median, type CalibrationBackend, type DeviceTable, type TimingOptions } from './backend.js';
-import { fitBandwidth, fitLatencyGivenBandwidth, fitRowCost, type BandwidthFit, type RowCostPoint } from './fit.js';
+import { fitBandwidth, fitLatencyGivenBandwidth, fitPooledRowCost, type BandwidthFit, type RowCostPoint } from './fit.js';
 import { checkDedup, gatherRows, makeTable, sameFloats } from './kernels.js';
 import { sampleIndices, seededRandom } from './rng.js';
 
@@ -39,10 +39,11 @@ export interface SweepPlan {
    */
   dedupSmallBatches?: { maxLookups: number; repeats: number };
   /**
-   * Interleaved rounds: every measurement is sampled once per round, the rounds visit the measurements in a
-   * shuffled order, and a measurement's time is the median over the rounds. Drift of a shared machine then
-   * hits every row size alike instead of tilting the per-row against the per-byte term
-   * (proofs/calibration-fit.md §8).
+   * Interleaved rounds: every measurement is sampled once per round, and a measurement's time is the median
+   * over the rounds. A round visits the groups (one table's gathers and updates, the dedups, the copies) in a
+   * shuffled order, each group contiguously with its measurements shuffled: drift of a shared machine then hits
+   * every row size alike instead of tilting the per-row against the per-byte term, and a table's gathers start
+   * from that table's cache state, not from whatever a 512 MiB copy left (proofs/calibration-fit.md §8).
    */
   rounds: number;
   seed: number;
@@ -112,7 +113,7 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       // one cold dedup call per round (after a read pass): the rounds are its repeats; three for the small
       // batches that pin the intercept (their median per round, then the median over rounds)
       timing: { repeats: 1, minSampleSec: 0.008 },
-      dedupSmallBatches: { maxLookups: 2048, repeats: 3 },
+      dedupSmallBatches: { maxLookups: DEDUP_LATENCY_MAX_LOOKUPS, repeats: 3 },
       rounds: 15,
       seed: opts.seed ?? 1,
     };
@@ -123,10 +124,11 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
     lookups: [1024, 4096, 16384, 65536, 262144],
     streamLookups: 1 << 21,
     dedupRows: 1 << 22,
-    dedupLookups: [4096, 16384, 65536, 262144],
+    dedupLookups: [512, 2048, 16384, 65536, 262144],
     dedupEvictBytes: 2 * opts.llcBytes,
     copyBytes: copySizes(copyTop),
     timing: { repeats: 3, minSampleSec: 0.01 },
+    dedupSmallBatches: { maxLookups: DEDUP_LATENCY_MAX_LOOKUPS, repeats: 5 },
     rounds: 15,
     seed: opts.seed ?? 1,
   };
@@ -220,6 +222,8 @@ interface Task {
   /** the dedup's cold single calls: sampled `coldRepeats` times per round, not by an inner count */
   cold?: boolean;
   coldRepeats?: number;
+  /** tasks of one group share memory (one table's views and its updates): a round visits a group contiguously */
+  group: string;
 }
 
 /** A seeded shuffle (Fisher-Yates) of the task order of one round. */
@@ -230,6 +234,13 @@ function shuffled<T>(xs: readonly T[], rand: () => number): T[] {
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a;
+}
+
+/** A round's order: the groups in a shuffled order, each visited contiguously, its tasks shuffled. */
+function groupedOrder(tasks: readonly Task[], rand: () => number): number[] {
+  const groups = new Map<string, number[]>();
+  tasks.forEach((t, i) => groups.set(t.group, [...(groups.get(t.group) ?? []), i]));
+  return shuffled([...groups.values()], rand).flatMap((g) => shuffled(g, rand));
 }
 
 /**
@@ -271,6 +282,7 @@ export async function runSweep(
           for (const lookups of lookupsFor(plan, rowBytes)) {
             const bytes = lookups * rowBytes;
             gathers.push({
+              group: `table ${tableBytes}`,
               label: `gather ${where}, ${lookups} lookups`,
               async sample(timing, first) {
                 const r = await backend.gather(table, stream, lookups, timing);
@@ -284,6 +296,7 @@ export async function runSweep(
               const update = backend.update.bind(backend);
               const ub = 2 * bytes;
               updates.push({
+                group: `table ${tableBytes}`,
                 label: `update ${where}, ${lookups} rows`,
                 async sample(timing) {
                   const r = await update(table, stream, lookups, timing);
@@ -303,6 +316,7 @@ export async function runSweep(
         const idx = stream.subarray(0, lookups);
         let distinct = 0;
         others.push({
+          group: 'dedup',
           label: `dedup ${skewName(skew)}, ${lookups} lookups`,
           cold: plan.dedupEvictBytes > 0,
           coldRepeats: plan.dedupSmallBatches && lookups <= plan.dedupSmallBatches.maxLookups ? plan.dedupSmallBatches.repeats : plan.timing.repeats,
@@ -315,9 +329,13 @@ export async function runSweep(
         });
       }
     }
+    // largest copy first: round 0 then allocates the copy buffers once (on a VM a first touch of 1 GiB of
+    // fresh pages took seconds when every larger size allocated anew)
+    const copyOrder = [...plan.copyBytes].sort((a, b) => b - a);
     for (const direction of directions)
-      for (const bytes of plan.copyBytes)
+      for (const bytes of copyOrder)
         others.push({
+          group: 'copy',
           label: `copy ${direction} ${(bytes / MiB).toFixed(2)} MiB`,
           async sample(timing) {
             const r = await backend.copy(bytes, direction, timing);
@@ -333,7 +351,7 @@ export async function runSweep(
     const rand = seededRandom(plan.seed ^ 0x5eed);
     const coldTiming = (round: number, repeats: number): TimingOptions => ({ repeats, minSampleSec: 0, skipWarmup: round > 0 });
     for (let round = 0; round < Math.max(1, plan.rounds); round++) {
-      const order = round === 0 ? tasks.map((_, i) => i) : shuffled(tasks.map((_, i) => i), rand);
+      const order = round === 0 ? tasks.map((_, i) => i) : groupedOrder(tasks, rand);
       for (const i of order) {
         const task = tasks[i]!;
         const timing: TimingOptions = task.cold
@@ -404,8 +422,8 @@ export function constantMapping(backend: string): Record<string, string> {
       hostToGpuBytesPerSec: 'memory copy between two host buffers (the host-to-device link of a cpu "device")',
       gpuToGpuBytesPerSec: 'memory copy between two host buffers (one memory holds every "device")',
       latencySec: 'intercept of the copy fit',
-      dedupSecondsPerLookup: 'slope of dedup seconds against lookups',
-      dedupLatencySec: 'intercept of the same fit (per call: one per table and iteration)',
+      dedupSecondsPerLookup: 'slope of cold dedup seconds against lookups, batches of more than 2048 ids',
+      dedupLatencySec: 'intercept given that slope, from batches of at most 2048 ids (per call: one per table and iteration)',
     };
   return {
     gpuGatherBytesPerSec: 'per-byte term of the device gather, Zipf-skewed lookups, all row sizes, largest table',
@@ -454,6 +472,8 @@ export interface FitProfileOptions {
 
 /** Copy sizes at or above this fraction of the largest are past the caches: the bandwidth fit's points (§4). */
 const COPY_FIT_FRACTION = 1 / 16;
+/** Dedup batches of at most this many ids carry the dedup law's intercept, the larger ones its slope (§8). */
+export const DEDUP_LATENCY_MAX_LOOKUPS = 2048;
 /** Copies at most this large carry the latency fit (§4). */
 const LATENCY_FIT_MAX_BYTES = MiB;
 
@@ -516,7 +536,9 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
   };
   const rowPoints = (ms: Array<GatherMeasurement | UpdateMeasurement>): RowCostPoint[] => ms.map((m) => ({ rows: m.lookups, bytes: m.bytes, seconds: m.seconds }));
   const tierFit = (family: string, ms: Array<GatherMeasurement | UpdateMeasurement>, boundBytesPerSec: number | undefined) => {
-    const f = fitRowCost(rowPoints(ms), { ...RELATIVE, minSecondsPerByte: lowerSecondsPerByte(boundBytesPerSec) });
+    // gathers and updates are fitted each on its own, then one law to both (§6a)
+    const byFamily = ['gather', 'update'].map((k) => rowPoints(ms.filter((m) => m.family === k))).filter((pts) => pts.length > 0);
+    const f = fitPooledRowCost(byFamily, { ...RELATIVE, minSecondsPerByte: lowerSecondsPerByte(boundBytesPerSec) });
     const fit: FamilyFit = {
       family,
       latencySec: f.latencySec,
@@ -550,11 +572,19 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
   const bufferPoints = smallest < Math.max(...gathers.map((m) => m.tableBytes)) ? gathers.filter((m) => m.tableBytes === smallest) : [];
   const buffer = bufferPoints.length >= 3 ? tierFit('gather/smallest-table/all-skews', bufferPoints, fastestCopy) : undefined;
 
-  // dedup: seconds = latency + lookups * secondsPerLookup, both >= 0 (fitBandwidth's origin refit, §2)
+  // dedup: seconds = latency + lookups * secondsPerLookup, both >= 0. With at least two batches above
+  // DEDUP_LATENCY_MAX_LOOKUPS the slope is fitted on those and the intercept on the small ones given the slope
+  // (as the copy law, §4): the small cold calls vary between processes by more than the large ones (§8), and a
+  // joint fit passed that variation into the slope (an intercept below zero refits through the origin, §2).
   let dedupLaw: BandwidthFit | undefined;
   if (dedups.length >= 2) {
+    const pts = dedups.map((d) => ({ bytes: d.lookups, seconds: d.seconds }));
+    const large = pts.filter((p) => p.bytes > DEDUP_LATENCY_MAX_LOOKUPS);
+    const small = pts.filter((p) => p.bytes <= DEDUP_LATENCY_MAX_LOOKUPS);
+    const split = small.length >= 1 && new Set(large.map((p) => p.bytes)).size >= 2;
     try {
-      dedupLaw = fitBandwidth(dedups.map((d) => ({ bytes: d.lookups, seconds: d.seconds })), RELATIVE);
+      const law = fitBandwidth(split ? large : pts, RELATIVE);
+      dedupLaw = split ? { ...law, latencySec: fitLatencyGivenBandwidth(small, law.bytesPerSec) } : law;
     } catch {
       throw new RangeError('calibration: dedup time does not grow with the lookups in these measurements (a machine too busy to measure); run again on an idle machine');
     }

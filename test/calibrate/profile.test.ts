@@ -64,6 +64,23 @@ describe('fitProfile', () => {
     expect(profile.gatherEfficiency).toBeCloseTo(256 / (60e-9 + 256 / 7e9) / 30e9, 9);
     for (const f of profile.families) expect(f.rSquared).toBeCloseTo(1, 9);
   });
+  it('the dedup slope comes from the large batches, the intercept from the small ones given it (calibration-fit.md §8)', () => {
+    // small cold batches 30% slower than the law (a slow process): the slope must not move, the intercept
+    // is the weighted mean excess of the small batches
+    const dedup = (lookups: number, factor: number): Measurement => {
+      const seconds = (1e-5 + lookups * 25e-9) * factor;
+      return { family: 'dedup', rows: 1 << 20, skew: 'uniform', lookups, distinct: lookups, seconds, lookupsPerSec: lookups / seconds, correct: true };
+    };
+    const ms = [...synthetic().filter((m) => m.family !== 'dedup'), dedup(512, 1.3), dedup(2048, 1.3), dedup(16384, 1), dedup(131072, 1)];
+    const c = fitProfile({ name: 'cpu', device: 'synthetic' }, ms).profile.constants;
+    expect(c.dedupSecondsPerLookup! / 25e-9).toBeCloseTo(1, 9);
+    const small = [512, 2048].map((k) => ({ t: (1e-5 + k * 25e-9) * 1.3, k }));
+    const w2 = small.map((p) => 1 / p.t ** 2);
+    const expected = small.reduce((a, p, i) => a + w2[i]! * (p.t - p.k * 25e-9), 0) / w2.reduce((a, b) => a + b, 0);
+    expect((c.dedupLatencySec as number) / expected).toBeCloseTo(1, 9);
+    // the joint fit would have tilted the slope
+    expect(expected).toBeGreaterThan(1e-5);
+  });
   it('is a valid device profile', () => {
     expect(deviceProfileSchema.safeParse(profile).success).toBe(true);
     expect(profile.kind).toBe('scarec-device-profile');

@@ -153,6 +153,31 @@ describe('sweep sizes', () => {
     expect([...skewsAt(1 << 20)].sort()).toEqual(['uniform', 'zipf1.05']);
     expect(skewsFor({ tableBytes: [1 << 14], skews: plan.skews, residentSkews: plan.residentSkews }, 1 << 14)).toEqual(plan.skews);
   });
+  it('every round visits one table\'s gathers and updates contiguously (its cache state), in a shuffled order; round 0 copies largest first', async () => {
+    const plan = tinyPlan(4);
+    const b = driftingBackend({ perRow: 200e-9, bytesPerSec: 4e9, latency: 1e-6 }, () => 1);
+    const visits: string[] = [];
+    const copies: number[] = [];
+    const [gather, update, dedup, copy] = [b.gather.bind(b), b.update!.bind(b), b.dedup.bind(b), b.copy.bind(b)];
+    b.gather = async (table, ...rest) => (visits.push(`table ${table.rows * table.dim * 4}`), gather(table, ...rest));
+    b.update = async (table, ...rest) => (visits.push(`table ${table.rows * table.dim * 4}`), update(table, ...rest));
+    b.dedup = async (...args) => (visits.push('dedup'), dedup(...args));
+    b.copy = async (bytes, ...rest) => (visits.push('copy'), copies.push(bytes), copy(bytes, ...rest));
+    await runSweep(b, plan, { copyDirections: ['deviceToDevice'] });
+    const perRound = visits.length / plan.rounds;
+    expect(Number.isInteger(perRound)).toBe(true);
+    const orders = new Set<string>();
+    for (let r = 1; r < plan.rounds; r++) {
+      const round = visits.slice(r * perRound, (r + 1) * perRound);
+      // runs of one group: each group appears as exactly one run
+      const runs = round.filter((g, i) => i === 0 || round[i - 1] !== g);
+      expect(new Set(runs).size, `round ${r}: ${runs.join(', ')}`).toBe(runs.length);
+      orders.add(round.join());
+    }
+    expect(orders.size).toBeGreaterThan(1);
+    const first = copies.slice(0, plan.copyBytes.length);
+    expect(first).toEqual([...plan.copyBytes].sort((x, y) => y - x));
+  });
   it('cold dedup calls: three per round for the small batches that carry the intercept, one for the others', async () => {
     const plan = { ...tinyPlan(2), dedupEvictBytes: 1 << 16 };
     const b = driftingBackend({ perRow: 200e-9, bytesPerSec: 4e9, latency: 1e-6 }, () => 1);
