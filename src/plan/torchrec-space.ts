@@ -243,8 +243,23 @@ const GB = 1e9;
 
 interface Option {
   choice: TorchRecChoice;
-  loads: Loads;
   variable: string;
+}
+
+/** A model build that passed the call's deadline (the build is synchronous: it checks between tables). */
+class BuildDeadline extends Error {}
+
+/**
+ * The most constraint terms a TorchRec-space model may have: each choice loads up to every GPU's all-to-all row,
+ * so terms grow as tables x GPUs^2 (500 tables x 64 GPUs: about 18 million term objects, past Node's 4 GB heap
+ * in the build). A larger model is not built; the call keeps its heuristic plan without a bound.
+ */
+export const TORCHREC_MAX_MODEL_TERMS = 4_000_000;
+
+/** An upper estimate of the model's terms: per choice its pick, shared and memory terms and one per GPU row. */
+export function torchrecModelTerms(scenario: Scenario, loadFactors = TORCHREC_CACHE_LOAD_FACTORS): number {
+  const W = scenario.gpus.length;
+  return scenario.tables.reduce((n, t) => n + tableChoices(t, W, loadFactors).length, 0) * (4 * W + 5);
 }
 
 /** The MIP over per-table choices (proofs/torchrec-space.md): its objective is evaluate's iteration time in us. */
@@ -254,6 +269,8 @@ export function torchrecModel(
   loadFactors = TORCHREC_CACHE_LOAD_FACTORS,
   symmetric = false,
   onTable?: (done: number, total: number) => void,
+  /** checked between tables: true stops the build (BuildDeadline) */
+  late?: () => boolean,
 ): { model: Model; options: Option[][] } {
   const W = scenario.gpus.length;
   // Interchangeable GPUs: same node, same parameters (proofs/torchrec-space.md §3). `symmetric` builds the
@@ -280,6 +297,7 @@ export function torchrecModel(
   const uses = { S: [] as string[], H: [] as string[], R: [] as string[] };
   scenario.tables.forEach((t, ti) => {
     onTable?.(ti, scenario.tables.length);
+    if (late?.()) throw new BuildDeadline();
     const opts: Option[] = [];
     const pick: Term[] = [];
     // a table's choices share few distinct ranges (every table_wise rank holds [0, N), every cache of one load
@@ -323,7 +341,7 @@ export function torchrecModel(
       if (loads.rowsSharded > 0) uses.S.push(x);
       if (loads.rowsHost > 0) uses.H.push(x);
       if (loads.rowsReplicated > 0 && W > 1) uses.R.push(x);
-      opts.push({ choice, loads, variable: x });
+      opts.push({ choice, variable: x });
     });
     b.addConstraint(`one_${ti}`, pick, '=', 1);
     options.push(opts);
@@ -334,7 +352,12 @@ export function torchrecModel(
   const T = b.addVar('T');
   const latS = 2 * lat * US;
   const latR = 2 * (W - 1) * lat * US;
-  const negShared = shared.map((t) => ({ var: t.var, coef: -t.coef }));
+  // the seconds every worker pays (all-reduce, host DRAM) as one variable: one row of every choice instead of a
+  // copy of it in each of the W time rows (500 tables x 64 GPUs: 16 million terms, out of memory). Minimising T
+  // pushes it down to the sum, so the optimum is unchanged (proofs/torchrec-space.md §2).
+  const sharedSec = b.addVar('shared_sec');
+  b.addConstraint('shared_sec_def', [{ var: sharedSec, coef: 1 }, ...shared.map((t) => ({ var: t.var, coef: -t.coef }))], '>=', 0);
+  const negShared = [{ var: sharedSec, coef: -1 }];
   for (let w = 0; w < W; w++) {
     // the rows of 128 GPUs hold millions of terms: a heartbeat per GPU while they are assembled
     if (w % 8 === 0) onTable?.(scenario.tables.length, scenario.tables.length);
@@ -458,7 +481,23 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
         continue;
       }
       opts.onProgress?.({ stage });
-      const { model, options } = torchrecModel(s, coalesce, opts.loadFactors, true, building(`${stage} (building the model)`));
+      const terms = torchrecModelTerms(s, opts.loadFactors);
+      if (terms > TORCHREC_MAX_MODEL_TERMS) {
+        anyUnproven = true;
+        search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: `not solved (model too large: about ${terms.toExponential(1)} terms, at most ${TORCHREC_MAX_MODEL_TERMS.toExponential(0)})` });
+        continue;
+      }
+      let built: ReturnType<typeof torchrecModel>;
+      try {
+        built = torchrecModel(s, coalesce, opts.loadFactors, true, building(`${stage} (building the model)`), late);
+      } catch (e) {
+        if (!(e instanceof BuildDeadline)) throw e;
+        timedOut = true;
+        anyUnproven = true;
+        search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'timelimit (model not built)' });
+        continue;
+      }
+      const { model, options } = built;
       opts.onProgress?.({ stage: `${stage} (solving)` });
       // in a worker when progress is drawn: a large LP in-process would stop the bar's timer
       const lp = await solve(lpRelaxation(model), { solver, timeLimitSec: left(), ...(opts.onProgress ? { worker: true } : {}) });
@@ -520,14 +559,22 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
       if (late()) timedOut = true;
       else {
         const exactStage = `exact-torchrec: exact MIP at batch ${B}${coalesce ? '' : ', uncoalesced'} (building the model)`;
-        const exact = torchrecModel(s, coalesce, opts.loadFactors, false, building(exactStage));
-        const start = exactStart(exact.options, options, r);
-        const re = await solve(exact.model, { solver, timeLimitSec: left(), relativeGap: tol / 10, ...(start ? { start } : {}), ...progress('exact MIP') });
-        if (re.status === 'timelimit') timedOut = true;
-        if (re.bestBound !== null && re.bestBound > 0) bound = Math.min(bound, B / (re.bestBound / US));
-        const tpExact = consider(re, exact.options, exact.model);
-        if (tpExact !== null && (tpHere === null || tpExact > tpHere)) tpHere = tpExact;
-        status = re.status;
+        let exact: ReturnType<typeof torchrecModel> | undefined;
+        try {
+          exact = torchrecModel(s, coalesce, opts.loadFactors, false, building(exactStage), late);
+        } catch (e) {
+          if (!(e instanceof BuildDeadline)) throw e;
+          timedOut = true; // the lower model's bound still holds
+        }
+        if (exact) {
+          const start = exactStart(exact.options, options, r);
+          const re = await solve(exact.model, { solver, timeLimitSec: left(), relativeGap: tol / 10, ...(start ? { start } : {}), ...progress('exact MIP') });
+          if (re.status === 'timelimit') timedOut = true;
+          if (re.bestBound !== null && re.bestBound > 0) bound = Math.min(bound, B / (re.bestBound / US));
+          const tpExact = consider(re, exact.options, exact.model);
+          if (tpExact !== null && (tpHere === null || tpExact > tpHere)) tpHere = tpExact;
+          status = re.status;
+        }
       }
     }
     if (Number.isFinite(bound)) ceilings.push(bound);

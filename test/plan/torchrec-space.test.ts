@@ -15,6 +15,8 @@ import {
   tablewiseGreedyPlan,
   torchrecExport,
   torchrecPlacement,
+  TORCHREC_MAX_MODEL_TERMS,
+  torchrecModelTerms,
   torchrecPlan,
   torchrecPython,
   type TorchRecChoice,
@@ -216,4 +218,38 @@ describe('Criteo Terabyte, 8 GPUs', () => {
       }
     }
   }, 240_000);
+});
+
+describe('a TorchRec-space model too large to build', () => {
+  it('is not built: the heuristic plan of the space comes back without a bound, and the search says why', async () => {
+    // 60 tables x 64 GPUs: 515 choices per table, each loading up to every GPU's all-to-all row (500 x 64 ran
+    // Node out of memory in the build)
+    const s = buildScenario(
+      {
+        name: 'tr-wide',
+        tables: Array.from({ length: 60 }, (_, i) => ({ name: `t${i}`, rows: 1000 + 37 * i, dim: 16, pooling: 1, distribution: { kind: 'zipf' as const, alpha: 1.1 } })),
+        devices: { gpus: 64, gpuMemoryBytes: 2e5, gpuGatherBytesPerSec: 1e12, hostMemoryBytes: 1e10, hostGatherBytesPerSec: 5e10 },
+        links: { hostToGpuBytesPerSec: 2.5e10, gpuToGpuBytesPerSec: 2e11, latencySec: 1e-5, gpusPerNode: 8, interNodeBytesPerSec: 2.5e10 },
+        training: { globalBatch: 4096, denseSecondsPerSample: 2e-8, overlap: 'serial' },
+      },
+      { baseDir: '.', file: 'wide' },
+    );
+    expect(torchrecModelTerms(s)).toBeGreaterThan(TORCHREC_MAX_MODEL_TERMS);
+    const r = await torchrecPlacement(s, { batches: [4096] });
+    expect(r.evaluation.feasible).toBe(true);
+    expect(planToTorchRec(s, r.plan)).toEqual(r.choices);
+    expect(r.evaluation.throughputSamplesPerSec).toBeGreaterThanOrEqual(evaluate(s, tablewiseGreedyPlan(s)).throughputSamplesPerSec * (1 - 1e-12));
+    expect(r.status).not.toBe('optimal');
+    expect(r.throughputUpperSamplesPerSec).toBeNull();
+    expect(r.model).toBeUndefined();
+    expect(r.batchSearch.length).toBeGreaterThan(0);
+    for (const b of r.batchSearch) expect(b.status).toMatch(/model too large: about [0-9.e+]+ terms/);
+  });
+  it('the estimate is an upper bound on the terms of a model that is built (three tables, 4 GPUs)', async () => {
+    const s = tiny({ gpus: 4 });
+    const { torchrecModel } = await import('../../src/plan/torchrec-space.js');
+    const { model } = torchrecModel(s, true);
+    const terms = model.constraints.reduce((n, c) => n + c.terms.length, 0);
+    expect(terms).toBeLessThanOrEqual(torchrecModelTerms(s));
+  });
 });
