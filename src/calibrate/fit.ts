@@ -209,6 +209,19 @@ export function fitRowCost(points: readonly RowCostPoint[], opts: RowCostOptions
   const [c0, c1, excess] = best.coef as [number, number, number];
   const c2 = lb + excess;
   const predicted = points.map((p) => c0 + c1 * p.rows + c2 * p.bytes);
+  return {
+    latencySec: c0,
+    secondsPerRow: c1,
+    bytesPerSec: c2 > 0 ? 1 / c2 : Infinity,
+    bytesPerSecAtBound: lb > 0 && excess === 0,
+    ...fitQuality(points, predicted),
+    predicted,
+    points: points.length,
+  };
+}
+
+/** R^2 on the unweighted seconds and the worst relative residual of predicted against measured (§3). */
+function fitQuality(points: ReadonlyArray<{ seconds: number }>, predicted: readonly number[]): { rSquared: number; worstRelativeResidual: number } {
   const mean = points.reduce((s, p) => s + p.seconds, 0) / points.length;
   let ssRes = 0;
   let ssTot = 0;
@@ -219,16 +232,7 @@ export function fitRowCost(points: readonly RowCostPoint[], opts: RowCostOptions
     ssTot += (p.seconds - mean) ** 2;
     worst = Math.max(worst, Math.abs(r) / Math.abs(p.seconds));
   });
-  return {
-    latencySec: c0,
-    secondsPerRow: c1,
-    bytesPerSec: c2 > 0 ? 1 / c2 : Infinity,
-    bytesPerSecAtBound: lb > 0 && excess === 0,
-    rSquared: ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0,
-    worstRelativeResidual: worst,
-    predicted,
-    points: points.length,
-  };
+  return { rSquared: ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0, worstRelativeResidual: worst };
 }
 
 /**
@@ -275,15 +279,5 @@ export function fitPooledRowCost(families: ReadonlyArray<readonly RowCostPoint[]
   const f = fitRowCost(smoothed, opts);
   const c2 = Number.isFinite(f.bytesPerSec) ? 1 / f.bytesPerSec : 0;
   const predicted = measured.map((p) => f.latencySec + f.secondsPerRow * p.rows + c2 * p.bytes);
-  const mean = measured.reduce((s, p) => s + p.seconds, 0) / measured.length;
-  let ssRes = 0;
-  let ssTot = 0;
-  let worst = 0;
-  measured.forEach((p, i) => {
-    const r = predicted[i]! - p.seconds;
-    ssRes += r * r;
-    ssTot += (p.seconds - mean) ** 2;
-    worst = Math.max(worst, Math.abs(r) / Math.abs(p.seconds));
-  });
-  return { ...f, rSquared: ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0, worstRelativeResidual: worst, predicted, points: measured.length };
+  return { ...f, ...fitQuality(measured, predicted), predicted, points: measured.length };
 }
