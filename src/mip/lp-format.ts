@@ -92,7 +92,7 @@ export function writeLp(input: Model): string {
   // an empty objective is written as 0 * (first variable): some readers reject an empty expression
   const objTerms = obj.length === 0 && firstVar !== undefined ? [{ var: firstVar, coef: 0 }] : obj;
   const constant = c === 0 ? '' : `${c < 0 ? '-' : '+'} ${num(Math.abs(c))}`;
-  out.push(...wrapTerms(' obj:', objTerms, constant));
+  for (const line of wrapTerms(' obj:', objTerms, constant)) out.push(line);
   out.push('Subject To');
   for (const row of model.constraints) {
     const terms = combineLinearTerms(row.terms);
@@ -101,7 +101,7 @@ export function writeLp(input: Model): string {
       if (firstVar === undefined) continue;
       terms.push({ var: firstVar, coef: 0 });
     }
-    out.push(...wrapTerms(` ${row.name}:`, terms, `${op} ${num(row.rhs)}`));
+    for (const line of wrapTerms(` ${row.name}:`, terms, `${op} ${num(row.rhs)}`)) out.push(line);
   }
   out.push('Bounds');
   for (const v of model.variables) {

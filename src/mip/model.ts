@@ -312,7 +312,7 @@ export const lin = {
     for (const p of parts) {
       if (typeof p === 'string') terms.push({ var: p, coef: 1 });
       else {
-        terms.push(...p.terms);
+        for (const t of p.terms) terms.push(t);
         constant += p.constant;
       }
     }

@@ -136,3 +136,21 @@ describe('objectiveBoundedByBounds: an "unbounded" answer that the bounds rule o
     for (const solver of ['glpk', 'highs'] as const) expect((await solve(model('minimize', -1, 0, null), { solver })).status).toBe('unbounded');
   });
 });
+
+describe('large models (no spread of hundreds of thousands of values onto the call stack)', () => {
+  it("a 300,000-variable model: lin.sum, the LP file, and the returned solution check (GLPK LP without its quadratic presolver)", async () => {
+    const n = 300_000;
+    const b = new ModelBuilder('wide');
+    const vars = Array.from({ length: n }, (_, i) => b.addVar(`x${i}`, { upper: 1 }));
+    const all = lin.sum({ terms: vars.map((v) => ({ var: v, coef: 1 }) ), constant: 0 });
+    expect(all.terms).toHaveLength(n);
+    b.addConstraint('cap', all.terms, '<=', 1000.5);
+    b.setObjective('maximize', all.terms);
+    const model = b.build();
+    const { writeLp } = await import('../../src/mip/lp-format.js');
+    expect(writeLp(model).length).toBeGreaterThan(n);
+    const r = await solve(model, { solver: 'glpk' });
+    expect(r.status).toBe('optimal');
+    expect(r.objective!).toBeCloseTo(1000.5, 6);
+  }, 120_000);
+});
