@@ -146,3 +146,26 @@ describe('extreme but valid constants (issue 17: GLPK called a feasible problem 
     }
   }, 240_000);
 });
+
+describe('refinement keeps the model growing at most about twofold per round (1000 x 128: 2765 to 250,826 items in one round)', () => {
+  it('a plan with more class boundaries than the budget adds at most the budget, the loosest buckets first; under the budget all of them', async () => {
+    const { refineCuts, initialCuts } = await import('../../src/plan/exact/index.js');
+    const { bucketsFromCuts } = await import('../../src/plan/buckets.js');
+    const s = scenarioOf(zipfInput(4, [256]));
+    const cuts = initialCuts(s, 2);
+    const items = bucketsFromCuts(s, cuts);
+    const plan = randomPlan(s, 5, true);
+    const interior = (c: number[][]) => c.reduce((n, x) => n + x.length, 0);
+    const planBoundaries = s.tables.reduce((n, t) => n + plan.tables[t.name]!.length - 1, 0);
+    expect(planBoundaries).toBeGreaterThan(20);
+    const capped = refineCuts(s, cuts, items, plan, true, { maxNewCuts: 10 })!;
+    expect(interior(capped) - interior(cuts)).toBe(10);
+    // every cut it added is one of the plan's boundaries (they come first) or a slack split
+    const free = refineCuts(s, cuts, items, plan, true, { maxNewCuts: 1e9 })!;
+    for (const t of s.tables) for (const r of plan.tables[t.name]!.slice(1).map((x) => x.from)) expect(free[t.index]).toContain(r);
+    for (const t of s.tables) for (const r of capped[t.index]!) expect(free[t.index]).toContain(r);
+    // the default budget: at least 64 or as many as there are items
+    const dflt = refineCuts(s, cuts, items, plan, true)!;
+    expect(interior(dflt) - interior(cuts)).toBeLessThanOrEqual(Math.max(64, items.length));
+  });
+});

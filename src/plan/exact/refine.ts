@@ -47,6 +47,12 @@ function planCuts(plan: CheckedPlan, table: string): number[] {
 export interface RefineOptions {
   /** split at most this many buckets for slack per round (default: a quarter of the items, at least 16) */
   maxSlackSplits?: number;
+  /**
+   * at most this many new cuts per round (default: as many as there are items, at least 64, so a round at most
+   * about doubles the model). On 1000 tables x 128 GPUs the best plan's class boundaries alone were 248,000
+   * cuts: one round went from 2765 to 250,826 items, and GLPK's LP of that size ran minutes past its limit.
+   */
+  maxNewCuts?: number;
 }
 
 /**
@@ -55,21 +61,43 @@ export interface RefineOptions {
  */
 export function refineCuts(scenario: Scenario, cuts: number[][], items: Bucket[], plan: CheckedPlan | undefined, coalesce: boolean, opts: RefineOptions = {}): number[][] | null {
   const next = cuts.map((c) => new Set(c));
+  const budget = opts.maxNewCuts ?? Math.max(64, items.length);
   let added = 0;
   const add = (t: number, r: number) => {
     const s = next[t]!;
-    if (!s.has(r)) {
+    if (added < budget && !s.has(r)) {
       s.add(r);
       added++;
     }
   };
-  // (1) class boundaries of the best plan inside a bucket
-  if (plan)
-    for (const t of scenario.tables)
-      for (const r of planCuts(plan, t.name)) if (r > 0 && r < t.rows) add(t.index, r);
-  // (2) the loosest buckets of the lower model, halved in log-rank
   const splittable = items.filter((it) => it.rows > 1 && scenario.tables[it.table]!.distribution.probability(it.from) !== scenario.tables[it.table]!.distribution.probability(it.to - 1));
   const scored = splittable.map((it) => ({ it, slack: bucketSlackSec(scenario, it, coalesce) })).sort((a, b) => b.slack - a.slack);
+  // (1) class boundaries of the best plan inside a bucket, the loosest buckets' first when they exceed the budget
+  if (plan) {
+    const inside = new Map<Bucket, number[]>();
+    const byTable = new Map<number, Bucket[]>();
+    for (const it of items) {
+      const list = byTable.get(it.table);
+      if (list) list.push(it);
+      else byTable.set(it.table, [it]);
+    }
+    for (const t of scenario.tables) {
+      const buckets = byTable.get(t.index) ?? [];
+      for (const r of planCuts(plan, t.name)) {
+        if (!(r > 0 && r < t.rows) || next[t.index]!.has(r)) continue;
+        const b = buckets.find((it) => it.from < r && r < it.to);
+        if (b) {
+          const list = inside.get(b);
+          if (list) list.push(r);
+          else inside.set(b, [r]);
+        }
+        else add(t.index, r); // at no bucket's interior (a boundary already): nothing to rank
+      }
+    }
+    const slackOf = new Map(scored.map((x) => [x.it, x.slack]));
+    for (const [b, rs] of [...inside].sort((x, y) => (slackOf.get(y[0]) ?? 0) - (slackOf.get(x[0]) ?? 0))) for (const r of rs) add(b.table, r);
+  }
+  // (2) the loosest buckets of the lower model, halved in log-rank
   const total = scored.reduce((a, x) => a + x.slack, 0);
   const cap = opts.maxSlackSplits ?? Math.max(16, Math.ceil(items.length / 4));
   let covered = 0;
