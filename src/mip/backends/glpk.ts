@@ -15,6 +15,9 @@ import { effectiveBounds, isIntegerType, type Model } from '../model.js';
 import type { Backend, BackendOptions, BackendOutcome } from './types.js';
 
 type GlpkApi = Awaited<ReturnType<typeof GLPK>>;
+
+/** LPs with a row of at least this many terms are solved without GLPK's presolver (see solve). */
+export const GLPK_PRESOLVE_MAX_ROW_TERMS = 20_000;
 type GlpkLp = Parameters<GlpkApi['solve']>[0];
 
 /** One GLPK instance per process; its terminal output goes to whatever sink the running solve installs. */
@@ -114,13 +117,16 @@ export const glpkBackend: Backend = {
             if (p) onProgress!({ elapsedSec: (performance.now() - t0) / 1e3, ...p, gap: null });
           }
         : null;
-    // LPs without GLPK's presolver: on a row with many columns it is quadratic and does not look at the time
-    // limit (40,000 columns: 6.5 s presolved, 53 ms not; a 1000-table x 128-GPU pattern LP ran 113 s past its
-    // limit). MIPs keep it: glp_intopt without presolve needs an optimal LP basis first, which glpk.js does not make.
+    // An LP with a row of many terms goes without GLPK's presolver: on such a row it is quadratic and does not
+    // look at the time limit (one row of 40,000 columns: 6.5 s presolved, 53 ms not). Other LPs keep it (without
+    // it the placement bench's pattern LPs on 100 tables x 16 GPUs ran out of time). MIPs always keep it:
+    // glp_intopt without presolve needs an optimal LP basis first, which glpk.js does not make.
     const isMip = problem.generals!.length > 0;
+    const longestRow = problem.subjectTo.reduce((n, row) => Math.max(n, row.vars.length), 0);
+    const presolve = isMip || longestRow < GLPK_PRESOLVE_MAX_ROW_TERMS;
     let out;
     try {
-      out = g.solve(problem, { msglev: onLog || onProgress ? g.GLP_MSG_ON : g.GLP_MSG_OFF, presol: isMip, mipgap: opts.relativeGap, ...(tmlim !== undefined ? { tmlim } : {}) });
+      out = g.solve(problem, { msglev: onLog || onProgress ? g.GLP_MSG_ON : g.GLP_MSG_OFF, presol: presolve, mipgap: opts.relativeGap, ...(tmlim !== undefined ? { tmlim } : {}) });
     } finally {
       sink.write = null;
     }
