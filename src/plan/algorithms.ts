@@ -3,6 +3,7 @@ import type { OnWorkProgress } from '../progress.js';
 import { evaluate, expectedRangeSums } from '../model/evaluate.js';
 import {
   addRangeLoads,
+  computeSecondsAll,
   resourceSeconds,
   emptyLoads,
   globalLookups,
@@ -56,6 +57,8 @@ export function tablewiseGreedyPlan(scenario: Scenario): CheckedPlan {
   const W = scenario.gpus.length;
   const coalesce = false;
   const whole = scenario.tables.map((t) => expectedRangeSums(scenario, t, 0, t.rows));
+  // the same for every trial placement: once, not per trial (O(tables) per worker)
+  const compute = computeSecondsAll(scenario, coalesce);
   const loadsOf = (t: Table, at: 'gpu' | 'host' | 'replicated', g?: number) => {
     const l = emptyLoads(W);
     addRangeLoads(l, scenario, t, at, g, whole[t.index]!, coalesce);
@@ -86,7 +89,7 @@ export function tablewiseGreedyPlan(scenario: Scenario): CheckedPlan {
       addScaledLoads(trial, hostUnit[t.index]!, -1);
       addScaledLoads(trial, loadsOf(t, 'gpu', g), 1);
       setCounters(trial, { rep: 0, sh: counters.sh + t.rows, host: counters.host - t.rows });
-      const time = makespanSec(scenario, trial, coalesce);
+      const time = makespanSec(scenario, trial, coalesce, compute);
       if (time < bestTime) [bestG, bestTime, bestLoads] = [g, time, trial];
     }
     if (bestG < 0) continue;

@@ -52,8 +52,8 @@ export function unitLoads(scenario: Scenario, item: Bucket, cls: PlaceClass, coa
 }
 
 /** Makespan (seconds) of aggregated loads: evaluate's own iterationTerms and combineTerms. */
-export function makespanSec(scenario: Scenario, loads: Loads, coalesce: boolean): number {
-  const terms = iterationTerms(scenario, loads, coalesce);
+export function makespanSec(scenario: Scenario, loads: Loads, coalesce: boolean, compute?: ReadonlyArray<{ denseSec: number; dedupSec: number }>): number {
+  const terms = iterationTerms(scenario, loads, coalesce, compute);
   let worst = 0;
   for (const t of terms) worst = Math.max(worst, combineTerms(t, scenario.training.overlap));
   return worst;
