@@ -239,7 +239,11 @@ function shuffled<T>(xs: readonly T[], rand: () => number): T[] {
 /** A round's order: the groups in a shuffled order, each visited contiguously, its tasks shuffled. */
 function groupedOrder(tasks: readonly Task[], rand: () => number): number[] {
   const groups = new Map<string, number[]>();
-  tasks.forEach((t, i) => groups.set(t.group, [...(groups.get(t.group) ?? []), i]));
+  tasks.forEach((t, i) => {
+    const group = groups.get(t.group);
+    if (group) group.push(i);
+    else groups.set(t.group, [i]);
+  });
   return shuffled([...groups.values()], rand).flatMap((g) => shuffled(g, rand));
 }
 

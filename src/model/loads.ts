@@ -280,14 +280,13 @@ export function resourceSeconds(scenario: Scenario, loads: Loads): ResourceSecon
   };
 }
 
-/** Turn loads into per-GPU terms. Latencies are paid per phase by the classes in use (§7). */
 /** computeSeconds of every worker: it does not depend on the placement, so a search over placements computes it once. */
 export function computeSecondsAll(scenario: Scenario, coalesce: boolean): Array<{ denseSec: number; dedupSec: number }> {
   return scenario.gpus.map((_, w) => computeSeconds(scenario, w, coalesce));
 }
 
 /**
- * The iteration's terms per worker. `compute` is computeSecondsAll(scenario, coalesce) when the caller has it (it
+ * Turn loads into per-GPU terms. Latencies are paid per phase by the classes in use (§7). `compute` is computeSecondsAll(scenario, coalesce) when the caller has it (it
  * costs O(tables) per worker: a greedy that calls this per trial on 1000 tables x 128 GPUs spent 44 s there).
  */
 export function iterationTerms(scenario: Scenario, loads: Loads, coalesce: boolean, compute?: ReadonlyArray<{ denseSec: number; dedupSec: number }>): IterationTerms[] {

@@ -3,7 +3,7 @@ import { lpRelaxation, ModelBuilder, type Model, type Term } from '../mip/model.
 import type { SolveProgress, SolveResult, SolverName } from '../mip/result.js';
 import { solve } from '../mip/solve.js';
 import { evaluate, expectedRangeSums, type Evaluation } from '../model/evaluate.js';
-import { addRangeLoads, computeSeconds, emptyLoads, gpuEmbeddingCapacityBytes, resourceSeconds, type Loads } from '../model/loads.js';
+import { addRangeLoads, computeSeconds, emptyLoads, gpuEmbeddingCapacityBytes, resourceSeconds } from '../model/loads.js';
 import type { CheckedPlan } from '../model/plan.js';
 import type { PlanRange } from '../model/schema.js';
 import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
@@ -463,6 +463,16 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
   // the incumbent before any solve: the table-wise greedy plan (whole tables, so in the space), else every
   // table in host memory (fused_uvm), whichever fits and is faster; a time-limited call returns it at least
   let best: Best | undefined = heuristicIncumbent(scenario, coalesceChoices, opts.loadFactors);
+  // a model, or undefined when its build passed the deadline (timed out; a bound already proven still holds)
+  const buildInTime = (s: Scenario, coalesce: boolean, symmetric: boolean, stage: string) => {
+    try {
+      return torchrecModel(s, coalesce, opts.loadFactors, symmetric, building(stage), late);
+    } catch (e) {
+      if (!(e instanceof BuildDeadline)) throw e;
+      timedOut = true;
+      return undefined;
+    }
+  };
   const search: TorchRecResult['batchSearch'] = [];
   // per solve: the proven ceiling on throughput (B / lower bound on iteration time)
   const ceilings: number[] = [];
@@ -487,12 +497,8 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
         search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: `not solved (model too large: about ${terms.toExponential(1)} terms, at most ${TORCHREC_MAX_MODEL_TERMS.toExponential(0)})` });
         continue;
       }
-      let built: ReturnType<typeof torchrecModel>;
-      try {
-        built = torchrecModel(s, coalesce, opts.loadFactors, true, building(`${stage} (building the model)`), late);
-      } catch (e) {
-        if (!(e instanceof BuildDeadline)) throw e;
-        timedOut = true;
+      const built = buildInTime(s, coalesce, true, `${stage} (building the model)`);
+      if (!built) {
         anyUnproven = true;
         search.push({ globalBatch: B, coalesce, throughputSamplesPerSec: null, status: 'timelimit (model not built)' });
         continue;
@@ -559,13 +565,7 @@ export async function torchrecPlacement(scenario: Scenario, opts: TorchRecOption
       if (late()) timedOut = true;
       else {
         const exactStage = `exact-torchrec: exact MIP at batch ${B}${coalesce ? '' : ', uncoalesced'} (building the model)`;
-        let exact: ReturnType<typeof torchrecModel> | undefined;
-        try {
-          exact = torchrecModel(s, coalesce, opts.loadFactors, false, building(exactStage), late);
-        } catch (e) {
-          if (!(e instanceof BuildDeadline)) throw e;
-          timedOut = true; // the lower model's bound still holds
-        }
+        const exact = buildInTime(s, coalesce, false, exactStage);
         if (exact) {
           const start = exactStart(exact.options, options, r);
           const re = await solve(exact.model, { solver, timeLimitSec: left(), relativeGap: tol / 10, ...(start ? { start } : {}), ...progress('exact MIP') });

@@ -8,17 +8,17 @@
  * - GLP_UNDEF -> the time limit hit before any solution, or the problem is infeasible or unbounded
  *   (GLPK's presolver does not say which): solve.ts resolves that with a phase-1 solve;
  * - GLP_UNBND -> unbounded (LP);
- * - GLP_INFEAS -> the LP simplex stopped at the time limit before a feasible basis (LPs run without presolve).
+ * - GLP_INFEAS -> the LP simplex stopped at the time limit before a feasible basis (an LP run without presolve).
  */
 import GLPK from 'glpk.js/node';
 import { effectiveBounds, isIntegerType, type Model } from '../model.js';
 import type { Backend, BackendOptions, BackendOutcome } from './types.js';
 
 type GlpkApi = Awaited<ReturnType<typeof GLPK>>;
+type GlpkLp = Parameters<GlpkApi['solve']>[0];
 
 /** LPs with a row of at least this many terms are solved without GLPK's presolver (see solve). */
 export const GLPK_PRESOLVE_MAX_ROW_TERMS = 20_000;
-type GlpkLp = Parameters<GlpkApi['solve']>[0];
 
 /** One GLPK instance per process; its terminal output goes to whatever sink the running solve installs. */
 interface GlpkInstance {
@@ -121,9 +121,9 @@ export const glpkBackend: Backend = {
     // look at the time limit (one row of 40,000 columns: 6.5 s presolved, 53 ms not). Other LPs keep it (without
     // it the placement bench's pattern LPs on 100 tables x 16 GPUs ran out of time). MIPs always keep it:
     // glp_intopt without presolve needs an optimal LP basis first, which glpk.js does not make.
-    const isMip = problem.generals!.length > 0;
+    const mip = problem.generals!.length > 0;
     const longestRow = problem.subjectTo.reduce((n, row) => Math.max(n, row.vars.length), 0);
-    const presolve = isMip || longestRow < GLPK_PRESOLVE_MAX_ROW_TERMS;
+    const presolve = mip || longestRow < GLPK_PRESOLVE_MAX_ROW_TERMS;
     let out;
     try {
       out = g.solve(problem, { msglev: onLog || onProgress ? g.GLP_MSG_ON : g.GLP_MSG_OFF, presol: presolve, mipgap: opts.relativeGap, ...(tmlim !== undefined ? { tmlim } : {}) });
@@ -133,7 +133,6 @@ export const glpkBackend: Backend = {
     const elapsedSec = (performance.now() - t0) / 1e3;
     // GLPK stops at its limit after the node in progress; reaching 99.9% of it means the limit acted
     const hitLimit = tmlim !== undefined && elapsedSec >= tmlim * 0.999 - 0.002;
-    const mip = problem.generals!.length > 0;
     const r = out.result;
     const withSolution = (): Pick<BackendOutcome, 'objective' | 'values'> => {
       const values: Record<string, number> = {};

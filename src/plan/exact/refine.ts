@@ -48,9 +48,10 @@ export interface RefineOptions {
   /** split at most this many buckets for slack per round (default: a quarter of the items, at least 16) */
   maxSlackSplits?: number;
   /**
-   * at most this many new cuts per round (default: four times the items, at least 256, so a round at most
-   * about quintuples the model; a cap of one times the items slowed Criteo Terabyte's bracket from 0.19% to 0.79%). On 1000 tables x 128 GPUs the best plan's class boundaries alone were 248,000
-   * cuts: one round went from 2765 to 250,826 items, and GLPK's LP of that size ran minutes past its limit.
+   * at most this many new cuts per round (default: four times the items, at least 256, so a round at most about
+   * quintuples the model; a cap of one times the items slowed Criteo Terabyte's bracket from 0.19% to 0.79%).
+   * On 1000 tables x 128 GPUs the best plan's class boundaries alone were 248,000 cuts: one round went from 2765
+   * to 250,826 items, and GLPK's LP of that size ran minutes past its limit.
    */
   maxNewCuts?: number;
 }
