@@ -58,6 +58,20 @@ export function openCpuBackend(): CalibrationBackend {
   let scratchOut = new Float32Array(0);
   let scratchGrad = new Float32Array(0);
   let junk = new Uint32Array(0);
+  // one dedup scratch per row count, every page written once: a fresh typed array's pages may be mapped lazily,
+  // and a first write to an unmapped page is a page fault inside the timed call (in a fresh process a cold
+  // 512-id call on such a scratch took 175-265 us instead of 29-48: proofs/calibration-fit.md §8)
+  const scratches = new Map<number, ReturnType<typeof dedupScratch>>();
+  const scratchOf = (rows: number) => {
+    let s = scratches.get(rows);
+    if (!s) {
+      s = dedupScratch(rows);
+      s.stamp.fill(0);
+      s.slot.fill(0);
+      scratches.set(rows, s);
+    }
+    return s;
+  };
   // the eviction pass's sum, kept so that the reads are not optimised away
   let evictSink = 0;
   const outOf = (floats: number) => {
@@ -112,7 +126,7 @@ export function openCpuBackend(): CalibrationBackend {
       return { seconds, ok };
     },
     async dedup(stream, lookups, rows, timing) {
-      const scratch = dedupScratch(rows);
+      const scratch = scratchOf(rows);
       const unique = new Uint32Array(lookups);
       const inverse = new Uint32Array(lookups);
       let call = 0;
@@ -141,6 +155,7 @@ export function openCpuBackend(): CalibrationBackend {
       scratchOut = new Float32Array(0);
       scratchGrad = new Float32Array(0);
       junk = new Uint32Array(0);
+      scratches.clear();
       evictSink = 0;
     },
   };
