@@ -50,11 +50,13 @@ export default async function placementBench(ctx: BenchContext): Promise<BenchRe
   const tb = terabyte();
   // Terabyte: the whole exact call (4 candidate batches x coalescing choices, certificate) must prove
   // optimality (default gap 1e-5) within 5 s. Generated instances: time-limited solves report bound and gap.
-  const instances: Array<{ s: Scenario; timeLimitSec: number; buckets: number; batches?: number[]; solvers?: Array<'glpk' | 'highs'> }> = [{ s: tb, timeLimitSec: 20, buckets: 8 }];
+  // Terabyte's target is a 0.1% bracket (issue 11), so its call asks for that width instead of the default 1%.
+  const instances: Array<{ s: Scenario; timeLimitSec: number; buckets: number; batches?: number[]; solvers?: Array<'glpk' | 'highs'>; targetWidth?: number }> = [{ s: tb, timeLimitSec: 20, buckets: 8, targetWidth: 0.001 }];
   const family = ctx.quick ? [[10, 2], [26, 8]] : [[10, 2], [26, 8], [100, 16], [500, 64]];
   for (const [T, W] of family) {
     const s = generated(T!, W!, 7 + T! + W!);
-    instances.push({ s, timeLimitSec: T! >= 100 ? 10 : 15, buckets: T! >= 500 ? 2 : T! >= 100 ? 4 : 8, batches: [s.training.globalBatch] });
+    // gen-T500-W64's target is a 1% bracket in 60 s (issue 11); T100 gets 30 s
+    instances.push({ s, timeLimitSec: T! >= 500 ? 60 : T! >= 100 ? 30 : 15, buckets: T! >= 500 ? 2 : T! >= 100 ? 4 : 8, batches: [s.training.globalBatch] });
   }
   // issue 11: 1000 tables x 128 GPUs under a 120 s limit for the whole call (GLPK only: one run is minutes)
   if (!ctx.quick && process.env.SCAREC_BENCH_LARGE !== '0') {
@@ -62,12 +64,12 @@ export default async function placementBench(ctx: BenchContext): Promise<BenchRe
     instances.push({ s, timeLimitSec: 120, buckets: 2, batches: [s.training.globalBatch], solvers: ['glpk'] });
   }
 
-  for (const { s, timeLimitSec, buckets, batches, solvers } of instances) {
+  for (const { s, timeLimitSec, buckets, batches, solvers, targetWidth } of instances) {
     for (const solver of solvers ?? (['glpk', 'highs'] as const)) {
       const t0 = performance.now();
       let res;
       try {
-        res = await comparePlans(s, { solver, timeLimitSec, maxBuckets: buckets, ...(batches ? { batches } : {}) });
+        res = await comparePlans(s, { solver, timeLimitSec, maxBuckets: buckets, ...(batches ? { batches } : {}), ...(targetWidth ? { targetWidth } : {}) });
       } catch (e) {
         rows.push({ scenario: s.name, solver, error: (e as Error).message });
         continue;
@@ -100,6 +102,16 @@ export default async function placementBench(ctx: BenchContext): Promise<BenchRe
           `greedy ${(((ex.rowLevel.throughputSamplesPerSec - (res.rows.find((x) => x.algorithm === 'greedy')?.throughputSamplesPerSec ?? NaN)) / ex.rowLevel.throughputSamplesPerSec) * 100).toFixed(3)}% below the best plan`,
       );
     }
+  }
+  // issue 11's targets, instance by instance: the certified row-level bracket and the whole call's time
+  for (const r of rows.filter((x) => x.algorithm === 'exact' && typeof x.exactTotalSec === 'number')) {
+    const width = r.rowLevelWidth as number | null;
+    const sec = r.exactTotalSec as number;
+    const target = r.scenario === tb.name ? { width: 0.001, sec: 5 } : String(r.scenario).startsWith('gen-T500-W64') ? { width: 0.01, sec: 60 } : String(r.scenario).startsWith('gen-T1000-W128') ? { width: null, sec: 120 } : { width: 0.01, sec: null };
+    const ok = (target.width === null || (width !== null && width <= target.width)) && (target.sec === null || sec < target.sec);
+    notes.push(
+      `row-level bracket ${r.scenario} ${r.solver}: ${width === null ? 'no bound' : `${(width * 100).toFixed(3)}%`} in ${sec.toFixed(1)} s (target ${target.width === null ? 'a valid bound' : `<= ${(target.width * 100).toFixed(1)}%`}${target.sec === null ? '' : ` in under ${target.sec} s`}: ${ok ? 'met' : 'MISSED'})`,
+    );
   }
   const tbExact = rows.find((r) => r.scenario === tb.name && r.algorithm === 'exact' && r.solver === 'glpk');
   if (tbExact) notes.push(`Terabyte exact (glpk): ${tbExact.status} in ${(tbExact.exactTotalSec as number).toFixed(2)} s for the whole call (target: proven optimal within 5 s: ${tbExact.status === 'optimal' && (tbExact.exactTotalSec as number) < 5 ? 'met' : 'MISSED'})`);

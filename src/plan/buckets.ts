@@ -128,3 +128,98 @@ export function bucketsFromCuts(scenario: Scenario, cuts: number[][]): Bucket[] 
   }
   return out;
 }
+
+/**
+ * One bucket's excess mass (proofs/placement-refinement.md, "Excess mass"): in the lower model every row of a
+ * bucket is charged its coldest row's sums; the mass above that, X = P - n p_min, goes into a continuous
+ * pseudo-item whose classes' shares e_c (sum 1) are charged the secant slopes of f_K over [p_min, p_max].
+ * `bucket` is that pseudo-item (no memory; its `rows` are the bucket's, so that n units are the whole excess);
+ * `envelope` bounds the share a class with n rows of the bucket can take: e_c <= c0 + c1 n for each entry
+ * (tangents of the hottest-n-rows mass).
+ */
+export interface ExcessItem {
+  /** index of the bucket among the model's items */
+  of: number;
+  bucket: Bucket;
+  envelope: Array<{ c0: number; c1: number }>;
+}
+
+/** Relative safety margin on the secant slopes and the excess mass (floating-point sums; see the proof). */
+const EXCESS_SAFETY = 1e-9;
+
+/**
+ * f_K(b) - f_K(a) for 0 <= a <= b < 1, without cancellation: (1-a)^K (1 - ((1-b)/(1-a))^K).
+ */
+function touchDifference(a: number, b: number, lookups: number): number {
+  if (lookups <= 0 || b <= a) return 0;
+  const la = lookups * Math.log1p(-a);
+  const lb = lookups * Math.log1p(-b);
+  return Math.exp(la) * -Math.expm1(lb - la);
+}
+
+/**
+ * The excess-mass pseudo-items of the lower model's buckets (proofs/placement-refinement.md, "Excess mass").
+ * Buckets with one row, equal probabilities or a negligible excess get none (their lower sums are exact or
+ * nearly so). `tangents` says how many upper tangents bound each class's share: 1 (n0 = 0: e <= n (p_max -
+ * p_min) / X) or 3 (also n0 = n/4 and n/2).
+ */
+/**
+ * The excess-mass sums of one bucket (proofs/placement-refinement.md, "Excess mass"): mass X = P - n p_min
+ * and touched sums slope_K X, with slope_K the secant slope of f_K over [p_min, p_max] (a little low), or null
+ * when the bucket has one row, equal probabilities or a negligible excess (its lower sums are exact or nearly).
+ */
+export function excessSums(scenario: Scenario, item: Bucket): { sums: RangeSums; X: number; pMin: number } | null {
+  if (item.rows < 2) return null;
+  const table = scenario.tables[item.table]!;
+  const d = table.distribution;
+  const pMax = d.probability(item.from);
+  const pMin = d.probability(item.to - 1);
+  if (!(pMax > pMin * (1 + 1e-6)) || pMax >= 1) return null;
+  const X = (item.sums.mass - item.lowerSums.mass) * (1 - EXCESS_SAFETY);
+  if (!(X > item.sums.mass * 1e-9)) return null;
+  // secant slope of f_K on [pMin, pMax], a little low: f_K(p) >= f_K(pMin) + slope (p - pMin) there (concavity).
+  // A slope below 1e-12 K (rows touched almost surely: (1 - p)^K near 1e-300) is charged as 0, which only
+  // lowers the bound: such coefficients (8.5e-298 in one model) made GLPK's presolved LP report its first
+  // basis as optimal (3382 us where the optimum is 504).
+  const slope = (K: number) => {
+    const s = (touchDifference(pMin, pMax, K) / (pMax - pMin)) * (1 - EXCESS_SAFETY);
+    return s > 1e-12 * K ? s : 0;
+  };
+  return {
+    X,
+    pMin,
+    sums: {
+      rows: 0,
+      mass: X,
+      touchedPerWorker: Float64Array.from(scenario.gpus, (_, w) => slope(workerLookups(scenario, table, w)) * X),
+      touchedGlobal: slope(globalLookups(scenario, table)) * X,
+    },
+  };
+}
+
+/**
+ * The excess-mass pseudo-items of the lower model's buckets (one per bucket that has excess sums).
+ * `tangents` says how many upper tangents bound each class's share: 1 (n0 = 0: e <= n (p_max - p_min) / X)
+ * or 3 (also n0 = n/4 and n/2).
+ */
+export function excessItems(scenario: Scenario, items: Bucket[], tangents: 1 | 3 = 3): ExcessItem[] {
+  const out: ExcessItem[] = [];
+  items.forEach((item, i) => {
+    const ex = excessSums(scenario, item);
+    if (!ex) return;
+    const { sums, X, pMin } = ex;
+    const d = scenario.tables[item.table]!.distribution;
+    // upper tangents of the concave H(n) = mass of the n hottest rows at n0, slope g = p(from + n0):
+    // M <= H(n0) + g (n - n0), so E = M - n pMin <= (H(n0) - g n0) + (g - pMin) n
+    const points = tangents === 1 || item.rows < 4 ? [0] : [0, Math.floor(item.rows / 4), Math.floor(item.rows / 2)];
+    const envelope = [...new Set(points)].map((n0) => {
+      const g = d.probability(item.from + n0);
+      const h = n0 > 0 ? d.mass(item.from, item.from + n0).upper : 0;
+      return { c0: Math.max(0, h - g * n0) / X, c1: Math.max(0, g - pMin) / X };
+    });
+    // `rows` = the bucket's: a model that counts units per row counts the excess in the same units (n units
+    // for the whole excess), which keeps its coefficients on the scale of the bucket's own
+    out.push({ of: i, bucket: { table: item.table, from: item.from, to: item.to, rows: item.rows, sums, lowerSums: sums }, envelope });
+  });
+  return out;
+}

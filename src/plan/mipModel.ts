@@ -4,7 +4,7 @@ import type { SolveProgress } from '../mip/result.js';
 import { computeSeconds, gpuEmbeddingCapacityBytes, resourceSeconds, type Loads, type ResourceSeconds } from '../model/loads.js';
 import type { Scenario } from '../model/scenario.js';
 import type { WorkProgress } from '../progress.js';
-import type { Bucket } from './buckets.js';
+import { excessItems, type Bucket } from './buckets.js';
 import { classList, gpuClass, hostClass, REP, unitLoads } from './classes.js';
 
 /**
@@ -62,6 +62,13 @@ export interface BuildOptions {
   coalesce: boolean;
   /** use the bucket's lower sums (the certificate's lower-bound model) */
   lower?: boolean;
+  /**
+   * With `lower`: add the buckets' excess-mass items (proofs/placement-refinement.md, "Excess mass"), as the
+   * folded LP always does. Off by default: on this model GLPK's LP presolver returned an "optimal" objective
+   * 2.4e-5 above HiGHS's and above its own without presolve (6 GPUs, 5 buckets), and a bound must not exceed the
+   * optimum; the certificate's bound is the folded LP's.
+   */
+  excess?: boolean;
   name?: string;
   /**
    * Fix which latency-paying classes the plan may use (proofs/placement-bounds.md §1): classes outside the
@@ -222,16 +229,21 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
   // A usage pattern removes the classes it does not use (proofs/placement-bounds.md §1).
   const allowed = (c: number): boolean => inSpace(c) && (!usage || (c === H ? usage.host : c === REP ? usage.rep : usage.shard));
   const b = new ModelBuilder(opts.name ?? `scarec_${space}`);
-  const names: (string | undefined)[][] = items.map((_, i) =>
+  // The lower model's excess-mass pseudo-items (proofs/placement-refinement.md, "Excess mass") follow the
+  // buckets: `all` is both, `items` the buckets alone (memory, latencies, symmetry and the plan are theirs).
+  const excess = opts.lower && opts.excess && !binary ? excessItems(scenario, items, 3) : [];
+  const all = [...items, ...excess.map((e) => e.bucket)];
+  const names: (string | undefined)[][] = all.map((_, i) =>
     classes.map((cls, c) => {
       if (!allowed(c)) return undefined;
       const tag = cls.at === 'replicated' ? 'r' : cls.at === 'host' ? 'h' : `g${cls.gpu}`;
+      if (i >= items.length) return b.addVar(`e${i - items.length}_${tag}`, { type: 'continuous', lower: 0, upper: all[i]!.rows });
       return b.addVar(`x${i}_${tag}`, binary ? { type: 'binary' } : { type: 'integer', lower: 0, upper: items[i]!.rows });
     }),
   );
   // Loads of every class of the space (the host class's pooling reads are the gather baseline even when a
   // pattern leaves the host out).
-  const loadsOf: (Loads | undefined)[][] = items.map((item, i) => {
+  const loadsOf: (Loads | undefined)[][] = all.map((item, i) => {
     if (i % 16 === 15) opts.heartbeat?.();
     return classes.map((cls, c) => (inSpace(c) ? unitLoads(scenario, item, cls, coalesce, !binary, opts.lower ? item.lowerSums : item.sums) : undefined));
   });
@@ -241,9 +253,16 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     return row.map((l) => (l ? resourceSeconds(scenario, l) : undefined));
   });
   const present = (i: number) => names[i]!.map((v, c) => ({ v, c })).filter((e): e is { v: string; c: number } => e.v !== undefined);
-  // Every row of every item is placed exactly once.
-  items.forEach((item, i) => {
+  // Every row of every item is placed exactly once (an excess item's n units, its shares times n, sum to n).
+  all.forEach((item, i) => {
     b.addConstraint(`assign${i}`, present(i).map((e) => ({ var: e.v, coef: 1 })), '=', binary ? 1 : item.rows);
+  });
+  // A class's share of a bucket's excess mass is at most what its rows of the bucket can carry (n e <= n c0 + n c1 x).
+  excess.forEach((ex, j) => {
+    const i = items.length + j;
+    const n = items[ex.of]!.rows;
+    for (const { v, c } of present(i))
+      ex.envelope.forEach((t, k) => b.addConstraint(`excess${j}_${c}_${k}`, [{ var: v, coef: 1 }, { var: names[ex.of]![c]!, coef: -t.c1 * n }], '<=', t.c0 * n));
   });
 
   const nodes = [...new Set(scenario.gpus.map((g) => g.node))].sort((a, c) => a - c);
@@ -253,7 +272,7 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
   // the sender's node (gpuPairBytesPerSec), so in_w needs these aggregates, not every x_{i,g}.
   const sName: string[][] = [];
   if (sharded) {
-    items.forEach((_, i) => {
+    all.forEach((_, i) => {
       sName[i] = nodes.map((n) => {
         const v = b.addVar(`s${i}_n${n}`, { type: 'continuous', lower: 0, upper: null });
         const terms: Term[] = [{ var: v, coef: 1 }];
@@ -323,14 +342,14 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
   if (W > 1 && hasRep) {
     ar = b.addVar('t_allreduce', { type: 'continuous', lower: 0, upper: null });
     const terms: Term[] = [{ var: ar, coef: -1 }];
-    items.forEach((_, i) => terms.push({ var: names[i]![REP]!, coef: secOf[i]![REP]!.allReduceSec * us }));
+    all.forEach((_, i) => terms.push({ var: names[i]![REP]!, coef: secOf[i]![REP]!.allReduceSec * us }));
     b.addConstraint('def_allreduce', terms, '=', 0);
   }
   let dram: string | undefined;
   if (hasHost) {
     dram = b.addVar('t_hostdram', { type: 'continuous', lower: 0, upper: null });
     const terms: Term[] = [{ var: dram, coef: -1 }];
-    items.forEach((_, i) => terms.push({ var: names[i]![H]!, coef: secOf[i]![H]!.hostDramSec * us }));
+    all.forEach((_, i) => terms.push({ var: names[i]![H]!, coef: secOf[i]![H]!.hostDramSec * us }));
     b.addConstraint('def_hostdram', terms, '=', 0);
   }
   const neg = (ts: Term[]) => ts.map((t) => ({ var: t.var, coef: -t.coef }));
@@ -342,7 +361,7 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     // plus the extra HBM traffic of rows kept on this GPU.
     const gather: Term[] = [];
     let gatherConst = 0;
-    items.forEach((item, i) => {
+    all.forEach((item, i) => {
       const base = secOf[i]![H]!.gatherSec[w]!;
       gatherConst += base * (binary ? 1 : item.rows);
       for (let c = 0; c < classes.length; c++) {
@@ -354,14 +373,14 @@ export function buildPlacementModel(scenario: Scenario, items: Bucket[], opts: B
     });
     const gatherConstUs = gatherConst * us;
     // Host link of worker w.
-    const hostLink: Term[] = hasHost ? items.map((_, i) => ({ var: names[i]![H]!, coef: secOf[i]![H]!.hostLinkSec[w]! * us })) : [];
+    const hostLink: Term[] = hasHost ? all.map((_, i) => ({ var: names[i]![H]!, coef: secOf[i]![H]!.hostLinkSec[w]! * us })) : [];
     // All-to-all: a_w >= in_w and a_w >= out_w (epigraph of the max), seconds per phase.
     let a: string | undefined;
     if (sharded) {
       a = b.addVar(`a${w}`, { type: 'continuous', lower: 0, upper: null });
       const inTerms: Term[] = [{ var: a, coef: -1 }];
       const outTerms: Term[] = [{ var: a, coef: -1 }];
-      items.forEach((_, i) => {
+      all.forEach((_, i) => {
         nodes.forEach((n, k) => {
           const sender = gpusOfNode.get(n)!.find((g) => g !== w);
           if (sender === undefined) return; // node n is {w} alone: nothing arrives from it
@@ -440,7 +459,10 @@ export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space
   const useRep = has.rep && usage.rep;
   const useShard = has.shard && usage.shard;
   const useHost = has.host && usage.host;
-  const orbits = gpuOrbits(scenario, items, opts.lower);
+  // the lower model's excess-mass pseudo-items after the buckets (proofs/placement-refinement.md, "Excess mass")
+  const excess = opts.lower && space !== 'tablewise' ? excessItems(scenario, items, 3) : [];
+  const all = [...items, ...excess.map((e) => e.bucket)];
+  const orbits = gpuOrbits(scenario, all, opts.lower);
   const { members } = orbits;
   const reps = members.map((m) => m[0]!);
   const lat = usageLatencySec(scenario);
@@ -450,7 +472,7 @@ export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space
     const key = i * classes.length + c;
     let u = cache.get(key);
     if (!u) {
-      const item = items[i]!;
+      const item = all[i]!;
       const loads = unitLoads(scenario, item, classes[c]!, coalesce, false, opts.lower ? item.lowerSums : item.sums);
       u = { loads, sec: resourceSeconds(scenario, loads) };
       cache.set(key, u);
@@ -472,15 +494,27 @@ export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space
   const fr: (string | undefined)[] = [];
   const fo: string[][] = [];
   const fh: (string | undefined)[] = [];
-  items.forEach((_, i) => {
-    fr[i] = useRep ? b.addVar(`f${i}_r`, { lower: 0, upper: 1 }) : undefined;
-    fo[i] = useShard ? members.map((_, o) => b.addVar(`f${i}_o${o}`, { lower: 0, upper: 1 })) : [];
-    fh[i] = useHost ? b.addVar(`f${i}_h`, { lower: 0, upper: 1 }) : undefined;
+  all.forEach((_, i) => {
+    const tag = i < items.length ? `f${i}` : `e${i - items.length}`;
+    fr[i] = useRep ? b.addVar(`${tag}_r`, { lower: 0, upper: 1 }) : undefined;
+    fo[i] = useShard ? members.map((_, o) => b.addVar(`${tag}_o${o}`, { lower: 0, upper: 1 })) : [];
+    fh[i] = useHost ? b.addVar(`${tag}_h`, { lower: 0, upper: 1 }) : undefined;
     const terms: Term[] = [];
     if (fr[i]) terms.push({ var: fr[i]!, coef: 1 });
     fo[i]!.forEach((v, o) => terms.push({ var: v, coef: members[o]!.length }));
     if (fh[i]) terms.push({ var: fh[i]!, coef: 1 });
     b.addConstraint(`assign${i}`, terms, '=', 1);
+  });
+  // each class's share of a bucket's excess mass is at most what its rows (n = rows x fraction, per GPU of an
+  // orbit) can carry
+  excess.forEach((ex, j) => {
+    const i = items.length + j;
+    const n = items[ex.of]!.rows;
+    const pairs: Array<[string | undefined, string | undefined, string]> = [[fr[i], fr[ex.of], 'r'], ...fo[i]!.map((v, o): [string, string | undefined, string] => [v, fo[ex.of]![o], `o${o}`]), [fh[i], fh[ex.of], 'h']];
+    for (const [e, f, tag] of pairs) {
+      if (!e || !f) continue;
+      ex.envelope.forEach((t, k) => b.addConstraint(`excess${j}_${tag}_${k}`, [{ var: e, coef: 1 }, { var: f, coef: -t.c1 * n }], '<=', t.c0));
+    }
   });
   // Memory of each orbit's representative GPU, and of the host (megabytes).
   reps.forEach((w, k) => {
@@ -501,7 +535,7 @@ export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space
   // All-reduce and host DRAM seconds: the same on every GPU.
   const arTerms: Term[] = [];
   const dramTerms: Term[] = [];
-  items.forEach((_, i) => {
+  all.forEach((_, i) => {
     if (fr[i] && W > 1) arTerms.push({ var: fr[i]!, coef: whole(i, REP).sec.allReduceSec * us });
     if (fh[i]) dramTerms.push({ var: fh[i]!, coef: whole(i, H).sec.hostDramSec * us });
   });
@@ -514,7 +548,7 @@ export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space
     const computeUs = (denseSec + dedupSec) * us;
     const gather: Term[] = [];
     const link: Term[] = [];
-    items.forEach((_, i) => {
+    all.forEach((_, i) => {
       if (fr[i]) gather.push({ var: fr[i]!, coef: whole(i, REP).sec.gatherSec[w]! * us });
       fo[i]!.forEach((v, o) => gather.push({ var: v, coef: folded(i, o, w, (u) => u.sec.gatherSec) * us }));
       if (fh[i]) {
@@ -527,7 +561,7 @@ export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space
       a = b.addVar(`a_o${k}`, { lower: 0, upper: null });
       const inTerms: Term[] = [{ var: a, coef: -1 }];
       const outTerms: Term[] = [{ var: a, coef: -1 }];
-      items.forEach((_, i) =>
+      all.forEach((_, i) =>
         fo[i]!.forEach((v, o) => {
           inTerms.push({ var: v, coef: folded(i, o, w, (u) => u.loads.allToAllInSec) * us });
           outTerms.push({ var: v, coef: folded(i, o, w, (u) => u.loads.allToAllOutSec) * us });

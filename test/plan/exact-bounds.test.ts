@@ -172,15 +172,19 @@ describe('folded LP relaxation', () => {
         for (const usage of usagePatterns(s, 'tiered')) {
           if (!usage.rep && !usage.shard && !usage.host) continue;
           const fl = foldedLpModel(s, items, { space: 'tiered', coalesce: true, lower, usage });
-          const pm = buildPlacementModel(s, items, { space: 'tiered', coalesce: true, lower, usage });
+          // the full model with the same excess-mass items as the folded one (proofs/placement-refinement.md)
+          const pm = buildPlacementModel(s, items, { space: 'tiered', coalesce: true, lower, usage, excess: true });
           const full = lpRelaxation(pm.model);
           for (const solver of ['glpk', 'highs'] as const) {
             const a = await solve(fl.model, { solver });
             const b = await solve(full, { solver });
             expect(a.status).toBe(b.status);
             if (a.status !== 'optimal') continue;
-            expect(a.objective!).toBeCloseTo(b.objective!, 6);
-            expect(Math.abs(a.objective! - b.objective!) / b.objective!).toBeLessThan(1e-9);
+            // GLPK's simplex stops on the full lower model with its excess rows up to 2.4e-5 above the optimum
+            // (6 GPUs, full overlap: 45.77069 against 45.76961 from HiGHS on both models and GLPK on the folded
+            // one; native glpsol agrees with GLPK.js): the reason the certificate's bound is the folded LP's
+            const tol = lower && solver === 'glpk' ? 1e-4 : 1e-9;
+            expect(Math.abs(a.objective! - b.objective!) / b.objective!).toBeLessThan(tol);
             // unfold: every GPU of an orbit takes the orbit's fraction; the full LP with those rows held is
             // feasible and reaches the folded objective
             const fr = fl.fractions(a.values);
@@ -198,7 +202,7 @@ describe('folded LP relaxation', () => {
             // the symmetry-breaking rows hold with equality at an orbit-constant point, up to rounding
             const unfolded = await solve({ ...fixUsage(full, held), constraints: full.constraints.filter((r) => !r.name.startsWith('sym')) }, { solver });
             expect(unfolded.status).toBe('optimal');
-            expect(Math.abs(unfolded.objective! - a.objective!) / a.objective!).toBeLessThan(1e-7);
+            expect(Math.abs(unfolded.objective! - a.objective!) / a.objective!).toBeLessThan(Math.max(tol, 1e-7));
           }
         }
       }

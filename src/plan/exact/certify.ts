@@ -1,7 +1,8 @@
 /**
  * Certify: a proven lower bound on the row-level optimal iteration time of one choice (batch, coalescing),
  * from the lower-sums model (proofs/bucket-certificate.md): every row of a bucket at its coldest row's
- * probability bounds the row-level problem from below, and any proven bound on that model's MIP does too
+ * probability, plus the bucket's excess mass at the secant slopes of f_K (its folded LPs: placement-refinement.md,
+ * "Excess mass"), bounds the row-level problem from below, and any proven bound on that model's MIP does too
  * (folded LP relaxations per usage pattern, the aggregate relaxation where one did not finish, a short branch
  * and bound when the LP bound is loose). Valid whatever the time limit: a stage that did not finish gives
  * the weaker bound it has, or none (null), never a guess.
