@@ -117,6 +117,20 @@ export function usagePatterns(scenario: Scenario, space: PlanSpace): Usage[] {
   return out;
 }
 
+/**
+ * A usage pattern without the host whose GPUs cannot hold the tables at all: every row is then on a GPU (a
+ * replicated one on every GPU), so the GPUs' capacities must sum to at least the tables' bytes, and with
+ * replication alone the smallest GPU must hold them all. True means the pattern is proven infeasible without
+ * an LP (on gen-T500-W64 such LPs took 0.6-7.7 s each to say so).
+ */
+export function patternShortOfGpuMemory(scenario: Scenario, usage: Usage): boolean {
+  if (usage.host) return false;
+  const total = scenario.tables.reduce((s, t) => s + t.rows * (t.rowBytes + t.optimizerBytesPerRow), 0);
+  const caps = scenario.gpus.map((_, g) => Math.max(0, gpuEmbeddingCapacityBytes(scenario, g)));
+  const available = usage.shard ? caps.reduce((s, x) => s + x, 0) : usage.rep ? Math.min(...caps) : 0;
+  return total > available * (1 + 1e-12);
+}
+
 /** The classes a plan with these counts uses (rows > 0), as a usage pattern. */
 export function usageOfCounts(W: number, counts: number[][]): Usage {
   const u: Usage = { rep: false, shard: false, host: false };

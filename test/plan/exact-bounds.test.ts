@@ -17,6 +17,8 @@ import {
   usagePatterns,
   type Usage,
 } from '../../src/plan/index.js';
+import { layoutPlan } from '../../src/plan/exact/layout.js';
+import { patternShortOfGpuMemory } from '../../src/plan/mipModel.js';
 import { enumerateBest, scenarioOf, smallInput } from './helpers.js';
 
 // proofs/placement-bounds.md: usage patterns (§1), the folded LP (§2), incumbents (§3), row scaling (§4).
@@ -258,3 +260,42 @@ describe('time limits', () => {
 });
 
 export type { Usage };
+
+describe('usage patterns the GPUs cannot hold without the host (patternShortOfGpuMemory)', () => {
+  // tables of 3 x (8 + 0) + 3 x (16 + 4) = 84 bytes of rows and state (smallInput); two GPUs of `memory` bytes
+  for (const memory of [20, 30, 45, 60, 100]) {
+    it(`GPUs of ${memory} B: a pattern called short is infeasible by HiGHS's LP, and a pattern HiGHS finds feasible is never called short`, async () => {
+      const s = scenarioOf(smallInput({ gpuMemoryBytes: memory }));
+      const items = scenarioBuckets(s, 8);
+      for (const usage of usagePatterns(s, 'tiered')) {
+        if (!usage.rep && !usage.shard && !usage.host) continue;
+        const short = patternShortOfGpuMemory(s, usage);
+        if (usage.host) expect(short).toBe(false);
+        const r = await solve(foldedLpModel(s, items, { space: 'tiered', coalesce: true, usage }).model, { solver: 'highs' });
+        if (short) expect(r.status).toBe('infeasible');
+        if (r.status === 'optimal') expect(short).toBe(false);
+      }
+    });
+  }
+});
+
+it('two GPUs of 30 B cannot hold 84 B without the host, two of 60 B can when sharded but not replicated', () => {
+  const short = (memory: number, usage: Usage) => patternShortOfGpuMemory(scenarioOf(smallInput({ gpuMemoryBytes: memory })), usage);
+  expect(short(30, { rep: true, shard: true, host: false })).toBe(true);
+  expect(short(60, { rep: true, shard: true, host: false })).toBe(false);
+  expect(short(60, { rep: true, shard: false, host: false })).toBe(true);
+  expect(short(30, { rep: true, shard: true, host: true })).toBe(false);
+});
+
+describe('layout past the deadline (balance: false)', () => {
+  it('is the rank-order plan of the counts, costed by evaluate', () => {
+    const s = scenarioOf(mediumInput(4, 2));
+    const items = scenarioBuckets(s, 4);
+    const g = greedyPlan(s);
+    const counts = countsFromPlan(s, items, g);
+    const laid = layoutPlan(s, items, counts, g.coalesce, 'exact', { balance: false });
+    const rank = plansFromCounts(s, items, counts, g.coalesce, 'exact');
+    expect(laid.plan.tables).toEqual(rank.tables);
+    expect(laid.evaluation.iterationSec).toBe(evaluate(s, rank).iterationSec);
+  });
+});

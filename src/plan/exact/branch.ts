@@ -144,7 +144,7 @@ export async function settle(r: Relaxed, opts: ExactOptions, seeds: Incumbent[] 
   opts.onProgress?.({ stage: 'laying out the plan at row level' });
   const laid = incumbent.plan
     ? { plan: { ...incumbent.plan, name, algorithm: name }, evaluation: evaluate(scenario, { ...incumbent.plan, name, algorithm: name }) }
-    : layoutPlan(scenario, items, incumbent.counts, coalesce, name);
+    : layoutPlan(scenario, items, incumbent.counts, coalesce, name, { balance: (secondsLeft(r.deadline) ?? 1) > 0 });
   const result: SolveResult = {
     // not settled: stopped by the time limit, or (without one) by a backend that gave up on a pattern
     status: settled ? 'optimal' : r.deadline !== Infinity ? 'timelimit' : 'feasible',

@@ -192,6 +192,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     return { ceilings, bestTp, bound, width: bound !== null && bestTp ? Math.max(0, bound - bestTp) / bestTp : null };
   };
 
+  let roundStartMs = performance.now();
   for (;;) {
     // 1. Primal: the bucketed model of the choices that can still beat the best plan, most promising first.
     const bestTp = best?.evaluation.throughputSamplesPerSec ?? 0;
@@ -290,11 +291,24 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     // 3. Refine at the choice whose bound is loosest (the highest ceiling), with the best plan's class boundaries.
     const loosest = [...choices].filter((c) => !c.infeasible).sort((a, b) => (ceilingOf(b) ?? Infinity) - (ceilingOf(a) ?? Infinity))[0];
     if (!loosest) break;
+    const lastItems = itemsAt(loosest.s).length;
     const next = refineCuts(loosest.s, cuts, itemsAt(loosest.s), best?.plan, loosest.coalesce);
     if (!next) break;
+    // A round costs about in proportion to its items (LPs, rounding, layout, evaluate): one that cannot finish
+    // in the time left is not started, since a round cut off by the deadline leaves the bracket where it was
+    // and only overruns the limit (gen-T500-W64: round 2, 5x the items of round 1, ran 26 s past a 60 s limit).
+    const nextItems = next.reduce((a, c) => a + c.length - 1, 0);
+    const left = secondsLeft(deadline);
+    const estimateSec = ((performance.now() - roundStartMs) / 1e3) * (nextItems / Math.max(1, lastItems));
+    if (left !== undefined && estimateSec > left) {
+      stoppedByTime = true;
+      progress(`exact round ${rounds + 1} not started: about ${estimateSec.toFixed(1)} s for ${nextItems} items, ${left.toFixed(1)} s left`);
+      break;
+    }
     cuts = next;
     itemCache.clear();
     rounds++;
+    roundStartMs = performance.now();
   }
 
   if (!best && opts.seedKnownPlans === false)

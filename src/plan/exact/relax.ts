@@ -9,7 +9,7 @@ import type { Model } from '../../mip/model.js';
 import { relativeGap } from '../../mip/result.js';
 import type { Scenario } from '../../model/scenario.js';
 import type { Bucket } from '../buckets.js';
-import { aggregateBoundModel, checkCapacity, foldedLpModel, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
+import { aggregateBoundModel, checkCapacity, foldedLpModel, patternShortOfGpuMemory, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
 import { pointOf, polish, roundFolded } from './incumbent.js';
 import { better, EXACT_RELATIVE_GAP, leastBound, lpInWorker, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type Relaxed } from './types.js';
 
@@ -47,8 +47,8 @@ export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: b
     opts.onProgress?.({ stage: `pattern ${k + 1} of ${usages.length}` });
     const p: Pattern = { usage, bound: null, boundBy: 'none', infeasible: false, settled: false };
     patterns.push(p);
-    if (!usage.rep && !usage.shard && !usage.host) {
-      p.infeasible = p.settled = true; // no class to hold the rows
+    if ((!usage.rep && !usage.shard && !usage.host) || patternShortOfGpuMemory(scenario, usage)) {
+      p.infeasible = p.settled = true; // no class to hold the rows, or GPUs too small for them without the host
       continue;
     }
     const left = secondsLeft(deadline);
@@ -74,7 +74,10 @@ export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: b
         continue;
       }
     }
-    // No LP answer in time: the aggregate relaxation bounds every pattern (it drops the latencies).
+    // No LP answer in time: the aggregate relaxation bounds every pattern (it drops the latencies). The primal
+    // (upper) model's bound only orders and prunes the bucketed search, so past the deadline it goes without
+    // one: HiGHS spent 21.6 s on that LP under a 0.5 s limit (gen-T500-W64, 11,951 items).
+    if (!lower && (secondsLeft(deadline) ?? 1) <= 0) continue;
     if (aggregate === undefined) aggregate = await aggregateBound(scenario, items, space, coalesce, opts, lower, deadline);
     if (aggregate !== null) {
       p.bound = aggregate;
