@@ -17,6 +17,7 @@ import {
   usagePatterns,
   type Usage,
 } from '../../src/plan/index.js';
+import { lowerBound } from '../../src/plan/exact/certify.js';
 import { layoutPlan } from '../../src/plan/exact/layout.js';
 import { patternShortOfGpuMemory } from '../../src/plan/mipModel.js';
 import { enumerateBest, scenarioOf, smallInput } from './helpers.js';
@@ -297,5 +298,30 @@ describe('layout past the deadline (balance: false)', () => {
     const rank = plansFromCounts(s, items, counts, g.coalesce, 'exact');
     expect(laid.plan.tables).toEqual(rank.tables);
     expect(laid.evaluation.iterationSec).toBe(evaluate(s, rank).iterationSec);
+  });
+});
+
+describe('certificate rounds keep the pattern bounds they already have (lowerBound, earlier)', () => {
+  it('a goal every earlier bound meets solves nothing again and returns the same bound; refined buckets only raise it', async () => {
+    const s = scenarioOf(mediumInput(4, 2));
+    const coarse = scenarioBuckets(s, 3);
+    const b1 = await lowerBound(s, 'tiered', true, coarse, { solver: 'highs' }, Infinity);
+    expect(b1.lowerIterationSec).not.toBeNull();
+    // earlier bounds 0.1% weaker than b1's (still bounds): kept as they are when the goal is met, so the result
+    // is the weaker bound, where solving again would have given b1's
+    const weaker = { ...b1, patterns: Object.fromEntries(Object.entries(b1.patterns).map(([k, v]) => [k, v === 'infeasible' ? v : v * 0.999])) };
+    const kept = await lowerBound(s, 'tiered', true, coarse, { solver: 'highs' }, Infinity, { bound: weaker, goalUs: 0 });
+    expect(kept.lowerIterationSec!).toBeCloseTo(b1.lowerIterationSec! * 0.999, 15);
+    expect(kept.patterns).toEqual(weaker.patterns);
+    // finer buckets, every pattern below an unreachable goal: all solved again, each at least its earlier bound
+    const fine = scenarioBuckets(s, 12);
+    const b2 = await lowerBound(s, 'tiered', true, fine, { solver: 'highs' }, Infinity, { bound: b1, goalUs: Infinity });
+    expect(b2.lowerIterationSec!).toBeGreaterThanOrEqual(b1.lowerIterationSec!);
+    for (const [k, v] of Object.entries(b1.patterns)) {
+      if (v === 'infeasible') expect(b2.patterns[k]).toBe('infeasible');
+      else expect(b2.patterns[k] as number).toBeGreaterThanOrEqual(v);
+    }
+    // and it stays a bound: below greedy's plan (the medium scenario is too large to enumerate)
+    expect(b2.lowerIterationSec!).toBeLessThanOrEqual(evaluate(s, greedyPlan(s)).iterationSec * (1 + 1e-9));
   });
 });

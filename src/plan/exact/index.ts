@@ -269,7 +269,9 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
       let b: ChoiceBound;
       progress(`exact round ${rounds}: certified bound at batch ${c.B}${c.coalesce ? '' : ', uncoalesced'}`);
       try {
-        b = await lowerBound(c.s, space, c.coalesce, itemsAt(c.s), opts, deadline);
+        // a pattern whose earlier bound already gives a ceiling within the target of the best plan is kept
+        const goalUs = tp > 0 ? c.B / (tp * (1 + target)) / TIME_UNIT_SEC : Infinity;
+        b = await lowerBound(c.s, space, c.coalesce, itemsAt(c.s), opts, deadline, { bound: c.lower, goalUs });
       } catch (e) {
         if (!(e instanceof InfeasibleError)) throw e;
         capacityError ??= e;

@@ -9,9 +9,9 @@ import type { Model } from '../../mip/model.js';
 import { relativeGap } from '../../mip/result.js';
 import type { Scenario } from '../../model/scenario.js';
 import type { Bucket } from '../buckets.js';
-import { aggregateBoundModel, checkCapacity, foldedLpModel, patternShortOfGpuMemory, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
+import { aggregateBoundModel, checkCapacity, foldedLpModel, patternShortOfGpuMemory, usageName, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
 import { pointOf, polish, roundFolded } from './incumbent.js';
-import { better, EXACT_RELATIVE_GAP, leastBound, lpInWorker, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type Relaxed } from './types.js';
+import { better, EXACT_RELATIVE_GAP, leastBound, lpInWorker, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type PatternBounds, type Relaxed } from './types.js';
 
 /**
  * Solve an LP and double-check an "infeasible" answer of GLPK with HiGHS (issue 17: GLPK's simplex called a
@@ -33,7 +33,17 @@ export async function solveTrusted(model: Model, solver: ExactOptions['solver'],
  * patterns bounds the MIP; when the best rounded point is within the requested gap of it, the choice is
  * settled without branching.
  */
-export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: boolean, items: Bucket[], opts: ExactOptions, lower: boolean, deadline: number): Promise<Relaxed> {
+export async function relaxOne(
+  scenario: Scenario,
+  space: PlanSpace,
+  coalesce: boolean,
+  items: Bucket[],
+  opts: ExactOptions,
+  lower: boolean,
+  deadline: number,
+  /** the certificate's earlier rounds: patterns whose bound is already at least `goalUs` are not solved again */
+  known?: { patterns: PatternBounds; goalUs: number },
+): Promise<Relaxed> {
   const t0 = performance.now();
   checkCapacity(scenario, space);
   const solver = opts.solver ?? 'glpk';
@@ -47,8 +57,15 @@ export async function relaxOne(scenario: Scenario, space: PlanSpace, coalesce: b
     opts.onProgress?.({ stage: `pattern ${k + 1} of ${usages.length}` });
     const p: Pattern = { usage, bound: null, boundBy: 'none', infeasible: false, settled: false };
     patterns.push(p);
-    if ((!usage.rep && !usage.shard && !usage.host) || patternShortOfGpuMemory(scenario, usage)) {
-      p.infeasible = p.settled = true; // no class to hold the rows, or GPUs too small for them without the host
+    const before = known?.patterns[usageName(usage)];
+    if ((!usage.rep && !usage.shard && !usage.host) || patternShortOfGpuMemory(scenario, usage) || before === 'infeasible') {
+      p.infeasible = p.settled = true; // no class to hold the rows, GPUs too small for them without the host, or proven so before
+      continue;
+    }
+    if (typeof before === 'number' && before >= known!.goalUs) {
+      p.bound = before;
+      p.boundBy = 'earlier-round';
+      p.settled = true;
       continue;
     }
     const left = secondsLeft(deadline);

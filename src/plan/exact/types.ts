@@ -191,13 +191,21 @@ export interface Pattern {
   usage: Usage;
   /** proven lower bound on the pattern's MIP optimum (microseconds); null when none is known */
   bound: number | null;
-  boundBy: 'folded-lp' | 'aggregate-lp' | 'branch-and-bound' | 'none';
+  /** 'earlier-round': kept from a coarser round's lower model (refinement only raises it), not solved again */
+  boundBy: 'folded-lp' | 'aggregate-lp' | 'branch-and-bound' | 'earlier-round' | 'none';
   infeasible: boolean;
   /** its MIP is settled: optimal within the gap, pruned by the incumbent, or infeasible */
   settled: boolean;
   /** the last model solved for it (folded LP, or its MIP) */
   model?: Model;
 }
+
+/**
+ * Per usage pattern (by usageName), the best proven bound of the lower model so far (microseconds), or
+ * 'infeasible'. Bounds of coarser rounds stay valid (proofs/placement-refinement.md, "Bounds from coarser
+ * rounds stay valid"), and memory, hence infeasibility, does not change with the buckets.
+ */
+export type PatternBounds = Record<string, number | 'infeasible'>;
 
 /** A plan space, batch and coalescing choice after its folded LP relaxations. */
 export interface Relaxed {
