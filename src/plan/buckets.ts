@@ -158,12 +158,6 @@ function touchDifference(a: number, b: number, lookups: number): number {
 }
 
 /**
- * The excess-mass pseudo-items of the lower model's buckets (proofs/placement-refinement.md, "Excess mass").
- * Buckets with one row, equal probabilities or a negligible excess get none (their lower sums are exact or
- * nearly so). `tangents` says how many upper tangents bound each class's share: 1 (n0 = 0: e <= n (p_max -
- * p_min) / X) or 3 (also n0 = n/4 and n/2).
- */
-/**
  * The excess-mass sums of one bucket (proofs/placement-refinement.md, "Excess mass"): mass X = P - n p_min
  * and touched sums slope_K X, with slope_K the secant slope of f_K over [p_min, p_max] (a little low), or null
  * when the bucket has one row, equal probabilities or a negligible excess (its lower sums are exact or nearly).

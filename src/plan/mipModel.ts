@@ -64,9 +64,9 @@ export interface BuildOptions {
   lower?: boolean;
   /**
    * With `lower`: add the buckets' excess-mass items (proofs/placement-refinement.md, "Excess mass"), as the
-   * folded LP always does. Off by default: on this model GLPK's LP presolver returned an "optimal" objective
-   * 2.4e-5 above HiGHS's and above its own without presolve (6 GPUs, 5 buckets), and a bound must not exceed the
-   * optimum; the certificate's bound is the folded LP's.
+   * folded LP always does. Off by default: on this model GLPK's simplex (GLPK.js and native glpsol alike) stopped
+   * 2.4e-5 above HiGHS's optimum (6 GPUs, 5 buckets), and a bound must not exceed the optimum; the certificate's
+   * bound is the folded LP's, on which both backends agree.
    */
   excess?: boolean;
   name?: string;

@@ -19,8 +19,8 @@ import { rowWeights } from './incumbent.js';
  * sharded rows of each bucket are cut into one contiguous chunk per GPU, and chunks are dealt hottest first to
  * the GPUs with the least load so far (items hottest first: longest processing time first). Each GPU keeps its
  * count, so memory is what the model checked. The better of this and the rank-order layout by `evaluate` is
- * returned (past the deadline, the rank-order layout alone). Any layout of the same counts is a plan of the same bucketed objective; the interval's upper end
- * is the evaluated plan (proofs/bucket-certificate.md).
+ * returned (past the deadline, the rank-order layout alone). Any layout of the same counts is a plan of the
+ * same bucketed objective; the interval's upper end is the evaluated plan (proofs/bucket-certificate.md).
  */
 export function layoutPlan(scenario: Scenario, items: Bucket[], counts: number[][], coalesce: boolean, name: string, opts: { balance?: boolean } = {}): { plan: CheckedPlan; evaluation: Evaluation } {
   const W = scenario.gpus.length;
