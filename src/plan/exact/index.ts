@@ -193,6 +193,8 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
   };
 
   let roundStartMs = performance.now();
+  // relaxations and certificates run this round (one per choice and step): the next round's estimate scales by it
+  let workThisRound = 0;
   for (;;) {
     // 1. Primal: the bucketed model of the choices that can still beat the best plan, most promising first.
     const bestTp = best?.evaluation.throughputSamplesPerSec ?? 0;
@@ -218,6 +220,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
       try {
         // the relaxation's own steps (pattern LPs, polishing) as heartbeats under this step's name
         const stepOpts: ExactOptions = opts.onProgress ? { ...roundOpts, onProgress: (p) => progress(`${step}: ${p.stage}`) } : roundOpts;
+        workThisRound++;
         r = await relaxOne(c.s, space, c.coalesce, itemsAt(c.s), stepOpts, false, deadline);
       } catch (e) {
         if (!(e instanceof InfeasibleError)) throw e;
@@ -271,6 +274,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
       try {
         // a pattern whose earlier bound already gives a ceiling within the target of the best plan is kept
         const goalUs = tp > 0 ? c.B / (tp * (1 + target)) / TIME_UNIT_SEC : Infinity;
+        workThisRound++;
         b = await lowerBound(c.s, space, c.coalesce, itemsAt(c.s), opts, deadline, { bound: c.lower, goalUs });
       } catch (e) {
         if (!(e instanceof InfeasibleError)) throw e;
@@ -296,12 +300,18 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     const lastItems = itemsAt(loosest.s).length;
     const next = refineCuts(loosest.s, cuts, itemsAt(loosest.s), best?.plan, loosest.coalesce);
     if (!next) break;
-    // A round costs about in proportion to its items (LPs, rounding, layout, evaluate): one that cannot finish
-    // in the time left is not started, since a round cut off by the deadline leaves the bracket where it was
-    // and only overruns the limit (gen-T500-W64: round 2, 5x the items of round 1, ran 26 s past a 60 s limit).
+    // A round costs about in proportion to its items (LPs, rounding, layout, evaluate) and to the choices it
+    // relaxes and certifies (round 0 relaxes every choice, later rounds the loosest two, and certify only
+    // those not yet within the target): one that cannot finish in the time left is not started, since a round
+    // cut off by the deadline leaves the bracket where it was and only overruns the limit (gen-T500-W64: round
+    // 2, 5x the items of round 1, ran 26 s past a 60 s limit).
     const nextItems = next.reduce((a, c) => a + c.length - 1, 0);
     const left = secondsLeft(deadline);
-    const estimateSec = ((performance.now() - roundStartMs) / 1e3) * (nextItems / Math.max(1, lastItems));
+    const tpNow = best?.evaluation.throughputSamplesPerSec ?? 0;
+    const openNext = choices.filter((c) => !c.infeasible && (ceilingOf(c) === null || ceilingOf(c)! > tpNow * (1 + 1e-9))).length;
+    const certifyNext = choices.filter((c) => !c.infeasible && (ceilingOf(c) === null || ceilingOf(c)! > tpNow * (1 + target))).length;
+    const workNext = Math.min(2, openNext) + certifyNext;
+    const estimateSec = ((performance.now() - roundStartMs) / 1e3) * (nextItems / Math.max(1, lastItems)) * (workNext / Math.max(1, workThisRound));
     if (left !== undefined && estimateSec > left) {
       stoppedByTime = true;
       progress(`exact round ${rounds + 1} not started: about ${estimateSec.toFixed(1)} s for ${nextItems} items, ${left.toFixed(1)} s left`);
@@ -311,6 +321,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     itemCache.clear();
     rounds++;
     roundStartMs = performance.now();
+    workThisRound = 0;
   }
 
   if (!best && opts.seedKnownPlans === false)
