@@ -175,9 +175,16 @@ export function excessSums(scenario: Scenario, item: Bucket): { sums: RangeSums;
   // A slope below 1e-12 K (rows touched almost surely: (1 - p)^K near 1e-300) is charged as 0, which only
   // lowers the bound: such coefficients (8.5e-298 in one model) made GLPK's presolved LP report its first
   // basis as optimal (3382 us where the optimum is 504).
+  // memoised per lookup count: every worker of a uniform batch shares one K
+  const slopes = new Map<number, number>();
   const slope = (K: number) => {
-    const s = (touchDifference(pMin, pMax, K) / (pMax - pMin)) * (1 - EXCESS_SAFETY);
-    return s > 1e-12 * K ? s : 0;
+    let s = slopes.get(K);
+    if (s === undefined) {
+      s = (touchDifference(pMin, pMax, K) / (pMax - pMin)) * (1 - EXCESS_SAFETY);
+      if (!(s > 1e-12 * K)) s = 0;
+      slopes.set(K, s);
+    }
+    return s;
   };
   return {
     X,

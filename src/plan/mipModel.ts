@@ -4,7 +4,7 @@ import type { SolveProgress } from '../mip/result.js';
 import { computeSeconds, gpuEmbeddingCapacityBytes, resourceSeconds, type Loads, type ResourceSeconds } from '../model/loads.js';
 import type { Scenario } from '../model/scenario.js';
 import type { WorkProgress } from '../progress.js';
-import { excessItems, type Bucket } from './buckets.js';
+import { excessItems, type Bucket, type ExcessItem } from './buckets.js';
 import { classList, gpuClass, hostClass, REP, unitLoads } from './classes.js';
 
 /**
@@ -462,7 +462,20 @@ export interface FoldedLp {
 /** Whole-item loads and seconds per (item, class), shared by the folded models of one choice's patterns. */
 export type FoldUnits = Map<number, { loads: Loads; sec: ResourceSeconds }>;
 
-export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space: PlanSpace; coalesce: boolean; lower?: boolean; usage: Usage; name?: string; units?: FoldUnits }): FoldedLp {
+export function foldedLpModel(
+  scenario: Scenario,
+  items: Bucket[],
+  opts: {
+    space: PlanSpace;
+    coalesce: boolean;
+    lower?: boolean;
+    usage: Usage;
+    name?: string;
+    units?: FoldUnits;
+    /** the lower model's excess items of `items` (excessItems(scenario, items, 3)), shared by one choice's patterns */
+    excess?: ExcessItem[];
+  },
+): FoldedLp {
   const { space, coalesce, usage } = opts;
   checkCapacity(scenario, space);
   const W = scenario.gpus.length;
@@ -474,7 +487,7 @@ export function foldedLpModel(scenario: Scenario, items: Bucket[], opts: { space
   const useShard = has.shard && usage.shard;
   const useHost = has.host && usage.host;
   // the lower model's excess-mass pseudo-items after the buckets (proofs/placement-refinement.md, "Excess mass")
-  const excess = opts.lower && space !== 'tablewise' ? excessItems(scenario, items, 3) : [];
+  const excess = opts.lower && space !== 'tablewise' ? (opts.excess ?? excessItems(scenario, items, 3)) : [];
   const all = [...items, ...excess.map((e) => e.bucket)];
   const orbits = gpuOrbits(scenario, all, opts.lower);
   const { members } = orbits;

@@ -192,6 +192,12 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     return { ceilings, bestTp, bound, width: bound !== null && bestTp ? Math.max(0, bound - bestTp) / bestTp : null };
   };
 
+  // A choice is open while its ceiling can beat the best plan's throughput `tp` (the primal step solves it), and
+  // needs a bound while its ceiling is not within the target of `tp` (the certificate step bounds it); the
+  // round estimate counts the same two sets.
+  const isOpen = (c: Choice, tp: number) => !c.infeasible && (ceilingOf(c) === null || ceilingOf(c)! > tp * (1 + 1e-9));
+  const needsBound = (c: Choice, tp: number) => !c.infeasible && (ceilingOf(c) === null || tp <= 0 || ceilingOf(c)! > tp * (1 + target));
+
   let roundStartMs = performance.now();
   // relaxations and certificates run this round (one per choice and step): the next round's estimate scales by it
   let workThisRound = 0;
@@ -199,7 +205,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     // 1. Primal: the bucketed model of the choices that can still beat the best plan, most promising first.
     const bestTp = best?.evaluation.throughputSamplesPerSec ?? 0;
     const open = choices
-      .filter((c) => !c.infeasible && (ceilingOf(c) === null || ceilingOf(c)! > bestTp * (1 + 1e-9)))
+      .filter((c) => isOpen(c, bestTp))
       .sort((a, b) => (ceilingOf(b) ?? Infinity) - (ceilingOf(a) ?? Infinity));
     // first round: every open choice (as the bucketed search always did); later rounds: the loosest two.
     // All are relaxed first, then settled in order of their bucketed LP ceiling, each skipped when that
@@ -261,10 +267,8 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
 
     // 2. Bound: every choice whose ceiling is not yet within the target of the best plan.
     for (const c of choices) {
-      if (c.infeasible) continue;
-      const ceil = ceilingOf(c);
       const tp = best?.evaluation.throughputSamplesPerSec ?? 0;
-      if (ceil !== null && tp > 0 && ceil <= tp * (1 + target)) continue;
+      if (!needsBound(c, tp)) continue;
       if (late() && c.lower) {
         stoppedByTime = true;
         continue; // keep the bound it has; a choice without one still gets the aggregate relaxation
@@ -308,8 +312,8 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     const nextItems = next.reduce((a, c) => a + c.length - 1, 0);
     const left = secondsLeft(deadline);
     const tpNow = best?.evaluation.throughputSamplesPerSec ?? 0;
-    const openNext = choices.filter((c) => !c.infeasible && (ceilingOf(c) === null || ceilingOf(c)! > tpNow * (1 + 1e-9))).length;
-    const certifyNext = choices.filter((c) => !c.infeasible && (ceilingOf(c) === null || ceilingOf(c)! > tpNow * (1 + target))).length;
+    const openNext = choices.filter((c) => isOpen(c, tpNow)).length;
+    const certifyNext = choices.filter((c) => needsBound(c, tpNow)).length;
     const workNext = Math.min(2, openNext) + certifyNext;
     const estimateSec = ((performance.now() - roundStartMs) / 1e3) * (nextItems / Math.max(1, lastItems)) * (workNext / Math.max(1, workThisRound));
     if (left !== undefined && estimateSec > left) {

@@ -8,7 +8,7 @@ import type { SolveResult } from '../../mip/result.js';
 import type { Model } from '../../mip/model.js';
 import { relativeGap } from '../../mip/result.js';
 import type { Scenario } from '../../model/scenario.js';
-import type { Bucket } from '../buckets.js';
+import { excessItems, type Bucket } from '../buckets.js';
 import { aggregateBoundModel, checkCapacity, foldedLpModel, patternShortOfGpuMemory, usageName, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
 import { pointOf, polish, roundFolded } from './incumbent.js';
 import { better, EXACT_RELATIVE_GAP, leastBound, lpInWorker, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type PatternBounds, type Relaxed } from './types.js';
@@ -51,6 +51,8 @@ export async function relaxOne(
   let incumbent: Incumbent | undefined;
   let aggregate: number | null | undefined;
   const units: FoldUnits = new Map();
+  // the excess items (lower model) depend on the items only: computed once for all patterns
+  const excess = lower && space !== 'tablewise' ? excessItems(scenario, items, 3) : undefined;
   const usages = usagePatterns(scenario, space);
   for (const [k, usage] of usages.entries()) {
     // a step's heartbeat: each pattern's LP can take seconds on 128 GPUs (the CLI draws at most once a second)
@@ -70,7 +72,7 @@ export async function relaxOne(
     }
     const left = secondsLeft(deadline);
     if (left === undefined || left > 0) {
-      const fl = foldedLpModel(scenario, items, { space, coalesce, lower, usage, units });
+      const fl = foldedLpModel(scenario, items, { space, coalesce, lower, usage, units, excess });
       p.model = fl.model;
       // a large LP runs in a worker while progress is drawn (seconds each on 128 GPUs: the bar must keep drawing)
       const r = await solveTrusted(fl.model, solver, left === undefined ? undefined : Math.max(left, 0.01), lpInWorker(opts, fl.model));
