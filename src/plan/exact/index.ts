@@ -99,6 +99,12 @@ interface Choice {
   infeasible: boolean;
 }
 
+/**
+ * Under a time limit, the share of the time left that the next refinement round's estimated cost may take
+ * (the estimate is linear in the items; the LPs grow faster than that).
+ */
+export const ROUND_TIME_SHARE = 0.6;
+
 const ceilingOf = (c: Choice): number | null =>
   c.infeasible ? 0 : c.lower?.lowerIterationSec == null ? null : c.lower.lowerIterationSec > 0 ? c.B / c.lower.lowerIterationSec : null;
 
@@ -242,7 +248,10 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
       // the bucketed LP bound prunes the bucketed search (not the row-level bound: that is the lower model's)
       // (against plans of the bucketed search: a known plan can beat the bucketed model at row level)
       if (bestSolvedTp > 0 && ceiling <= bestSolvedTp * (1 + 1e-12)) continue;
-      if (late() && r.incumbent === undefined) {
+      // Past the deadline a choice is settled only while no plan is known at all: settling lays the plan out at
+      // row level and evaluates it (11 s on 1000 tables x 128 GPUs), which would overrun the limit for a plan
+      // that a known one already bounds from below.
+      if (late() && (r.incumbent === undefined || best !== undefined)) {
         stoppedByTime = true;
         continue;
       }
@@ -302,20 +311,34 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     const loosest = [...choices].filter((c) => !c.infeasible).sort((a, b) => (ceilingOf(b) ?? Infinity) - (ceilingOf(a) ?? Infinity))[0];
     if (!loosest) break;
     const lastItems = itemsAt(loosest.s).length;
-    const next = refineCuts(loosest.s, cuts, itemsAt(loosest.s), best?.plan, loosest.coalesce);
-    if (!next) break;
     // A round costs about in proportion to its items (LPs, rounding, layout, evaluate) and to the choices it
     // relaxes and certifies (round 0 relaxes every choice, later rounds the loosest two, and certify only
-    // those not yet within the target): one that cannot finish in the time left is not started, since a round
-    // cut off by the deadline leaves the bracket where it was and only overruns the limit (gen-T500-W64: round
-    // 2, 5x the items of round 1, ran 26 s past a 60 s limit).
-    const nextItems = next.reduce((a, c) => a + c.length - 1, 0);
+    // those not yet within the target). Under a time limit the next round gets the new cuts it can afford in
+    // ROUND_TIME_SHARE of the time left, and a round that cannot finish is not started: a round cut off by the
+    // deadline leaves the bracket where it was and only overruns the limit (gen-T500-W64: round 2, 5x the
+    // items of round 1, ran 26 s past a 60 s limit; with the default 4x growth, 8 initial buckets per table
+    // stopped after round 0 at a 53% bracket with 37 s of 60 left).
     const left = secondsLeft(deadline);
     const tpNow = best?.evaluation.throughputSamplesPerSec ?? 0;
     const openNext = choices.filter((c) => isOpen(c, tpNow)).length;
     const certifyNext = choices.filter((c) => needsBound(c, tpNow)).length;
     const workNext = Math.min(2, openNext) + certifyNext;
-    const estimateSec = ((performance.now() - roundStartMs) / 1e3) * (nextItems / Math.max(1, lastItems)) * (workNext / Math.max(1, workThisRound));
+    const roundSec = (performance.now() - roundStartMs) / 1e3;
+    const secPerItem = (roundSec / Math.max(1, lastItems)) * (workNext / Math.max(1, workThisRound));
+    let maxNewCuts: number | undefined;
+    if (left !== undefined) {
+      const affordable = Math.floor((ROUND_TIME_SHARE * left) / Math.max(secPerItem, 1e-12)) - lastItems;
+      maxNewCuts = Math.min(Math.max(256, 4 * lastItems), affordable);
+      if (maxNewCuts < Math.max(16, Math.ceil(0.05 * lastItems))) {
+        stoppedByTime = true;
+        progress(`exact round ${rounds + 1} not started: ${left.toFixed(1)} s left affords ${Math.max(0, affordable)} more buckets (a round of ${lastItems} took ${roundSec.toFixed(1)} s)`);
+        break;
+      }
+    }
+    const next = refineCuts(loosest.s, cuts, itemsAt(loosest.s), best?.plan, loosest.coalesce, maxNewCuts === undefined ? {} : { maxNewCuts });
+    if (!next) break;
+    const nextItems = next.reduce((a, c) => a + c.length - 1, 0);
+    const estimateSec = secPerItem * nextItems;
     if (left !== undefined && estimateSec > left) {
       stoppedByTime = true;
       progress(`exact round ${rounds + 1} not started: about ${estimateSec.toFixed(1)} s for ${nextItems} items, ${left.toFixed(1)} s left`);
