@@ -55,9 +55,11 @@ export default async function placementBench(ctx: BenchContext): Promise<BenchRe
   const family = ctx.quick ? [[10, 2], [26, 8]] : [[10, 2], [26, 8], [100, 16], [500, 64]];
   for (const [T, W] of family) {
     const s = generated(T!, W!, 7 + T! + W!);
-    // gen-T500-W64's target is a 1% bracket in 60 s (issue 11); T100 gets 30 s. T500 starts from the default 8
+    // gen-T500-W64's target is a 1% bracket in 60 s (issue 11); the others have no time target and get 60 s
+    // too (the call ends when the bracket is within 1%: GLPK needed 25 s on 26x8 and 36 s on 100x16, 12-03,
+    // and stopped at 1.37% and 1.15% under the 15 s and 30 s limits of before). T500 starts from the default 8
     // buckets per table: with 2, the primal's plan was 17% slower and the bracket 128.6% (52.7% with 8, 12-03)
-    instances.push({ s, timeLimitSec: T! >= 500 ? 60 : T! >= 100 ? 30 : 15, buckets: T! >= 100 && T! < 500 ? 4 : 8, batches: [s.training.globalBatch] });
+    instances.push({ s, timeLimitSec: 60, buckets: T! >= 100 && T! < 500 ? 4 : 8, batches: [s.training.globalBatch] });
   }
   // issue 11: 1000 tables x 128 GPUs under a 120 s limit for the whole call (GLPK only: one run is minutes)
   if (!ctx.quick && process.env.SCAREC_BENCH_LARGE !== '0') {

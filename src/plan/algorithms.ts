@@ -16,8 +16,8 @@ import { uniformPlan, type CheckedPlan } from '../model/plan.js';
 import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
 import type { PlanRange } from '../model/schema.js';
 import { touchProbability } from '../stats/touch.js';
-import { lowerRangeSums, scenarioBuckets, type Bucket, type BucketCache } from './buckets.js';
-import { addScaledLoads, bucketedLoads, fastLoads, fastOffsets, gpuClass, hostClass, makespanSec, plansFromCounts, REP, type FastLoads, type FastState } from './classes.js';
+import { bucketBoundaries, bucketsFromCuts, lowerRangeSums, scenarioBuckets, type Bucket, type BucketCache } from './buckets.js';
+import { addScaledLoads, bucketedLoads, fastLoads, fastOffsets, gpuClass, hostClass, makespanSec, plansFromCounts, REP, tierRecords, type FastLoads, type FastState } from './classes.js';
 import { checkCapacity } from './mipModel.js';
 
 /** B0: every lookup fetches its row from host memory, no coalescing (DESIGN §6). */
@@ -245,8 +245,13 @@ export interface WorkBudget {
 }
 
 export interface GreedyOptions {
-  /** buckets per table for the greedy's first decisions (default 32) */
+  /** buckets per table of the search (default 32, fewer where the records would pass GREEDY_RECORD_ENTRIES) */
   maxBuckets?: number;
+  /**
+   * buckets per table of the tier step, when more than the search's (default GREEDY_TIER_BUCKETS, or the
+   * search's own when maxBuckets is given): the search then runs on the segments of the tiers (fineTierStarts)
+   */
+  tierBuckets?: number;
   /**
    * Work cap of the local search (default GREEDY_WORK_BUDGET): cost evaluations, each counted as the number of
    * workers it recomputes. A count, not a clock: the plan is the same on every machine. The search normally
@@ -260,12 +265,119 @@ export interface GreedyOptions {
 }
 
 /**
+ * Budget of greedy's unit records, as items x classes x GPUs (each record is 5W + 3 doubles: 1.6e7 is about
+ * 650 MB of records). It bounds the search's items; the tier step (tierRecords, 3 records per bucket) is not
+ * bound by it. 8e6 before 2026-12-03; doubled when the tier step moved to fine buckets (gen-T500-W64: 3.28e6
+ * samples/s at 8e6, 3.48e6 at 1.6e7, 3.55e6 at 3.2e7 with 1.5 GB resident).
+ */
+export const GREEDY_RECORD_ENTRIES = 1.6e7;
+
+/** Buckets per table of greedy's tier step (and the most its search uses). */
+export const GREEDY_TIER_BUCKETS = 32;
+
+/** A run of sharded rows of one table in one start's tiers: its seconds (tier cost) and its fine cuts inside. */
+type ShardRun = { table: number; sec: number; inner: number[] };
+
+/** Subsets of tiers greedy starts from: [replicated, sharded, host] allowed. */
+const TIER_SUBSETS: ReadonlyArray<[boolean, boolean, boolean]> = [[true, true, true], [false, true, true], [true, false, true], [false, false, true], [true, true, false], [false, true, false], [true, false, false]];
+
+/**
+ * Greedy's tier step at `tierBuckets` buckets per table, on tierRecords (3 records per bucket, not
+ * fastLoads's W + 2): per subset of tiers, the rows of each bucket per tier, laid out in rank order
+ * (replicated, sharded, host) within each bucket. The search's items are the segments of those layouts:
+ * per table, the union over the subsets of the points where a row's tier changes, with exact range sums;
+ * each subset's tiers are then whole items. Only the tier step sees the fine buckets; the search moves rows
+ * between those segments (and splits them, step 4).
+ */
+function fineTierStarts(scenario: Scenario, coalesce: boolean, tierBuckets: number, coarseBuckets: number, maxItems: number, cache?: BucketCache): { items: Bucket[]; starts: Array<{ tier: Tier[]; allow: [boolean, boolean, boolean] }> } {
+  const W = scenario.gpus.length;
+  const fine = cache ? cache.buckets(scenario, tierBuckets) : scenarioBuckets(scenario, tierBuckets);
+  const { R, rec } = tierRecords(scenario, fine, coalesce);
+  const cost = weighted(
+    fine.map((_, i) => partsFromRecords(W, R, rec, 3 * i * R)),
+    new Float64Array(NR).fill(1),
+  );
+  const lite = {
+    W,
+    mem: Float64Array.from(fine, (it) => scenario.tables[it.table]!.rowBytes + scenario.tables[it.table]!.optimizerBytesPerRow),
+    caps: Float64Array.from(scenario.gpus, (_, g) => gpuEmbeddingCapacityBytes(scenario, g)),
+    rows: Float64Array.from(fine, (it) => it.rows),
+  };
+  const layouts: Array<{ allow: [boolean, boolean, boolean]; points: number[][]; tags: Array<Array<'r' | 's' | 'h'>> }> = [];
+  const cuts = scenario.tables.map((t) => new Set<number>([0, t.rows]));
+  const runs: ShardRun[] = [];
+  for (const allow of TIER_SUBSETS) {
+    if (W === 1 && allow[1]) continue; // one GPU: sharded is replicated
+    const tier = tiersFor(lite, cost, ...allow);
+    if (!tier) continue;
+    // per table, the starts of its runs of one tier, and the runs' tiers
+    const points = scenario.tables.map(() => [] as number[]);
+    const tags = scenario.tables.map(() => [] as Array<'r' | 's' | 'h'>);
+    let run: ShardRun | undefined;
+    fine.forEach((b, i) => {
+      let at = b.from;
+      if (b.from === 0) run = undefined;
+      for (const tag of ['r', 's', 'h'] as const) {
+        const k = tier[i]![tag];
+        if (k <= 0) continue;
+        const ts = tags[b.table]!;
+        if (ts[ts.length - 1] !== tag) {
+          points[b.table]!.push(at);
+          ts.push(tag);
+          cuts[b.table]!.add(at);
+          run = tag === 's' ? { table: b.table, sec: 0, inner: [] } : undefined;
+          if (run) runs.push(run);
+        } else if (tag === 's') run!.inner.push(at);
+        if (tag === 's') run!.sec += k * cost[i]!.shard;
+        at += k;
+      }
+    });
+    layouts.push({ allow: [...allow], points, tags });
+  }
+  // Within the records' budget (maxItems), finer items where they help most. First the sharded runs, at the
+  // fine buckets inside them, the most seconds first: a run goes to one GPU whole (assignShards), so a long
+  // one unbalances the GPUs. Then the search's own buckets, so that it moves rows in smaller steps.
+  // (gen-T500-W64, 2026-12-03: 3.12e6 samples/s on the runs alone, 3.20e6 with the search's buckets, 3.55e6
+  // with every sharded run split, 14,417 items where the budget is 1,893.)
+  let count = cuts.reduce((a, c) => a + c.size - 1, 0);
+  for (const r of runs.sort((a, b) => b.sec - a.sec)) {
+    const c = cuts[r.table]!;
+    const added = r.inner.filter((x) => !c.has(x)).length;
+    if (count + added > maxItems) continue;
+    for (const x of r.inner) c.add(x);
+    count += added;
+  }
+  let segments = cuts.map((c) => [...c].sort((a, b) => a - b));
+  const withCoarse = cuts.map((c, t) => {
+    const u = new Set(c);
+    for (const x of bucketBoundaries(scenario.tables[t]!, coarseBuckets)) u.add(x);
+    return [...u].sort((a, b) => a - b);
+  });
+  if (withCoarse.reduce((a, c) => a + c.length - 1, 0) <= maxItems) segments = withCoarse;
+  const items = bucketsFromCuts(scenario, segments);
+  const starts = layouts.map(({ allow, points, tags }) => {
+    const pos = scenario.tables.map(() => 0);
+    const tier = items.map((it): Tier => {
+      const ps = points[it.table]!;
+      let k = pos[it.table]!;
+      while (k + 1 < ps.length && ps[k + 1]! <= it.from) k++;
+      pos[it.table] = k;
+      return { r: 0, s: 0, h: 0, [tags[it.table]![k]!]: it.rows };
+    });
+    return { tier, allow };
+  });
+  return { items, starts };
+}
+
+/**
  * `greedy`, the fast heuristic for the tiered model (proofs/greedy.md):
  * 1. tiers: per bucket, the per-row cost of the three tiers (replicated; sharded, spread evenly over the
  *    GPUs; host) and their memory (W m, m, 0): a multiple-choice knapsack whose LP optimum is the greedy
  *    over upgrades on each bucket's lower convex hull, by seconds saved per byte (rows are divisible); each
  *    subset of tiers is tried (latency is paid per tier in use); with full overlap also with the costs
- *    weighted toward the resources that bind (fullOverlapTiers);
+ *    weighted toward the resources that bind (fullOverlapTiers). Where the search's record budget allows
+ *    fewer buckets than GREEDY_TIER_BUCKETS, the tiers are chosen on that many and the search runs on their
+ *    segments (fineTierStarts, proofs/greedy.md §5);
  * 2. sharded rows to GPUs, hottest bucket first, each whole to the GPU whose memory fill or time, as a
  *    share of its final value, stays lowest (assignShards);
  * 3. local search (searchCounts) on the aggregated loads, costed by evaluate's own iterationTerms, from the
@@ -280,10 +392,16 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
   checkCapacity(scenario, 'tiered');
   const W = scenario.gpus.length;
   const coalesce = true;
-  // 32 buckets per table, fewer when the unit records (items x classes x GPUs) would pass ~8e6 entries
+  // 32 buckets per table, fewer when the unit records (items x classes x GPUs) would pass GREEDY_RECORD_ENTRIES
   const T = scenario.tables.length;
-  const mb = opts.maxBuckets ?? Math.max(2, Math.min(32, Math.floor(8e6 / (T * (W + 2) * W))));
-  let items = opts.bucketCache ? opts.bucketCache.buckets(scenario, mb) : scenarioBuckets(scenario, mb);
+  const maxItems = Math.floor(GREEDY_RECORD_ENTRIES / ((W + 2) * W));
+  const mb = opts.maxBuckets ?? Math.max(2, Math.min(GREEDY_TIER_BUCKETS, Math.floor(maxItems / T)));
+  // The tier step at GREEDY_TIER_BUCKETS per table even where the search's records allow fewer: with
+  // 3 buckets per table on gen-T500-W64 every start put whole buckets of ~30,000 rows in one tier, 40% slower
+  // than at 32 (proofs/greedy.md §5). The search then runs on the tiers' own segments.
+  const tierBuckets = opts.tierBuckets ?? (opts.maxBuckets === undefined ? GREEDY_TIER_BUCKETS : mb);
+  const fine = tierBuckets > mb ? fineTierStarts(scenario, coalesce, tierBuckets, mb, maxItems, opts.bucketCache) : undefined;
+  let items = fine ? fine.items : opts.bucketCache ? opts.bucketCache.buckets(scenario, mb) : scenarioBuckets(scenario, mb);
   let fast = fastLoads(scenario, items, coalesce);
 
   const parts = Array.from({ length: items.length }, (_, i) => tierParts(fast, i));
@@ -291,10 +409,12 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
   const full = scenario.training.overlap === 'full';
   const starts: Array<{ counts: number[][]; score: Score }> = [];
   const seen = new Set<string>();
-  for (const [r, s, h] of [[true, true, true], [false, true, true], [true, false, true], [false, false, true], [true, true, false], [false, true, false], [true, false, false]] as const) {
-    if (W === 1 && s) continue; // one GPU: sharded is replicated
-    const tier = tiersFor(fast, cost, r, s, h);
-    if (!tier) continue;
+  const tierSets = fine ? fine.starts : TIER_SUBSETS.filter(([, s]) => W > 1 || !s).flatMap((allow) => {
+    const tier = tiersFor(fast, cost, ...allow);
+    return tier ? [{ tier, allow }] : [];
+  });
+  for (const { tier, allow } of tierSets) {
+    const [r, s, h] = allow;
     for (const t of full ? [tier, fullOverlapTiers(fast, parts, tier, [r, s, h])] : [tier]) {
       const key = t.map((x) => `${x.r},${x.s},${x.h}`).join(';');
       if (seen.has(key)) continue; // the same tiers as before (a tier allowed but not used)
@@ -360,38 +480,48 @@ type TierCost = { rep: number; shard: number; host: number };
  */
 function tierParts(fast: FastLoads, i: number): TierParts {
   const { W, nC, R, unit, H } = fast;
+  const rec = new Float64Array(3 * R);
+  rec.set(unit.subarray((i * nC + REP) * R, (i * nC + REP + 1) * R), 0);
+  rec.set(unit.subarray((i * nC + H) * R, (i * nC + H + 1) * R), R);
+  if (W > 1)
+    for (let g = 0; g < W; g++) {
+      const q = (i * nC + gpuClass(g)) * R;
+      for (let e = 0; e < R; e++) rec[2 * R + e]! += unit[q + e]!;
+    }
+  return partsFromRecords(W, R, rec, 0);
+}
+
+/**
+ * tierParts from the three records of tierRecords at rec[at..at+3R): replicated, host, and the sum over g of
+ * "sharded on g". The sharded tier spread evenly puts 1/W of a row on each GPU, so its resources are the
+ * sum's over W (and its all-to-all 2 max(in, out) of that spread row).
+ */
+function partsFromRecords(W: number, R: number, rec: Float64Array, at: number): TierParts {
   const O = fastOffsets(W);
   const one = (q: number, out: Float64Array) => {
     for (let w = 0; w < W; w++) {
-      out[0]! += unit[q + O.gather + w]! / W;
-      out[1]! += (2 * Math.max(unit[q + O.ain + w]!, unit[q + O.aout + w]!)) / W;
-      out[2]! += unit[q + O.link + w]! / W;
+      out[0]! += rec[q + O.gather + w]! / W;
+      out[1]! += (2 * Math.max(rec[q + O.ain + w]!, rec[q + O.aout + w]!)) / W;
+      out[2]! += rec[q + O.link + w]! / W;
     }
-    out[3]! += unit[q + O.ar]!;
-    out[4]! += unit[q + O.dram]!;
+    out[3]! += rec[q + O.ar]!;
+    out[4]! += rec[q + O.dram]!;
   };
   const rep = new Float64Array(NR);
   const host = new Float64Array(NR);
   const shard = new Float64Array(NR).fill(W > 1 ? 0 : Infinity);
-  one((i * nC + REP) * R, rep);
-  one((i * nC + H) * R, host);
-  if (W > 1)
+  one(at, rep);
+  one(at + R, host);
+  if (W > 1) {
+    const q = at + 2 * R;
     for (let w = 0; w < W; w++) {
-      let ain = 0;
-      let aout = 0;
-      for (let g = 0; g < W; g++) {
-        const q = (i * nC + gpuClass(g)) * R;
-        shard[0]! += unit[q + O.gather + w]! / W / W;
-        shard[2]! += unit[q + O.link + w]! / W / W;
-        ain += unit[q + O.ain + w]! / W;
-        aout += unit[q + O.aout + w]! / W;
-        if (w === 0) {
-          shard[3]! += unit[q + O.ar]! / W;
-          shard[4]! += unit[q + O.dram]! / W;
-        }
-      }
-      shard[1]! += (2 * Math.max(ain, aout)) / W;
+      shard[0]! += rec[q + O.gather + w]! / W / W;
+      shard[2]! += rec[q + O.link + w]! / W / W;
+      shard[1]! += (2 * Math.max(rec[q + O.ain + w]! / W, rec[q + O.aout + w]! / W)) / W;
     }
+    shard[3]! += rec[q + O.ar]! / W;
+    shard[4]! += rec[q + O.dram]! / W;
+  }
   return { rep, shard, host };
 }
 
@@ -459,7 +589,7 @@ type Tier = { r: number; s: number; h: number };
  * with the memory of all GPUs as the budget and the smallest GPU bounding the replicated rows. Undefined
  * when the subset cannot hold every row.
  */
-function tiersFor(fast: FastLoads, cost: TierCost[], allowRep: boolean, allowShard: boolean, allowHost: boolean): Tier[] | undefined {
+function tiersFor(fast: Pick<FastLoads, 'W' | 'mem' | 'caps' | 'rows'>, cost: TierCost[], allowRep: boolean, allowShard: boolean, allowHost: boolean): Tier[] | undefined {
   const { W, mem, caps } = fast;
   const n = mem.length;
   // Upgrades on each bucket's lower convex hull of (memory per row, cost per row).

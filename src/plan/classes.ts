@@ -274,6 +274,109 @@ function tableBasis(scenario: Scenario, t: number, coalesce: boolean, R: number)
 }
 
 /**
+ * The unit records of one item, class by class, as a sum of scaled basis records: `emit(c, j, a, rec, at, nz)`
+ * adds a times the record at rec[at..at+R) (its nonzero entries nz) to class c. An item whose sums are not
+ * in the span of its table's basis (per-worker mass, or unequal S_w within a group) gets each class's
+ * record whole from unitLoads (a = 1, nz undefined). Bases are shared by tables addRangeLoads cannot tell
+ * apart (basisKey), within one call of the returned function's owner.
+ */
+function itemRecords(scenario: Scenario, coalesce: boolean, R: number, collapse = false) {
+  const W = scenario.gpus.length;
+  const classes = classList(W);
+  const nC = collapse ? 3 : classes.length;
+  const byKey = new Map<string, TableBasis>();
+  const bases = new Map<number, TableBasis>();
+  const make = (t: number) => {
+    const b = tableBasis(scenario, t, coalesce, R);
+    return collapse ? collapsedBasis(b, W, R) : b;
+  };
+  const coef: number[] = [];
+  const own = new Float64Array(R);
+  return (item: Bucket, emit: (c: number, j: number, a: number, rec: Float64Array, at: number, nz?: Int32Array) => void): void => {
+    const s = item.sums;
+    let b = bases.get(item.table);
+    if (!b) {
+      const key = basisKey(scenario, item.table);
+      b = byKey.get(key);
+      if (!b) byKey.set(key, (b = make(item.table)));
+      bases.set(item.table, b);
+    }
+    const J = 3 + b.groups.length;
+    // the basis applies when every worker of a group has the group's S_w
+    let linear = !s.massPerWorker;
+    for (const g of b.groups) for (const w of g) if (s.touchedPerWorker[w] !== s.touchedPerWorker[g[0]!]) linear = false;
+    if (!linear) {
+      classes.forEach((cls, c) => {
+        if (W === 1 && c === gpuClass(0)) return;
+        own.fill(0);
+        writeRecord(own, 0, scenario, unitLoads(scenario, item, cls, coalesce, true));
+        emit(c, 0, 1, own, 0);
+      });
+      return;
+    }
+    const inv = 1 / item.rows;
+    coef.length = 0;
+    coef.push(s.rows * inv, s.mass * inv, s.touchedGlobal * inv);
+    for (const g of b.groups) coef.push(s.touchedPerWorker[g[0]!]! * inv);
+    for (let c = 0; c < nC; c++) {
+      if (!collapse && W === 1 && c === gpuClass(0)) continue;
+      for (let j = 0; j < J; j++) {
+        const a = coef[j]!;
+        if (a === 0) continue;
+        emit(collapse ? [REP, hostClass(W), gpuClass(0)][c]! : c, j, a, b.rec, (c * J + j) * R, b.nz[c * J + j]!);
+      }
+    }
+  };
+}
+
+/**
+ * A table basis reduced to three classes, in this order: replicated, host, and the sum over GPUs g of
+ * "sharded on g" (emitted as class gpu 0), what tierRecords keeps: one pass over the GPUs per basis instead
+ * of one per item. With one GPU the sharded class is never used (its sum is left zero).
+ */
+function collapsedBasis(b: TableBasis, W: number, R: number): TableBasis {
+  const J = 3 + b.groups.length;
+  const rec = new Float64Array(3 * J * R);
+  for (let j = 0; j < J; j++) {
+    rec.set(b.rec.subarray((REP * J + j) * R, (REP * J + j + 1) * R), (0 * J + j) * R);
+    rec.set(b.rec.subarray((hostClass(W) * J + j) * R, (hostClass(W) * J + j + 1) * R), (1 * J + j) * R);
+    if (W > 1)
+      for (let g = 0; g < W; g++) {
+        const from = (gpuClass(g) * J + j) * R;
+        for (let e = 0; e < R; e++) rec[(2 * J + j) * R + e]! += b.rec[from + e]!;
+      }
+  }
+  const nz = Array.from({ length: 3 * J }, (_, cj) => {
+    const idx: number[] = [];
+    for (let e = 0; e < R; e++) if (rec[cj * R + e] !== 0) idx.push(e);
+    return Int32Array.from(idx);
+  });
+  return { groups: b.groups, rec, nz };
+}
+
+/**
+ * Per item, three unit records (length 5W + 3 each, fastOffsets): replicated, host, and the sum over GPUs g
+ * of "sharded on g" (what greedy's tier costs read: proofs/greedy.md §2), at rec[(3 i + k) R]. The memory is
+ * 3R per item instead of fastLoads's (W + 2) R, so the tier step can see many more buckets.
+ */
+export function tierRecords(scenario: Scenario, items: Bucket[], coalesce: boolean): { R: number; rec: Float64Array } {
+  const W = scenario.gpus.length;
+  const R = 5 * W + 3;
+  const H = hostClass(W);
+  const rec = new Float64Array(items.length * 3 * R);
+  const records = itemRecords(scenario, coalesce, R, true);
+  items.forEach((item, i) => {
+    records(item, (c, _j, a, src, at, nz) => {
+      // (an item off its table's basis emits every class: the GPUs' records all add into the sum)
+      const q = (3 * i + (c === REP ? 0 : c === H ? 1 : 2)) * R;
+      if (nz === undefined) for (let x = 0; x < R; x++) rec[q + x]! += src[at + x]!;
+      else for (let x = 0; x < nz.length; x++) rec[q + nz[x]!]! += a * src[at + nz[x]!]!;
+    });
+  });
+  return { R, rec };
+}
+
+/**
  * The fast loads of `items`. `previous` (the fast loads of other items of the same scenario and coalescing)
  * lends the records of the items both lists share (the same objects), so a refinement costs only its new items.
  */
@@ -287,51 +390,20 @@ export function fastLoads(scenario: Scenario, items: Bucket[], coalesce: boolean
   const O = fastOffsets(W);
   const unit = new Float64Array(n * nC * R);
   const mem = Float64Array.from(items, (it) => scenario.tables[it.table]!.rowBytes + scenario.tables[it.table]!.optimizerBytesPerRow);
-  const byKey = new Map<string, TableBasis>();
-  const bases = new Map<number, TableBasis>();
-  const coef: number[] = [];
   const lent = new Map<Bucket, number>();
   previous?.items.forEach((item, i) => lent.set(item, i));
+  const records = itemRecords(scenario, coalesce, R);
   items.forEach((item, i) => {
     const p = lent.get(item);
     if (p !== undefined) {
       unit.set(previous!.fast.unit.subarray(p * nC * R, (p + 1) * nC * R), i * nC * R);
       return;
     }
-    const s = item.sums;
-    let b = bases.get(item.table);
-    if (!b) {
-      const key = basisKey(scenario, item.table);
-      b = byKey.get(key);
-      if (!b) byKey.set(key, (b = tableBasis(scenario, item.table, coalesce, R)));
-      bases.set(item.table, b);
-    }
-    const J = 3 + b.groups.length;
-    // the basis applies when every worker of a group has the group's S_w
-    let linear = !s.massPerWorker;
-    for (const g of b.groups) for (const w of g) if (s.touchedPerWorker[w] !== s.touchedPerWorker[g[0]!]) linear = false;
-    if (!linear) {
-      classes.forEach((cls, c) => {
-        if (W === 1 && c === gpuClass(0)) return;
-        writeRecord(unit, (i * nC + c) * R, scenario, unitLoads(scenario, item, cls, coalesce, true));
-      });
-      return;
-    }
-    const inv = 1 / item.rows;
-    coef.length = 0;
-    coef.push(s.rows * inv, s.mass * inv, s.touchedGlobal * inv);
-    for (const g of b.groups) coef.push(s.touchedPerWorker[g[0]!]! * inv);
-    for (let c = 0; c < nC; c++) {
-      if (W === 1 && c === gpuClass(0)) continue;
+    records(item, (c, j, a, rec, at, nz) => {
       const q = (i * nC + c) * R;
-      for (let j = 0; j < J; j++) {
-        const a = coef[j]!;
-        if (a === 0) continue;
-        const r = (c * J + j) * R;
-        const nz = b.nz[c * J + j]!;
-        for (let x = 0; x < nz.length; x++) unit[q + nz[x]!]! += a * b.rec[r + nz[x]!]!;
-      }
-    }
+      if (nz === undefined) for (let x = 0; x < R; x++) unit[q + x]! += rec[at + x]!;
+      else for (let x = 0; x < nz.length; x++) unit[q + nz[x]!]! += a * rec[at + nz[x]!]!;
+    });
   });
   const caps = Float64Array.from(scenario.gpus, (_, g) => gpuEmbeddingCapacityBytes(scenario, g));
   const hostCap = scenario.host.memoryBytes;
