@@ -17,7 +17,7 @@ import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js
 import type { PlanRange } from '../model/schema.js';
 import { touchProbability } from '../stats/touch.js';
 import { bucketBoundaries, bucketsFromCuts, lowerRangeSums, scenarioBuckets, type Bucket, type BucketCache } from './buckets.js';
-import { addScaledLoads, bucketedLoads, fastLoads, fastOffsets, gpuClass, hostClass, makespanSec, plansFromCounts, REP, tierRecords, type FastLoads, type FastState } from './classes.js';
+import { addScaledLoads, bucketedLoads, fastLoads, fastOffsets, gpuClass, hostClass, itemShape, makespanSec, plansFromCounts, REP, tierRecords, type FastLoads, type FastState } from './classes.js';
 import { checkCapacity } from './mipModel.js';
 
 /** B0: every lookup fetches its row from host memory, no coalescing (DESIGN §6). */
@@ -297,18 +297,13 @@ function fineTierStarts(scenario: Scenario, coalesce: boolean, tierBuckets: numb
     fine.map((_, i) => partsFromRecords(W, R, rec, 3 * i * R)),
     new Float64Array(NR).fill(1),
   );
-  const lite = {
-    W,
-    mem: Float64Array.from(fine, (it) => scenario.tables[it.table]!.rowBytes + scenario.tables[it.table]!.optimizerBytesPerRow),
-    caps: Float64Array.from(scenario.gpus, (_, g) => gpuEmbeddingCapacityBytes(scenario, g)),
-    rows: Float64Array.from(fine, (it) => it.rows),
-  };
+  const shape = itemShape(scenario, fine);
   const layouts: Array<{ allow: [boolean, boolean, boolean]; points: number[][]; tags: Array<Array<'r' | 's' | 'h'>> }> = [];
   const cuts = scenario.tables.map((t) => new Set<number>([0, t.rows]));
   const runs: ShardRun[] = [];
   for (const allow of TIER_SUBSETS) {
     if (W === 1 && allow[1]) continue; // one GPU: sharded is replicated
-    const tier = tiersFor(lite, cost, ...allow);
+    const tier = tiersFor(shape, cost, ...allow);
     if (!tier) continue;
     // per table, the starts of its runs of one tier, and the runs' tiers
     const points = scenario.tables.map(() => [] as number[]);
@@ -414,12 +409,12 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
     return tier ? [{ tier, allow }] : [];
   });
   for (const { tier, allow } of tierSets) {
-    const [r, s, h] = allow;
-    for (const t of full ? [tier, fullOverlapTiers(fast, parts, tier, [r, s, h])] : [tier]) {
+    const allowHost = allow[2];
+    for (const t of full ? [tier, fullOverlapTiers(fast, parts, tier, allow)] : [tier]) {
       const key = t.map((x) => `${x.r},${x.s},${x.h}`).join(';');
       if (seen.has(key)) continue; // the same tiers as before (a tier allowed but not used)
       seen.add(key);
-      const counts = assignShards(fast, cost, t, h);
+      const counts = assignShards(fast, cost, t, allowHost);
       if (!counts) continue;
       const st = fast.state(counts);
       if (fast.fits(st)) starts.push({ counts, score: scoreOf(fast, st) });

@@ -274,16 +274,19 @@ function tableBasis(scenario: Scenario, t: number, coalesce: boolean, R: number)
 }
 
 /**
- * The unit records of one item, class by class, as a sum of scaled basis records: `emit(c, j, a, rec, at, nz)`
- * adds a times the record at rec[at..at+R) (its nonzero entries nz) to class c. An item whose sums are not
- * in the span of its table's basis (per-worker mass, or unequal S_w within a group) gets each class's
- * record whole from unitLoads (a = 1, nz undefined). Bases are shared by tables addRangeLoads cannot tell
- * apart (basisKey), within one call of the returned function's owner.
+ * Adds the unit records of one item, class by class, into dst at `at(slot)`: each record a sum of the table
+ * basis's records scaled by the item's sums. The slots are the classes (0 = replicated, 1..W = gpu, W+1 =
+ * host) or, with `collapse`, three: replicated, host, and the sum over GPUs of "sharded on g" (tierRecords).
+ * An item whose sums are not in the span of its table's basis (per-worker mass, or unequal S_w within a
+ * group) gets each class's record whole from unitLoads. Bases are shared by tables addRangeLoads cannot tell
+ * apart (basisKey), within one returned function.
  */
 function itemRecords(scenario: Scenario, coalesce: boolean, R: number, collapse = false) {
   const W = scenario.gpus.length;
   const classes = classList(W);
-  const nC = collapse ? 3 : classes.length;
+  const H = hostClass(W);
+  const nSlots = collapse ? 3 : classes.length;
+  const slotOf = (c: number) => (!collapse ? c : c === REP ? 0 : c === H ? 1 : 2);
   const byKey = new Map<string, TableBasis>();
   const bases = new Map<number, TableBasis>();
   const make = (t: number) => {
@@ -292,7 +295,7 @@ function itemRecords(scenario: Scenario, coalesce: boolean, R: number, collapse 
   };
   const coef: number[] = [];
   const own = new Float64Array(R);
-  return (item: Bucket, emit: (c: number, j: number, a: number, rec: Float64Array, at: number, nz?: Int32Array) => void): void => {
+  return (item: Bucket, dst: Float64Array, at: (slot: number) => number): void => {
     const s = item.sums;
     let b = bases.get(item.table);
     if (!b) {
@@ -306,11 +309,13 @@ function itemRecords(scenario: Scenario, coalesce: boolean, R: number, collapse 
     let linear = !s.massPerWorker;
     for (const g of b.groups) for (const w of g) if (s.touchedPerWorker[w] !== s.touchedPerWorker[g[0]!]) linear = false;
     if (!linear) {
+      // (collapsed, the GPUs' records all add into the sum's slot)
       classes.forEach((cls, c) => {
         if (W === 1 && c === gpuClass(0)) return;
         own.fill(0);
         writeRecord(own, 0, scenario, unitLoads(scenario, item, cls, coalesce, true));
-        emit(c, 0, 1, own, 0);
+        const q = at(slotOf(c));
+        for (let x = 0; x < R; x++) dst[q + x]! += own[x]!;
       });
       return;
     }
@@ -318,12 +323,15 @@ function itemRecords(scenario: Scenario, coalesce: boolean, R: number, collapse 
     coef.length = 0;
     coef.push(s.rows * inv, s.mass * inv, s.touchedGlobal * inv);
     for (const g of b.groups) coef.push(s.touchedPerWorker[g[0]!]! * inv);
-    for (let c = 0; c < nC; c++) {
+    for (let c = 0; c < nSlots; c++) {
       if (!collapse && W === 1 && c === gpuClass(0)) continue;
+      const q = at(c);
       for (let j = 0; j < J; j++) {
         const a = coef[j]!;
         if (a === 0) continue;
-        emit(collapse ? [REP, hostClass(W), gpuClass(0)][c]! : c, j, a, b.rec, (c * J + j) * R, b.nz[c * J + j]!);
+        const r = (c * J + j) * R;
+        const nz = b.nz[c * J + j]!;
+        for (let x = 0; x < nz.length; x++) dst[q + nz[x]!]! += a * b.rec[r + nz[x]!]!;
       }
     }
   };
@@ -331,7 +339,7 @@ function itemRecords(scenario: Scenario, coalesce: boolean, R: number, collapse 
 
 /**
  * A table basis reduced to three classes, in this order: replicated, host, and the sum over GPUs g of
- * "sharded on g" (emitted as class gpu 0), what tierRecords keeps: one pass over the GPUs per basis instead
+ * "sharded on g", what tierRecords keeps: one pass over the GPUs per basis instead
  * of one per item. With one GPU the sharded class is never used (its sum is left zero).
  */
 function collapsedBasis(b: TableBasis, W: number, R: number): TableBasis {
@@ -362,18 +370,20 @@ function collapsedBasis(b: TableBasis, W: number, R: number): TableBasis {
 export function tierRecords(scenario: Scenario, items: Bucket[], coalesce: boolean): { R: number; rec: Float64Array } {
   const W = scenario.gpus.length;
   const R = 5 * W + 3;
-  const H = hostClass(W);
   const rec = new Float64Array(items.length * 3 * R);
   const records = itemRecords(scenario, coalesce, R, true);
-  items.forEach((item, i) => {
-    records(item, (c, _j, a, src, at, nz) => {
-      // (an item off its table's basis emits every class: the GPUs' records all add into the sum)
-      const q = (3 * i + (c === REP ? 0 : c === H ? 1 : 2)) * R;
-      if (nz === undefined) for (let x = 0; x < R; x++) rec[q + x]! += src[at + x]!;
-      else for (let x = 0; x < nz.length; x++) rec[q + nz[x]!]! += a * src[at + nz[x]!]!;
-    });
-  });
+  items.forEach((item, i) => records(item, rec, (slot) => (3 * i + slot) * R));
   return { R, rec };
+}
+
+/** What memory-only decisions read of items (greedy's tier step too): W, bytes per row, rows, GPU capacities. */
+export function itemShape(scenario: Scenario, items: Bucket[]): Pick<FastLoads, 'W' | 'mem' | 'rows' | 'caps'> {
+  return {
+    W: scenario.gpus.length,
+    mem: Float64Array.from(items, (it) => scenario.tables[it.table]!.rowBytes + scenario.tables[it.table]!.optimizerBytesPerRow),
+    rows: Float64Array.from(items, (it) => it.rows),
+    caps: Float64Array.from(scenario.gpus, (_, g) => gpuEmbeddingCapacityBytes(scenario, g)),
+  };
 }
 
 /**
@@ -389,7 +399,7 @@ export function fastLoads(scenario: Scenario, items: Bucket[], coalesce: boolean
   const R = 5 * W + 3;
   const O = fastOffsets(W);
   const unit = new Float64Array(n * nC * R);
-  const mem = Float64Array.from(items, (it) => scenario.tables[it.table]!.rowBytes + scenario.tables[it.table]!.optimizerBytesPerRow);
+  const { mem, rows, caps } = itemShape(scenario, items);
   const lent = new Map<Bucket, number>();
   previous?.items.forEach((item, i) => lent.set(item, i));
   const records = itemRecords(scenario, coalesce, R);
@@ -399,13 +409,8 @@ export function fastLoads(scenario: Scenario, items: Bucket[], coalesce: boolean
       unit.set(previous!.fast.unit.subarray(p * nC * R, (p + 1) * nC * R), i * nC * R);
       return;
     }
-    records(item, (c, j, a, rec, at, nz) => {
-      const q = (i * nC + c) * R;
-      if (nz === undefined) for (let x = 0; x < R; x++) unit[q + x]! += rec[at + x]!;
-      else for (let x = 0; x < nz.length; x++) unit[q + nz[x]!]! += a * rec[at + nz[x]!]!;
-    });
+    records(item, unit, (c) => (i * nC + c) * R);
   });
-  const caps = Float64Array.from(scenario.gpus, (_, g) => gpuEmbeddingCapacityBytes(scenario, g));
   const hostCap = scenario.host.memoryBytes;
   const compute = Float64Array.from(scenario.gpus, (_, w) => {
     const { denseSec, dedupSec } = computeSeconds(scenario, w, coalesce);
@@ -471,7 +476,7 @@ export function fastLoads(scenario: Scenario, items: Bucket[], coalesce: boolean
     nC,
     R,
     mem,
-    rows: Float64Array.from(items, (it) => it.rows),
+    rows,
     unit,
     overlap: scenario.training.overlap,
     caps,
