@@ -165,6 +165,12 @@ export interface RowCostOptions extends Pick<FitOptions, 'weighting'> {
    * c0, c1 >= 0 and c2 >= minSecondsPerByte (proofs/calibration-fit.md §6, §8). Default 0.
    */
   minSecondsPerByte?: number;
+  /**
+   * Hold the per-byte term at `minSecondsPerByte` exactly and fit only c0, c1 >= 0: for a family whose per-byte
+   * cost a separate sweep measures (the receive buffer's gathers, whose bytes cost what a copy of their output
+   * costs: proofs/calibration-fit.md §7a), so that the noise of the gathers' largest rows does not set it.
+   */
+  fixedSecondsPerByte?: boolean;
 }
 
 /**
@@ -187,9 +193,10 @@ export function fitRowCost(points: readonly RowCostPoint[], opts: RowCostOptions
   const target = (p: RowCostPoint) => weight(p) * (p.seconds - lb * p.bytes);
   const scaled = (use: number[]) => points.map((p) => ({ x: use.map((j) => cols[j]!(p)), seconds: target(p) }));
   // the full problem first: collinear data (one row size only) is an error, not a subset choice
-  fitLinear(scaled([0, 1, 2]), { weighting: 'absolute', noIntercept: true });
+  if (!opts.fixedSecondsPerByte) fitLinear(scaled([0, 1, 2]), { weighting: 'absolute', noIntercept: true });
+  if (opts.fixedSecondsPerByte && !(lb > 0)) throw new RangeError('fitRowCost: a fixed per-byte term needs minSecondsPerByte > 0');
   let best: { coef: number[]; ssr: number } | undefined;
-  for (let mask = 1; mask < 8; mask++) {
+  for (let mask = 1; mask < (opts.fixedSecondsPerByte ? 4 : 8); mask++) {
     const use = [0, 1, 2].filter((j) => mask & (1 << j));
     // a constant alone is not a row-cost law (unless the bound already charges the bytes)
     if ((mask & 6) === 0 && lb === 0) continue;
@@ -213,7 +220,7 @@ export function fitRowCost(points: readonly RowCostPoint[], opts: RowCostOptions
     latencySec: c0,
     secondsPerRow: c1,
     bytesPerSec: c2 > 0 ? 1 / c2 : Infinity,
-    bytesPerSecAtBound: lb > 0 && excess === 0,
+    bytesPerSecAtBound: lb > 0 && excess === 0 && !opts.fixedSecondsPerByte,
     ...fitQuality(points, predicted),
     predicted,
     points: points.length,

@@ -539,10 +539,10 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
     return ms.filter((m) => m.tableBytes === top);
   };
   const rowPoints = (ms: Array<GatherMeasurement | UpdateMeasurement>): RowCostPoint[] => ms.map((m) => ({ rows: m.lookups, bytes: m.bytes, seconds: m.seconds }));
-  const tierFit = (family: string, ms: Array<GatherMeasurement | UpdateMeasurement>, boundBytesPerSec: number | undefined) => {
+  const tierFit = (family: string, ms: Array<GatherMeasurement | UpdateMeasurement>, boundBytesPerSec: number | undefined, fixedSecondsPerByte = false) => {
     // gathers and updates are fitted each on its own, then one law to both (§6a)
     const byFamily = ['gather', 'update'].map((k) => rowPoints(ms.filter((m) => m.family === k))).filter((pts) => pts.length > 0);
-    const f = fitPooledRowCost(byFamily, { ...RELATIVE, minSecondsPerByte: lowerSecondsPerByte(boundBytesPerSec) });
+    const f = fitPooledRowCost(byFamily, { ...RELATIVE, minSecondsPerByte: lowerSecondsPerByte(boundBytesPerSec), fixedSecondsPerByte });
     const fit: FamilyFit = {
       family,
       latencySec: f.latencySec,
@@ -574,7 +574,17 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
   // skews (in a cache-resident table skew changes nothing): proofs/calibration-fit.md §7.
   const smallest = Math.min(...gathers.map((m) => m.tableBytes));
   const bufferPoints = smallest < Math.max(...gathers.map((m) => m.tableBytes)) ? gathers.filter((m) => m.tableBytes === smallest) : [];
-  const buffer = bufferPoints.length >= 3 ? tierFit('gather/smallest-table/all-skews', bufferPoints, fastestCopy) : undefined;
+  // Its per-byte term is the copy bandwidth at the size of the gathers' output (the copy sweep measures it; the
+  // source is cache-resident, the output is what costs bytes): fitting it jointly with the per-row term left it
+  // to the noise of the largest rows alone (6.3e10 to 1.0e11 B/s over eight quick runs here, 35% apart on three
+  // settled ones), proofs/calibration-fit.md §7a. Without a copy of the device's memory measured, the joint fit.
+  const bufferCopy = bufferPoints.length >= 3 ? copyAtOutputSize(backendName === 'cpu' ? copies : copies.filter((c) => c.direction === 'deviceToDevice'), bufferPoints) : undefined;
+  const buffer =
+    bufferPoints.length < 3
+      ? undefined
+      : bufferCopy
+        ? tierFit('gather/smallest-table/all-skews/per-byte-from-copy', bufferPoints, bufferCopy.bytesPerSec, true)
+        : tierFit('gather/smallest-table/all-skews', bufferPoints, fastestCopy);
 
   // dedup: seconds = latency + lookups * secondsPerLookup, both >= 0. With at least two batches above
   // DEDUP_LATENCY_MAX_LOOKUPS the slope is fitted on those and the intercept on the small ones given the slope
@@ -636,6 +646,22 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
     ...(d2d ? { deviceToDevice: d2d } : {}),
   };
   return { constants, fits, tiers: [gpu.fit, host.fit, ...(dedup ? [dedup] : []), ...(buffer ? [buffer.fit] : []), ...[h2d, d2h, d2d].filter((f): f is FamilyFit => f !== undefined)], gatherEfficiency, atBound };
+}
+
+/**
+ * The copy measurement whose size is nearest (in log scale) the median output bytes of the given gathers, or
+ * undefined without copies: the per-byte cost of a gather from a cache-resident buffer (proofs/calibration-fit.md §7a).
+ */
+export function copyAtOutputSize(copies: readonly CopyMeasurement[], gathers: readonly GatherMeasurement[]): CopyMeasurement | undefined {
+  if (copies.length === 0 || gathers.length === 0) return undefined;
+  const outputs = gathers.map((g) => g.bytes).sort((a, b) => a - b);
+  const mid = outputs.length >> 1;
+  const medianOutput = outputs.length % 2 ? outputs[mid]! : Math.sqrt(outputs[mid - 1]! * outputs[mid]!);
+  const distance = (c: CopyMeasurement) => Math.abs(Math.log(c.bytes / medianOutput));
+  // several copies of one size (the cpu backend pools its three directions): the median of their bandwidths
+  const nearest = Math.min(...copies.map(distance));
+  const atSize = copies.filter((c) => distance(c) === nearest).sort((a, b) => a.bytesPerSec - b.bytesPerSec);
+  return atSize[(atSize.length - 1) >> 1];
 }
 
 /** Percentile of a sorted array (linear interpolation). */

@@ -145,6 +145,31 @@ describe('fitRowCost with a physical bound on the per-byte term (proofs/calibrat
   });
 });
 
+describe('fitRowCost with the per-byte term fixed (proofs/calibration-fit.md §7a)', () => {
+  const points = (perRow: number, bytesPerSec: number) =>
+    [64, 512, 2048].flatMap((r) => [1000, 8000, 32000].map((rows) => ({ rows, bytes: rows * r, seconds: 1e-6 + rows * perRow + (rows * r) / bytesPerSec })));
+  it('holds the bandwidth where it is told and recovers the per-row term and the intercept exactly', () => {
+    const f = fitRowCost(points(25e-9, 60e9), { minSecondsPerByte: 1 / 60e9, fixedSecondsPerByte: true });
+    expect(f.bytesPerSec / 60e9).toBeCloseTo(1, 12);
+    expect(f.secondsPerRow / 25e-9).toBeCloseTo(1, 9);
+    expect(f.latencySec / 1e-6).toBeCloseTo(1, 9);
+    expect(f.bytesPerSecAtBound).toBe(false);
+  });
+  it('is the least-squares optimum over c0, c1 >= 0 with c2 given (a grid does no better)', () => {
+    const rand = seededRandom(5);
+    const pts = points(25e-9, 60e9).map((p) => ({ ...p, seconds: p.seconds * (1 + 0.2 * (rand() - 0.5)) }));
+    const c2 = 1 / 50e9; // not the law's: the other two terms absorb the difference
+    const f = fitRowCost(pts, { minSecondsPerByte: c2, fixedSecondsPerByte: true });
+    expect(f.bytesPerSec).toBeCloseTo(50e9, -3);
+    const ssr = (c0: number, c1: number) => pts.reduce((s, p) => s + ((c0 + c1 * p.rows + c2 * p.bytes - p.seconds) / p.seconds) ** 2, 0);
+    const best = ssr(f.latencySec, f.secondsPerRow);
+    for (let i = 0; i <= 40; i++) for (let j = 0; j <= 40; j++) expect(ssr(i * 0.1e-6, (j / 40) * 50e-9)).toBeGreaterThanOrEqual(best * (1 - 1e-9));
+  });
+  it('needs a positive per-byte term to fix', () => {
+    expect(() => fitRowCost(points(25e-9, 60e9), { fixedSecondsPerByte: true })).toThrow(/minSecondsPerByte/);
+  });
+});
+
 describe('fitLatencyGivenBandwidth', () => {
   it('recovers the latency exactly on noiseless small copies, and clips a negative one at 0', () => {
     const pts = [65536, 262144, 1 << 20].map((bytes) => ({ bytes, seconds: 4e-6 + bytes / 10e9 }));

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fitProfile, type Measurement } from '../../src/calibrate/harness.js';
+import { copyAtOutputSize, fitProfile, type Measurement } from '../../src/calibrate/harness.js';
 import { buildScenario, loadScenario } from '../../src/model/scenario.js';
 import { deviceProfileSchema } from '../../src/model/schema.js';
 
@@ -10,6 +10,8 @@ import { deviceProfileSchema } from '../../src/model/schema.js';
  * Synthetic measurements made exactly by the law time = latency + rows * secondsPerRow + bytes / bandwidth:
  * gathers (r bytes per row) of every table, updates (2 r bytes per row) of the largest one.
  */
+const BUFFER_BYTES_PER_SEC = (1 << 23) / (5e-6 + (1 << 23) / 30e9);
+
 function synthetic(): Measurement[] {
   const ms: Measurement[] = [];
   const gather = (skew: string, tableBytes: number, bw: number, perRow: number) => {
@@ -27,9 +29,10 @@ function synthetic(): Measurement[] {
   };
   gather('uniform', 1 << 27, 3e9, 150e-9);
   gather('zipf1.05', 1 << 27, 7e9, 60e-9);
-  // cache-resident table: the receive buffer's law (both skews alike)
-  gather('uniform', 1 << 18, 20e9, 20e-9);
-  gather('zipf1.05', 1 << 18, 20e9, 20e-9);
+  // cache-resident table: the receive buffer's law (both skews alike); its per-byte term is what the copy of
+  // the size nearest its median output (1.0e6 B: the 8 MiB copy) moves, latency included (calibration-fit.md §7a)
+  gather('uniform', 1 << 18, BUFFER_BYTES_PER_SEC, 20e-9);
+  gather('zipf1.05', 1 << 18, BUFFER_BYTES_PER_SEC, 20e-9);
   for (const lookups of [4096, 32768, 131072]) {
     const seconds = 1e-5 + lookups * 25e-9;
     ms.push({ family: 'dedup', rows: 1 << 20, skew: 'uniform', lookups, distinct: lookups, seconds, lookupsPerSec: lookups / seconds, correct: true });
@@ -51,7 +54,7 @@ describe('fitProfile', () => {
     expect(c.hostGatherBytesPerSec! / 3e9).toBeCloseTo(1, 9);
     expect(c.gpuGatherSecondsPerRow! / 60e-9).toBeCloseTo(1, 9);
     expect(c.hostGatherSecondsPerRow! / 150e-9).toBeCloseTo(1, 9);
-    expect((c.gpuBufferGatherBytesPerSec as number) / 20e9).toBeCloseTo(1, 9);
+    expect((c.gpuBufferGatherBytesPerSec as number) / BUFFER_BYTES_PER_SEC).toBeCloseTo(1, 9);
     expect((c.gpuBufferGatherSecondsPerRow as number) / 20e-9).toBeCloseTo(1, 9);
     expect(c.hostToGpuBytesPerSec! / 30e9).toBeCloseTo(1, 9);
     expect(c.latencySec!).toBeCloseTo(5e-6, 12);
@@ -80,6 +83,34 @@ describe('fitProfile', () => {
     expect((c.dedupLatencySec as number) / expected).toBeCloseTo(1, 9);
     // the joint fit would have tilted the slope
     expect(expected).toBeGreaterThan(1e-5);
+  });
+  it('the receive buffer\'s per-byte term is the copy at its output size: noise on its largest rows moves only the per-row term (§7a)', () => {
+    // the 256 B rows of the cache-resident table 25% slower (what one quick run did to the 2 KiB rows here): the
+    // joint fit would lower the bandwidth by the whole excess; the copy does not move, so neither does it
+    const ms = synthetic().map((m) =>
+      m.family === 'gather' && m.tableBytes === 1 << 18 && m.rowBytes === 256 ? { ...m, seconds: m.seconds * 1.25, bytesPerSec: m.bytesPerSec / 1.25 } : m,
+    );
+    const { profile: noisy } = fitProfile({ name: 'cpu', device: 'synthetic' }, ms);
+    expect((noisy.constants.gpuBufferGatherBytesPerSec as number) / BUFFER_BYTES_PER_SEC).toBeCloseTo(1, 9);
+    const perRow = noisy.constants.gpuBufferGatherSecondsPerRow as number;
+    expect(perRow).toBeGreaterThan(20e-9);
+    expect(perRow).toBeLessThan(20e-9 * 1.25 + 256 / BUFFER_BYTES_PER_SEC);
+    expect(noisy.fits.bufferGather!.family).toMatch(/per-byte-from-copy/);
+  });
+  it('copyAtOutputSize: the copy nearest the median output in log scale, the median bandwidth of a pooled size', () => {
+    const copy = (bytes: number, bytesPerSec: number, direction: 'hostToDevice' | 'deviceToHost' | 'deviceToDevice' = 'deviceToDevice') =>
+      ({ family: 'copy', direction, bytes, seconds: bytes / bytesPerSec, bytesPerSec, correct: true }) as const;
+    const gather = (bytes: number) => ({ family: 'gather', rowBytes: 64, tableBytes: 1 << 18, rows: 4096, skew: 'uniform', lookups: bytes / 64, bytes, seconds: 1, bytesPerSec: bytes, correct: true }) as const;
+    const copies = [copy(1 << 16, 1e11), copy(1 << 20, 6e10), copy(1 << 23, 5e10)];
+    // median output 2^20 (odd count): the 1 MiB copy
+    expect(copyAtOutputSize(copies, [gather(1 << 14), gather(1 << 20), gather(1 << 24)])?.bytesPerSec).toBe(6e10);
+    // even count: the geometric mean of the middle two, 2^22, is nearer 2^23 than 2^20 in log scale
+    expect(copyAtOutputSize(copies, [gather(1 << 20), gather(1 << 24)])?.bytesPerSec).toBe(5e10);
+    expect(copyAtOutputSize(copies, [gather(1 << 21), gather(1 << 23)])?.bytesPerSec).toBe(5e10);
+    // three directions of one size pooled: their median
+    const pooled = [copy(1 << 20, 5e10, 'hostToDevice'), copy(1 << 20, 7e10, 'deviceToHost'), copy(1 << 20, 6e10)];
+    expect(copyAtOutputSize(pooled, [gather(1 << 20)])?.bytesPerSec).toBe(6e10);
+    expect(copyAtOutputSize([], [gather(1 << 20)])).toBeUndefined();
   });
   it('is a valid device profile', () => {
     expect(deviceProfileSchema.safeParse(profile).success).toBe(true);
