@@ -24,7 +24,7 @@ import { settle } from './branch.js';
 import { lowerBound, type ChoiceBound } from './certify.js';
 import { countsFromPlan, pointOf } from './incumbent.js';
 import { relaxOne } from './relax.js';
-import { initialCuts, refineCuts } from './refine.js';
+import { initialCuts, nextRoundBudget, refineCuts } from './refine.js';
 import {
   DEFAULT_TARGET_WIDTH,
   deadlineOf,
@@ -99,11 +99,7 @@ interface Choice {
   infeasible: boolean;
 }
 
-/**
- * Under a time limit, the share of the time left that the next refinement round's estimated cost may take
- * (the estimate is linear in the items; the LPs grow faster than that).
- */
-export const ROUND_TIME_SHARE = 0.6;
+export { ROUND_TIME_SHARE, nextRoundBudget } from './refine.js';
 
 const ceilingOf = (c: Choice): number | null =>
   c.infeasible ? 0 : c.lower?.lowerIterationSec == null ? null : c.lower.lowerIterationSec > 0 ? c.B / c.lower.lowerIterationSec : null;
@@ -324,20 +320,16 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     const certifyNext = choices.filter((c) => needsBound(c, tpNow)).length;
     const workNext = Math.min(2, openNext) + certifyNext;
     const roundSec = (performance.now() - roundStartMs) / 1e3;
-    const secPerItem = (roundSec / Math.max(1, lastItems)) * (workNext / Math.max(1, workThisRound));
-    let maxNewCuts: number | undefined;
-    if (left !== undefined) {
-      const affordable = Math.floor((ROUND_TIME_SHARE * left) / Math.max(secPerItem, 1e-12)) - lastItems;
-      maxNewCuts = Math.min(Math.max(256, 4 * lastItems), affordable);
-      if (maxNewCuts < Math.max(16, Math.ceil(0.05 * lastItems))) {
-        stoppedByTime = true;
-        progress(`exact round ${rounds + 1} not started: ${left.toFixed(1)} s left affords ${Math.max(0, affordable)} more buckets (a round of ${lastItems} took ${roundSec.toFixed(1)} s)`);
-        break;
-      }
+    const budget = nextRoundBudget({ secondsLeft: left, lastRoundSec: roundSec, lastItems, workNext, workLast: workThisRound });
+    const maxNewCuts = budget.maxNewCuts;
+    if (!budget.start) {
+      stoppedByTime = true;
+      progress(`exact round ${rounds + 1} not started: ${left!.toFixed(1)} s left affords ${Math.max(0, budget.affordableItems)} more buckets (a round of ${lastItems} took ${roundSec.toFixed(1)} s)`);
+      break;
     }
     const next = refineCuts(loosest.s, cuts, itemsAt(loosest.s), best?.plan, loosest.coalesce, maxNewCuts === undefined ? {} : { maxNewCuts });
     if (!next) break;
-    // (refineCuts adds at most maxNewCuts, so the round's estimate, secPerItem times its items, stays within
+    // (refineCuts adds at most maxNewCuts, so the round's estimate, seconds per item times its items, stays within
     // ROUND_TIME_SHARE of the time left: no second check is needed)
     cuts = next;
     itemCache.clear();

@@ -111,3 +111,29 @@ export function refineCuts(scenario: Scenario, cuts: number[][], items: Bucket[]
   if (added === 0) return null;
   return next.map((s) => [...s].sort((a, b) => a - b));
 }
+
+/**
+ * Under a time limit, the share of the time left that the next refinement round's estimated cost may take
+ * (the estimate is linear in the items; the LPs grow faster than that).
+ */
+export const ROUND_TIME_SHARE = 0.6;
+
+/**
+ * How many new cuts the next refinement round may add under a deadline (proofs/placement-refinement.md,
+ * "Deadline"). A round costs about in proportion to its items and to its steps (relaxations and certificates):
+ * the last round's seconds per item, scaled by the ratio of the next round's steps to the last round's, is the
+ * estimate; the next round may use ROUND_TIME_SHARE of the time left, so it adds at most that many items less
+ * the ones it has, and never more than max(256, 4 x items). When that leaves fewer than max(16, 5% of the items)
+ * new cuts the round does not start. Without a deadline (`secondsLeft` undefined) any number of cuts. Pure.
+ */
+export function nextRoundBudget(r: { secondsLeft: number | undefined; lastRoundSec: number; lastItems: number; workNext: number; workLast: number }): {
+  start: boolean;
+  maxNewCuts: number | undefined;
+  affordableItems: number;
+} {
+  if (r.secondsLeft === undefined) return { start: true, maxNewCuts: undefined, affordableItems: Infinity };
+  const secPerItem = (r.lastRoundSec / Math.max(1, r.lastItems)) * (r.workNext / Math.max(1, r.workLast));
+  const affordableItems = Math.floor((ROUND_TIME_SHARE * r.secondsLeft) / Math.max(secPerItem, 1e-12)) - r.lastItems;
+  const maxNewCuts = Math.min(Math.max(256, 4 * r.lastItems), affordableItems);
+  return { start: maxNewCuts >= Math.max(16, Math.ceil(0.05 * r.lastItems)), maxNewCuts, affordableItems };
+}
