@@ -192,9 +192,10 @@ export function fitRowCost(points: readonly RowCostPoint[], opts: RowCostOptions
   const cols = [(p: RowCostPoint) => weight(p), (p: RowCostPoint) => weight(p) * p.rows, (p: RowCostPoint) => weight(p) * p.bytes];
   const target = (p: RowCostPoint) => weight(p) * (p.seconds - lb * p.bytes);
   const scaled = (use: number[]) => points.map((p) => ({ x: use.map((j) => cols[j]!(p)), seconds: target(p) }));
-  // the full problem first: collinear data (one row size only) is an error, not a subset choice
-  if (!opts.fixedSecondsPerByte) fitLinear(scaled([0, 1, 2]), { weighting: 'absolute', noIntercept: true });
   if (opts.fixedSecondsPerByte && !(lb > 0)) throw new RangeError('fitRowCost: a fixed per-byte term needs minSecondsPerByte > 0');
+  // the full problem first: collinear data (one row size only) is an error, not a subset choice (with the
+  // per-byte term fixed there is no bytes column to be collinear with)
+  if (!opts.fixedSecondsPerByte) fitLinear(scaled([0, 1, 2]), { weighting: 'absolute', noIntercept: true });
   let best: { coef: number[]; ssr: number } | undefined;
   for (let mask = 1; mask < (opts.fixedSecondsPerByte ? 4 : 8); mask++) {
     const use = [0, 1, 2].filter((j) => mask & (1 << j));

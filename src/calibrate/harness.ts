@@ -515,14 +515,15 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
   const copies = where(measurements, isCopy);
   const updates = where(measurements, isUpdate);
 
+  // the copies that measure one direction: on the cpu backend all of them (one operation, see copyFit)
+  const copiesOf = (dir: CopyDirection) => (backendName === 'cpu' ? copies : copies.filter((c) => c.direction === dir));
   const copyFit = (dir: CopyDirection): FamilyFit | undefined => {
     // The copy bandwidth is the physical limit of memory traffic: fit it on transfers past the caches, where
     // the linear law holds; smaller copies run from cache. The latency is what small copies add (§4). On the
     // cpu backend the three directions are one operation (a memory copy between two host buffers), so their
     // measurements are pooled into one law (§8: three times the samples of one memory's copy bandwidth).
-    if (backendName === 'cpu') return copies.length ? fitCopyLaw(copies, `copy/${dir}`) : undefined;
-    if (!copies.some((c) => c.direction === dir)) return undefined;
-    return fitCopyLaw(copies.filter((c) => c.direction === dir), `copy/${dir}`);
+    const ms = copiesOf(dir);
+    return ms.length ? fitCopyLaw(ms, `copy/${dir}`) : undefined;
   };
   const h2d = copyFit('hostToDevice');
   const d2h = copyFit('deviceToHost');
@@ -578,12 +579,12 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
   // source is cache-resident, the output is what costs bytes): fitting it jointly with the per-row term left it
   // to the noise of the largest rows alone (6.3e10 to 1.0e11 B/s over eight quick runs here, 35% apart on three
   // settled ones), proofs/calibration-fit.md §7a. Without a copy of the device's memory measured, the joint fit.
-  const bufferCopy = bufferPoints.length >= 3 ? copyAtOutputSize(backendName === 'cpu' ? copies : copies.filter((c) => c.direction === 'deviceToDevice'), bufferPoints) : undefined;
+  const bufferCopyBytesPerSec = copyBandwidthAtOutputSize(copiesOf('deviceToDevice'), bufferPoints);
   const buffer =
     bufferPoints.length < 3
       ? undefined
-      : bufferCopy
-        ? tierFit('gather/smallest-table/all-skews/per-byte-from-copy', bufferPoints, bufferCopy.bytesPerSec, true)
+      : bufferCopyBytesPerSec !== undefined
+        ? tierFit('gather/smallest-table/all-skews/per-byte-from-copy', bufferPoints, bufferCopyBytesPerSec, true)
         : tierFit('gather/smallest-table/all-skews', bufferPoints, fastestCopy);
 
   // dedup: seconds = latency + lookups * secondsPerLookup, both >= 0. With at least two batches above
@@ -649,19 +650,17 @@ function fitConstants(backendName: string, measurements: readonly Measurement[],
 }
 
 /**
- * The copy measurement whose size is nearest (in log scale) the median output bytes of the given gathers, or
- * undefined without copies: the per-byte cost of a gather from a cache-resident buffer (proofs/calibration-fit.md §7a).
+ * The bandwidth of the copy whose size is nearest (in log scale) the median output bytes of the given gathers
+ * (the median in log scale: the geometric mean of the middle two for an even count), or undefined without
+ * copies or gathers: the per-byte cost of a gather from a cache-resident buffer (proofs/calibration-fit.md §7a).
  */
-export function copyAtOutputSize(copies: readonly CopyMeasurement[], gathers: readonly GatherMeasurement[]): CopyMeasurement | undefined {
+export function copyBandwidthAtOutputSize(copies: readonly CopyMeasurement[], gathers: readonly GatherMeasurement[]): number | undefined {
   if (copies.length === 0 || gathers.length === 0) return undefined;
-  const outputs = gathers.map((g) => g.bytes).sort((a, b) => a - b);
-  const mid = outputs.length >> 1;
-  const medianOutput = outputs.length % 2 ? outputs[mid]! : Math.sqrt(outputs[mid - 1]! * outputs[mid]!);
+  const medianOutput = Math.exp(median(gathers.map((g) => Math.log(g.bytes))));
   const distance = (c: CopyMeasurement) => Math.abs(Math.log(c.bytes / medianOutput));
   // several copies of one size (the cpu backend pools its three directions): the median of their bandwidths
   const nearest = Math.min(...copies.map(distance));
-  const atSize = copies.filter((c) => distance(c) === nearest).sort((a, b) => a.bytesPerSec - b.bytesPerSec);
-  return atSize[(atSize.length - 1) >> 1];
+  return median(copies.filter((c) => distance(c) === nearest).map((c) => c.bytesPerSec));
 }
 
 /** Percentile of a sorted array (linear interpolation). */

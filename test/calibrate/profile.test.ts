@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyAtOutputSize, fitProfile, type Measurement } from '../../src/calibrate/harness.js';
+import { copyBandwidthAtOutputSize, fitProfile, type Measurement } from '../../src/calibrate/harness.js';
 import { buildScenario, loadScenario } from '../../src/model/scenario.js';
 import { deviceProfileSchema } from '../../src/model/schema.js';
 
@@ -97,20 +97,20 @@ describe('fitProfile', () => {
     expect(perRow).toBeLessThan(20e-9 * 1.25 + 256 / BUFFER_BYTES_PER_SEC);
     expect(noisy.fits.bufferGather!.family).toMatch(/per-byte-from-copy/);
   });
-  it('copyAtOutputSize: the copy nearest the median output in log scale, the median bandwidth of a pooled size', () => {
+  it('copyBandwidthAtOutputSize: the copy nearest the median output in log scale, the median bandwidth of a pooled size', () => {
     const copy = (bytes: number, bytesPerSec: number, direction: 'hostToDevice' | 'deviceToHost' | 'deviceToDevice' = 'deviceToDevice') =>
       ({ family: 'copy', direction, bytes, seconds: bytes / bytesPerSec, bytesPerSec, correct: true }) as const;
     const gather = (bytes: number) => ({ family: 'gather', rowBytes: 64, tableBytes: 1 << 18, rows: 4096, skew: 'uniform', lookups: bytes / 64, bytes, seconds: 1, bytesPerSec: bytes, correct: true }) as const;
     const copies = [copy(1 << 16, 1e11), copy(1 << 20, 6e10), copy(1 << 23, 5e10)];
     // median output 2^20 (odd count): the 1 MiB copy
-    expect(copyAtOutputSize(copies, [gather(1 << 14), gather(1 << 20), gather(1 << 24)])?.bytesPerSec).toBe(6e10);
+    expect(copyBandwidthAtOutputSize(copies, [gather(1 << 14), gather(1 << 20), gather(1 << 24)])).toBe(6e10);
     // even count: the geometric mean of the middle two, 2^22, is nearer 2^23 than 2^20 in log scale
-    expect(copyAtOutputSize(copies, [gather(1 << 20), gather(1 << 24)])?.bytesPerSec).toBe(5e10);
-    expect(copyAtOutputSize(copies, [gather(1 << 21), gather(1 << 23)])?.bytesPerSec).toBe(5e10);
+    expect(copyBandwidthAtOutputSize(copies, [gather(1 << 20), gather(1 << 24)])).toBe(5e10);
+    expect(copyBandwidthAtOutputSize(copies, [gather(1 << 21), gather(1 << 23)])).toBe(5e10);
     // three directions of one size pooled: their median
     const pooled = [copy(1 << 20, 5e10, 'hostToDevice'), copy(1 << 20, 7e10, 'deviceToHost'), copy(1 << 20, 6e10)];
-    expect(copyAtOutputSize(pooled, [gather(1 << 20)])?.bytesPerSec).toBe(6e10);
-    expect(copyAtOutputSize([], [gather(1 << 20)])).toBeUndefined();
+    expect(copyBandwidthAtOutputSize(pooled, [gather(1 << 20)])).toBe(6e10);
+    expect(copyBandwidthAtOutputSize([], [gather(1 << 20)])).toBeUndefined();
   });
   it('is a valid device profile', () => {
     expect(deviceProfileSchema.safeParse(profile).success).toBe(true);

@@ -99,8 +99,6 @@ interface Choice {
   infeasible: boolean;
 }
 
-export { ROUND_TIME_SHARE, nextRoundBudget } from './refine.js';
-
 const ceilingOf = (c: Choice): number | null =>
   c.infeasible ? 0 : c.lower?.lowerIterationSec == null ? null : c.lower.lowerIterationSec > 0 ? c.B / c.lower.lowerIterationSec : null;
 
@@ -321,13 +319,12 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     const workNext = Math.min(2, openNext) + certifyNext;
     const roundSec = (performance.now() - roundStartMs) / 1e3;
     const budget = nextRoundBudget({ secondsLeft: left, lastRoundSec: roundSec, lastItems, workNext, workLast: workThisRound });
-    const maxNewCuts = budget.maxNewCuts;
     if (!budget.start) {
       stoppedByTime = true;
       progress(`exact round ${rounds + 1} not started: ${left!.toFixed(1)} s left affords ${Math.max(0, budget.affordableItems)} more buckets (a round of ${lastItems} took ${roundSec.toFixed(1)} s)`);
       break;
     }
-    const next = refineCuts(loosest.s, cuts, itemsAt(loosest.s), best?.plan, loosest.coalesce, maxNewCuts === undefined ? {} : { maxNewCuts });
+    const next = refineCuts(loosest.s, cuts, itemsAt(loosest.s), best?.plan, loosest.coalesce, budget.maxNewCuts === undefined ? {} : { maxNewCuts: budget.maxNewCuts });
     if (!next) break;
     // (refineCuts adds at most maxNewCuts, so the round's estimate, seconds per item times its items, stays within
     // ROUND_TIME_SHARE of the time left: no second check is needed)
