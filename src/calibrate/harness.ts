@@ -69,9 +69,10 @@ const GiB = 1024 ** 3;
 export const QUICK_EVICT_BYTES = 256 * MiB;
 
 /**
- * Copy sizes: three small ones for the latency (64 KiB to 1 MiB) and five from top / 16 to top for the
- * bandwidth past the caches, so each of the two fits always has at least three points whatever the cache size
- * (proofs/calibration-fit.md §4).
+ * Copy sizes: three small ones for the latency (64 KiB to 1 MiB) and five from top / 16 to top. The three from
+ * top / 4 up carry the bandwidth past the caches (COPY_FIT_FRACTION), so each of the two fits always has three
+ * points whatever the cache size; top / 16 and top / 8 give the receive buffer's copy bandwidth at the sizes of
+ * its outputs (proofs/calibration-fit.md §4, §7a).
  */
 export function copySizes(topBytes: number): number[] {
   const top = Math.max(16 * MiB, Math.floor(topBytes / 4096) * 4096);
@@ -110,10 +111,11 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       // half of the quick run (proofs/calibration-fit.md §4)
       dedupEvictBytes: Math.min(2 * opts.llcBytes, QUICK_EVICT_BYTES),
       copyBytes: copySizes(copyTop),
-      // one cold dedup call per round (after a read pass): the rounds are its repeats; three for the small
-      // batches that pin the intercept (their median per round, then the median over rounds)
+      // one cold dedup call per round (after a read pass): the rounds are its repeats; nine for the small
+      // batches that pin the intercept (their median per round, then the median over rounds): with three, the
+      // intercept spread 14.8% over three quick runs on the AMD EPYC here (12-04), with nine 2.0%, for about 1 s
       timing: { repeats: 1, minSampleSec: 0.008 },
-      dedupSmallBatches: { maxLookups: DEDUP_LATENCY_MAX_LOOKUPS, repeats: 3 },
+      dedupSmallBatches: { maxLookups: DEDUP_LATENCY_MAX_LOOKUPS, repeats: 9 },
       rounds: 15,
       seed: opts.seed ?? 1,
     };
@@ -474,15 +476,21 @@ export interface FitProfileOptions {
   seed?: number;
 }
 
-/** Copy sizes at or above this fraction of the largest are past the caches: the bandwidth fit's points (§4). */
-const COPY_FIT_FRACTION = 1 / 16;
+/**
+ * Copy sizes at or above this fraction of the largest are past the caches: the bandwidth fit's points (§4). With
+ * top = max(32 MiB, 4 x LLC), top / 4 is at least the LLC, so source and destination (2 x bytes) are at least twice
+ * it; at 1/16 the fit took top / 16 and top / 8 too, copies of LLC / 4 and LLC / 2 that ran from cache (60.8 and
+ * 30.3 GB/s against 20-22 GB/s from 32 MiB up on a 32 MiB L3 here), which put the fitted bandwidth at 35-41 GB/s
+ * and spread it 14% over three runs.
+ */
+export const COPY_FIT_FRACTION = 1 / 4;
 /** Dedup batches of at most this many ids carry the dedup law's intercept, the larger ones its slope (§8). */
 export const DEDUP_LATENCY_MAX_LOOKUPS = 2048;
 /** Copies at most this large carry the latency fit (§4). */
 const LATENCY_FIT_MAX_BYTES = MiB;
 
 /**
- * One copy law from copy measurements: the bandwidth fitted on the transfers past the caches (at least 1/16 of
+ * One copy law from copy measurements: the bandwidth fitted on the transfers past the caches (at least 1/4 of
  * the largest), the latency from the small ones given that bandwidth (proofs/calibration-fit.md §4); undefined
  * with fewer than two large transfers.
  */
