@@ -104,8 +104,10 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
       lookups: [1024, 8192, 32768],
       streamLookups: 1 << 20,
       dedupRows: 1 << 20,
-      // a small batch pins the dedup law's intercept (its per-call latency), a large one its slope
-      dedupLookups: [512, 2048, 16384, 131072],
+      // the 2048-id batches pin the dedup law's intercept (its per-call latency), the larger ones its slope; no
+      // 512-id batch: the intercept read off it spread 14% over three quick runs, off the 2048-id ones 5.5%
+      // (proofs/calibration-fit.md §8)
+      dedupLookups: [2048, 16384, 131072],
       // quick evicts with at most 256 MiB: the cold dedup's scratch (8 B per row, 8 MiB here) and stream are
       // what must leave the caches, and writing 2 x 480 MiB (a VM's reported L3) before each cold call was
       // half of the quick run (proofs/calibration-fit.md §4)
@@ -126,7 +128,7 @@ export function sweepPlan(opts: { quick: boolean; llcBytes: number; maxBufferByt
     lookups: [1024, 4096, 16384, 65536, 262144],
     streamLookups: 1 << 21,
     dedupRows: 1 << 22,
-    dedupLookups: [512, 2048, 16384, 65536, 262144],
+    dedupLookups: [2048, 16384, 65536, 262144],
     dedupEvictBytes: 2 * opts.llcBytes,
     copyBytes: copySizes(copyTop),
     timing: { repeats: 3, minSampleSec: 0.01 },
@@ -484,7 +486,12 @@ export interface FitProfileOptions {
  * and spread it 14% over three runs.
  */
 export const COPY_FIT_FRACTION = 1 / 4;
-/** Dedup batches of at most this many ids carry the dedup law's intercept, the larger ones its slope (§8). */
+/**
+ * Dedup batches of at most this many ids carry the dedup law's intercept, the larger ones its slope (§8). The
+ * sweeps' smallest batch is this size, so the law holds from 2048 ids per call up: an intercept read off 512-id
+ * calls, whose cold misses make them cost more per id than the line through the large batches, varied between
+ * processes by 14% against 5.5%, and a dedup call of fewer ids costs more than the law says.
+ */
 export const DEDUP_LATENCY_MAX_LOOKUPS = 2048;
 /** Copies at most this large carry the latency fit (§4). */
 const LATENCY_FIT_MAX_BYTES = MiB;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CalibrationBackend, DeviceTable, TimingOptions } from '../../src/calibrate/backend.js';
-import { COPY_FIT_FRACTION, QUICK_EVICT_BYTES, copySizes, fitCopyLaw, fitProfile, runSweep, skewsFor, sweepPlan, sweepSteps, type SweepPlan } from '../../src/calibrate/harness.js';
+import { COPY_FIT_FRACTION, DEDUP_LATENCY_MAX_LOOKUPS, QUICK_EVICT_BYTES, copySizes, fitCopyLaw, fitProfile, runSweep, skewsFor, sweepPlan, sweepSteps, type SweepPlan } from '../../src/calibrate/harness.js';
 import { gatherRows } from '../../src/calibrate/kernels.js';
 import { goldenScatter } from '../../src/calibrate/rng.js';
 
@@ -162,9 +162,14 @@ describe('sweep sizes', () => {
     expect(sweepPlan({ quick: true, llcBytes: 480 << 20, maxBufferBytes: 2 ** 31 }).dedupEvictBytes).toBe(QUICK_EVICT_BYTES);
     expect(sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 }).dedupEvictBytes).toBe(64 << 20);
     expect(sweepPlan({ quick: false, llcBytes: 480 << 20, maxBufferBytes: 2 ** 31 }).dedupEvictBytes).toBe(960 << 20);
-    // the intercept needs small batches, the slope a large one
-    const d = sweepPlan({ quick: true, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 }).dedupLookups;
-    expect(Math.max(...d) / Math.min(...d)).toBeGreaterThanOrEqual(256);
+    // the intercept is read off the 2048-id batches (none smaller: calibration-fit.md §8), the slope off at least
+    // two larger sizes, the largest 64x the smallest
+    for (const quick of [true, false]) {
+      const d = sweepPlan({ quick, llcBytes: 32 << 20, maxBufferBytes: 2 ** 31 }).dedupLookups;
+      expect(Math.min(...d)).toBe(DEDUP_LATENCY_MAX_LOOKUPS);
+      expect(d.filter((k) => k > DEDUP_LATENCY_MAX_LOOKUPS).length).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...d) / Math.min(...d)).toBeGreaterThanOrEqual(64);
+    }
   });
   it('quick measures the cache-resident table with uniform ids only, the large one with every skew', async () => {
     const plan = tinyPlan(1);
