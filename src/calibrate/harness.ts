@@ -488,9 +488,9 @@ export interface FitProfileOptions {
 export const COPY_FIT_FRACTION = 1 / 4;
 /**
  * Dedup batches of at most this many ids carry the dedup law's intercept, the larger ones its slope (§8). The
- * sweeps' smallest batch is this size, so the law holds from 2048 ids per call up: an intercept read off 512-id
- * calls, whose cold misses make them cost more per id than the line through the large batches, varied between
- * processes by 14% against 5.5%, and a dedup call of fewer ids costs more than the law says.
+ * sweeps' smallest batch is this size, so the law holds from 2048 ids per call up: below it the cold time grows
+ * faster per id than the large batches' slope, an intercept read off 512-id calls varied between processes by
+ * 14% against 5.5% off 2048-id ones, and the law overestimates a call of fewer ids.
  */
 export const DEDUP_LATENCY_MAX_LOOKUPS = 2048;
 /** Copies at most this large carry the latency fit (§4). */
