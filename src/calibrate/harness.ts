@@ -678,12 +678,19 @@ export function copyBandwidthAtOutputSize(copies: readonly CopyMeasurement[], ga
   return median(copies.filter((c) => distance(c) === nearest).map((c) => c.bytesPerSec));
 }
 
-/** Percentile of a sorted array (linear interpolation). */
-function percentile(sorted: readonly number[], q: number): number {
+/**
+ * Percentile of a sorted array (linear interpolation), non-decreasing in q and exact where neighbours are equal:
+ * the form a (1 - f) + b f put a 90% interval's low end one ulp above its high end when every resample gave the
+ * same constant (a receive-buffer bandwidth fixed by the copy), so it is a + f (b - a), clamped to [a, b].
+ */
+export function percentile(sorted: readonly number[], q: number): number {
   const x = q * (sorted.length - 1);
   const i = Math.floor(x);
   const f = x - i;
-  return i + 1 < sorted.length ? sorted[i]! * (1 - f) + sorted[i + 1]! * f : sorted[i]!;
+  if (i + 1 >= sorted.length) return sorted[i]!;
+  const a = sorted[i]!;
+  const b = sorted[i + 1]!;
+  return Math.min(b, Math.max(a, a + f * (b - a)));
 }
 
 /**
