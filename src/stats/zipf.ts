@@ -89,44 +89,6 @@ function rangeSum(term: SmoothTerm, x0: number, x1: number): Interval {
   return interval(head * (1 - ROUNDING_PAD) + tail.lower, head * (1 + ROUNDING_PAD) + tail.upper);
 }
 
-/** A head range whose prefix difference is wider than this (relative, each side) is summed directly (§6). */
-export const PREFIX_MAX_RELATIVE_PAD = 1e-12;
-
-/** Batch sizes whose head prefix sums one Zipf distribution keeps (the oldest is dropped past this). */
-export const HEAD_PREFIX_TABLES = 32;
-
-/**
- * pre[x] = sum_{u=1}^{x} term(u) for x = 0..n, by Neumaier's compensated summation: each prefix is within
- * 2 eps of the exact sum of the computed terms (plus O(n eps^2)), whatever the order of magnitudes
- * (proofs/zipf-sums.md §6).
- */
-export function headPrefixSums(term: (x: number) => number, n: number): Float64Array {
-  const pre = new Float64Array(n + 1);
-  let sum = 0;
-  let comp = 0;
-  for (let x = 1; x <= n; x++) {
-    const t = term(x);
-    const next = sum + t;
-    comp += Math.abs(sum) >= Math.abs(t) ? sum - next + t : t - next + sum;
-    sum = next;
-    pre[x] = sum + comp;
-  }
-  return pre;
-}
-
-/**
- * Bounds on sum_{x=x0}^{x1} term(x) = pre[x1] - pre[x0 - 1] (terms >= 0, 1 <= x0 <= x1 < pre.length). Each
- * prefix is within 2 eps (+ n eps^2) of the sum of the computed terms, the subtraction adds eps of the result,
- * and each computed term is within ROUNDING_PAD of its true value relative (a few ulps of pow, log1p, expm1), so
- * the error is at most 8 eps pre[x1] + ROUNDING_PAD x (the difference) (proofs/zipf-sums.md §6).
- */
-export function prefixDifference(pre: Float64Array, x0: number, x1: number): Interval {
-  const hi = pre[x1]!;
-  const d = Math.max(0, hi - pre[x0 - 1]!);
-  const err = 8 * Number.EPSILON * hi + ROUNDING_PAD * d;
-  return interval(Math.max(0, d - err), d + err);
-}
-
 export function zipfDistribution(alpha: number, rows: number): RankDistribution {
   if (!(alpha > 0) || !Number.isFinite(alpha)) throw new RangeError(`zipf needs a finite alpha > 0 (got ${alpha})`);
   if (!Number.isSafeInteger(rows) || rows < 1) throw new RangeError(`zipf needs an integer number of rows >= 1 (got ${rows})`);
@@ -146,38 +108,6 @@ export function zipfDistribution(alpha: number, rows: number): RankDistribution 
     return interval(Math.max(0, s.lower * cLow), Math.min(1, s.upper * cHigh));
   };
 
-  // Prefix sums of the touched terms over the first ZIPF_HEAD_TERMS ranks, one table per batch size, built on
-  // first use: a range that starts in the head is a difference of two prefixes plus the EM tail past the head,
-  // instead of up to 1024 terms summed again per call (proofs/zipf-sums.md §6). The memo lives in this
-  // distribution (no shared state); at most HEAD_PREFIX_TABLES batch sizes are kept (8 KiB each).
-  const headRows = Math.min(rows, ZIPF_HEAD_TERMS);
-  const prefixes = new Map<number, Float64Array>();
-  const prefixOf = (lookups: number): Float64Array => {
-    let pre = prefixes.get(lookups);
-    if (!pre) {
-      if (prefixes.size >= HEAD_PREFIX_TABLES) prefixes.delete(prefixes.keys().next().value!);
-      pre = headPrefixSums((x) => touchProbability(cMid * Math.pow(x, -alpha), lookups), headRows);
-      prefixes.set(lookups, pre);
-    }
-    return pre;
-  };
-  const headRangeSum = (lookups: number, x0: number, x1: number): Interval => {
-    const pre = prefixOf(lookups);
-    const headEnd = Math.min(x1, headRows);
-    let head = prefixDifference(pre, x0, headEnd);
-    // a range tiny against the prefix before it (one row deep in a steep head) would widen by 8 eps pre / sum:
-    // past PREFIX_MAX_RELATIVE_PAD its head part is summed directly, as before
-    if (head.upper - head.lower > 2 * PREFIX_MAX_RELATIVE_PAD * head.value) {
-      let direct = 0;
-      for (let x = headEnd; x >= x0; x--) direct += touchProbability(cMid * Math.pow(x, -alpha), lookups);
-      head = interval(direct * (1 - ROUNDING_PAD), direct * (1 + ROUNDING_PAD));
-    }
-    if (headEnd === x1) return head;
-    // the tail starts past ZIPF_HEAD_TERMS, where the EM remainder is tiny; the head is a positive scale for it
-    const tail = smoothSumBounds(touchedTerm(alpha, cMid, lookups), headEnd + 1, x1, head.lower);
-    return interval(head.lower + tail.lower, head.upper + tail.upper);
-  };
-
   return {
     kind: 'zipf',
     rows,
@@ -186,7 +116,7 @@ export function zipfDistribution(alpha: number, rows: number): RankDistribution 
     touched: (from, to, lookups) => {
       const [a, b] = clamp(from, to);
       if (b <= a || !(lookups > 0)) return interval(0, 0);
-      const s = a < ZIPF_HEAD_TERMS ? headRangeSum(lookups, a + 1, b) : rangeSum(touchedTerm(alpha, cMid, lookups), a + 1, b);
+      const s = rangeSum(touchedTerm(alpha, cMid, lookups), a + 1, b);
       // S(c) has d log S / d log c in [0, 1] (f concave, f(0) = 0): proofs/zipf-sums.md §5
       const m = mass(a, b);
       const cap = Math.min(b - a, lookups * m.upper); // E[U] <= min(rows, K * mass)
