@@ -16,6 +16,7 @@ import { uniformPlan, type CheckedPlan } from '../model/plan.js';
 import { withGlobalBatch, type Scenario, type Table } from '../model/scenario.js';
 import type { PlanRange } from '../model/schema.js';
 import { touchProbability } from '../stats/touch.js';
+import { rebalanceShards } from './rebalance.js';
 import { bucketBoundaries, bucketsFromCuts, lowerRangeSums, scenarioBuckets, type Bucket, type BucketCache } from './buckets.js';
 import { addScaledLoads, bucketedLoads, fastLoads, fastOffsets, gpuClass, hostClass, itemShape, makespanSec, plansFromCounts, REP, tierRecords, type FastLoads, type FastState } from './classes.js';
 import { checkCapacity } from './mipModel.js';
@@ -260,6 +261,8 @@ export interface GreedyOptions {
   workBudget?: number;
   /** buckets shared with other algorithms of the same call */
   bucketCache?: BucketCache;
+  /** rebalance the plan's shards at row level at the end (step 5, rebalanceShards; default true) */
+  rebalance?: boolean;
   /** called before each candidate batch of greedyBatchSearch (the work is synchronous: it reports between batches) */
   onProgress?: OnWorkProgress;
 }
@@ -381,7 +384,9 @@ function fineTierStarts(scenario: Scenario, coalesce: boolean, tierBuckets: numb
  *    with their own exact range sums, and the search goes on. A bucket in one class costs in the model
  *    exactly what evaluate charges its rows; a split bucket gives its first class the hottest rows, which the
  *    bucket's per-row mean does not see (sharded rows split over GPUs would leave the first GPU the busiest).
- * The plan is rows in rank order per bucket (plansFromCounts), costed by evaluate like every other plan.
+ * 5. rebalancing at row level (rebalanceShards): the plan is rows in rank order per bucket (plansFromCounts),
+ *    which gives the first GPU of a split bucket its hottest rows; the busiest GPU's hottest shard rows then go
+ *    to the least busy GPUs for cold rows of the same memory, while that lowers the makespan by evaluate.
  */
 export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): CheckedPlan {
   checkCapacity(scenario, 'tiered');
@@ -443,7 +448,8 @@ export function greedyPlan(scenario: Scenario, opts: GreedyOptions = {}): Checke
     searchCounts(fast, counts, budget, split.fresh);
   }
   const own = plansFromCounts(scenario, items, counts, coalesce, 'greedy');
-  if (W > 1) return own;
+  // 5. at row level, the busiest GPUs' hottest shard rows to the least busy GPUs (rebalance.ts)
+  if (W > 1) return opts.rebalance === false ? own : rebalanceShards(scenario, own).plan;
   // One GPU: the frequency cache is optimal in its own plan space (serial: proofs/caching-knapsack.md);
   // keep whichever of the two evaluate prefers. The bucketed makespan of `own` is evaluate's cost
   // function on the bucket sums (makespanSec of the aggregated loads).

@@ -287,11 +287,15 @@ describe('greedy quality', () => {
           expect(e.feasible).toBe(true);
           return e.throughputSamplesPerSec;
         };
-        const full = tp({});
-        const fineTiers = tp({ maxBuckets: 2, tierBuckets: 32 });
-        const coarse = tp({ maxBuckets: 2 });
+        // the tier step's effect, before the row-level rebalancing (step 5) narrows it (gen-12-4-7 full: the
+        // 2-bucket plan came within 1% once rebalanced)
+        const full = tp({ rebalance: false });
+        const fineTiers = tp({ maxBuckets: 2, tierBuckets: 32, rebalance: false });
+        const coarse = tp({ maxBuckets: 2, rebalance: false });
         expect(fineTiers, `${s.name} ${overlap}`).toBeGreaterThanOrEqual(full * (1 - 1e-3));
         expect(coarse, `${s.name} ${overlap}`).toBeLessThan(full * (1 - 1e-2));
+        // and rebalancing never makes greedy's plan slower
+        expect(tp({}), `${s.name} ${overlap}`).toBeGreaterThanOrEqual(full);
       }
   });
 
