@@ -84,6 +84,15 @@ export function emptyLoads(gpus: number): Loads {
   };
 }
 
+/** Every load back to zero (a buffer reused across addRangeLoads calls). */
+export function clearLoads(loads: Loads): void {
+  for (const key of Object.keys(loads) as (keyof Loads)[]) {
+    const v = loads[key];
+    if (typeof v === 'number') (loads[key] as number) = 0;
+    else v.fill(0);
+  }
+}
+
 /** Lookups of worker w into table t per iteration: K_{t,w} = b_w L_t. */
 export function workerLookups(scenario: Scenario, table: Table, worker: number): number {
   return scenario.gpus[worker]!.batchSamples * table.pooling;
@@ -265,16 +274,33 @@ export function hbmSeconds(
 }
 
 export function resourceSeconds(scenario: Scenario, loads: Loads): ResourceSeconds {
+  return resourceSecondsAt(scenario, loads, scenario.gpus.map((_, w) => w));
+}
+
+/**
+ * resourceSeconds with its per-GPU entries for `workers` only, in that order (the folded LP reads the orbits'
+ * representatives alone: computing every GPU's entries for every item was most of its build time on 64 GPUs).
+ * The shared terms are the same; `allToAllInSec` / `allToAllOutSec` are copied at `workers`.
+ */
+export function resourceSecondsAt(scenario: Scenario, loads: Loads, workers: readonly number[], ringBytesPerSec = allReduceBytesPerSec(scenario)): ResourceSeconds {
   const W = scenario.gpus.length;
   const ringFactor = W > 1 ? (2 * (W - 1)) / W : 0;
+  const all = workers.length === W && workers.every((w, k) => w === k);
+  const n = workers.length;
+  const gatherSec = new Float64Array(n);
+  const hostLinkSec = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const w = workers[k]!;
+    const gpu = scenario.gpus[w]!;
+    gatherSec[k] = hbmSeconds(gpu, loads.hbmBytes[w]!, loads.hbmRowAccesses[w]!, loads.hbmBufferBytes[w]!, loads.hbmBufferRowAccesses[w]!);
+    hostLinkSec[k] = loads.hostLinkBytes[w]! / gpu.hostToGpuBytesPerSec;
+  }
   return {
-    gatherSec: Float64Array.from(scenario.gpus, (gpu, w) =>
-      hbmSeconds(gpu, loads.hbmBytes[w]!, loads.hbmRowAccesses[w]!, loads.hbmBufferBytes[w]!, loads.hbmBufferRowAccesses[w]!),
-    ),
-    hostLinkSec: Float64Array.from(scenario.gpus, (gpu, w) => loads.hostLinkBytes[w]! / gpu.hostToGpuBytesPerSec),
-    allToAllInSec: loads.allToAllInSec,
-    allToAllOutSec: loads.allToAllOutSec,
-    allReduceSec: W > 1 ? (ringFactor * loads.allReduceBytes) / allReduceBytesPerSec(scenario) : 0,
+    gatherSec,
+    hostLinkSec,
+    allToAllInSec: all ? loads.allToAllInSec : Float64Array.from(workers, (w) => loads.allToAllInSec[w]!),
+    allToAllOutSec: all ? loads.allToAllOutSec : Float64Array.from(workers, (w) => loads.allToAllOutSec[w]!),
+    allReduceSec: W > 1 ? (ringFactor * loads.allReduceBytes) / ringBytesPerSec : 0,
     hostDramSec:
       loads.hostDramBytes / scenario.host.gatherBytesPerSec + loads.hostDramRowAccesses * scenario.host.gatherSecondsPerRow,
   };

@@ -1,7 +1,7 @@
 import { InfeasibleError } from '../errors.js';
 import { ModelBuilder, type Model, type Term } from '../mip/model.js';
 import type { SolveProgress } from '../mip/result.js';
-import { computeSeconds, gpuEmbeddingCapacityBytes, resourceSeconds, type Loads, type ResourceSeconds } from '../model/loads.js';
+import { addRangeLoads, allReduceBytesPerSec, clearLoads, computeSeconds, emptyLoads, gpuEmbeddingCapacityBytes, resourceSeconds, resourceSecondsAt, type Loads, type ResourceSeconds } from '../model/loads.js';
 import type { Scenario } from '../model/scenario.js';
 import type { WorkProgress } from '../progress.js';
 import { excessItems, type Bucket, type ExcessItem } from './buckets.js';
@@ -459,8 +459,23 @@ export interface FoldedLp {
  * orbit's GPUs of their unit loads at w, which depends on a GPU only through its relation to w (itself,
  * same node, other node): one unitLoads call per relation.
  */
-/** Whole-item loads and seconds per (item, class), shared by the folded models of one choice's patterns. */
-export type FoldUnits = Map<number, { loads: Loads; sec: ResourceSeconds }>;
+export interface FoldUnit {
+  /** per orbit representative (reps[k]): GPU memory bytes, gather, host-link, all-to-all in and out seconds */
+  memory: Float64Array;
+  gatherSec: Float64Array;
+  hostLinkSec: Float64Array;
+  allToAllInSec: Float64Array;
+  allToAllOutSec: Float64Array;
+  hostMemoryBytes: number;
+  allReduceSec: number;
+  hostDramSec: number;
+}
+/**
+ * Whole-item loads and seconds per (item, class), shared by the folded models of one choice's patterns: only
+ * the entries at the orbits' representatives, which are all the model reads (the full loads of every item and
+ * class, W-long arrays each, were most of the model's build time on gen-T500-W64 in allocation and GC).
+ */
+export type FoldUnits = Map<number, FoldUnit>;
 
 export function foldedLpModel(
   scenario: Scenario,
@@ -495,27 +510,53 @@ export function foldedLpModel(
   const lat = usageLatencySec(scenario);
   // Whole-item loads and seconds of one class, memoised per (item, class).
   const cache: FoldUnits = opts.units ?? new Map();
-  const whole = (i: number, c: number) => {
+  // position of each representative GPU among reps (the rows below are per representative)
+  const repPos = new Int32Array(W).fill(-1);
+  reps.forEach((w, k) => (repPos[w] = k));
+  const scratch = emptyLoads(W);
+  const ringBytesPerSec = allReduceBytesPerSec(scenario);
+  const whole = (i: number, c: number): FoldUnit => {
     const key = i * classes.length + c;
     let u = cache.get(key);
     if (!u) {
       const item = all[i]!;
-      const loads = unitLoads(scenario, item, classes[c]!, coalesce, false, opts.lower ? item.lowerSums : item.sums);
-      u = { loads, sec: resourceSeconds(scenario, loads) };
+      const cls = classes[c]!;
+      // unitLoads's loads (one addRangeLoads of the whole item), into a reused buffer
+      clearLoads(scratch);
+      addRangeLoads(scratch, scenario, scenario.tables[item.table]!, cls.at, cls.at === 'gpu' ? cls.gpu : undefined, opts.lower ? item.lowerSums : item.sums, coalesce);
+      const sec = resourceSecondsAt(scenario, scratch, reps, ringBytesPerSec);
+      u = {
+        memory: Float64Array.from(reps, (w) => scratch.gpuMemoryBytes[w]!),
+        gatherSec: sec.gatherSec,
+        hostLinkSec: sec.hostLinkSec,
+        // (copies: with every GPU a representative, resourceSecondsAt hands back the reused buffer's own arrays)
+        allToAllInSec: sec.allToAllInSec.slice(),
+        allToAllOutSec: sec.allToAllOutSec.slice(),
+        hostMemoryBytes: scratch.hostMemoryBytes,
+        allReduceSec: sec.allReduceSec,
+        hostDramSec: sec.hostDramSec,
+      };
       cache.set(key, u);
     }
     return u;
   };
   // GPUs of orbit o grouped by their relation to worker w: [representative GPU, how many].
+  // (memoised per (o, w): it is read for every item and row)
+  const relations = new Map<number, Array<[number, number]>>();
   const relation = (o: number, w: number): Array<[number, number]> => {
-    const self = members[o]!.filter((g) => g === w);
-    const same = members[o]!.filter((g) => g !== w && scenario.gpus[g]!.node === scenario.gpus[w]!.node);
-    const other = members[o]!.filter((g) => scenario.gpus[g]!.node !== scenario.gpus[w]!.node);
-    return [self, same, other].filter((l) => l.length > 0).map((l) => [l[0]!, l.length]);
+    const key = o * W + w;
+    let r = relations.get(key);
+    if (!r) {
+      const self = members[o]!.filter((g) => g === w);
+      const same = members[o]!.filter((g) => g !== w && scenario.gpus[g]!.node === scenario.gpus[w]!.node);
+      const other = members[o]!.filter((g) => scenario.gpus[g]!.node !== scenario.gpus[w]!.node);
+      relations.set(key, (r = [self, same, other].filter((l) => l.length > 0).map((l): [number, number] => [l[0]!, l.length])));
+    }
+    return r;
   };
   // Sum over orbit o's GPUs of a per-worker quantity at w.
-  const folded = (i: number, o: number, w: number, pick: (u: { loads: Loads; sec: ResourceSeconds }) => ArrayLike<number>) =>
-    relation(o, w).reduce((acc, [g, n]) => acc + n * pick(whole(i, gpuClass(g)))[w]!, 0);
+  const folded = (i: number, o: number, w: number, pick: (u: FoldUnit) => ArrayLike<number>) =>
+    relation(o, w).reduce((acc, [g, n]) => acc + n * pick(whole(i, gpuClass(g)))[repPos[w]!]!, 0);
 
   const b = new ModelBuilder(opts.name ?? `scarec_${space}_folded_${usageName(usage).replace(/\+/g, '_')}`);
   const fr: (string | undefined)[] = [];
@@ -547,14 +588,14 @@ export function foldedLpModel(
   reps.forEach((w, k) => {
     const terms: Term[] = [];
     items.forEach((_, i) => {
-      if (fr[i]) terms.push({ var: fr[i]!, coef: whole(i, REP).loads.gpuMemoryBytes[w]! });
-      fo[i]!.forEach((v, o) => terms.push({ var: v, coef: folded(i, o, w, (u) => u.loads.gpuMemoryBytes) }));
+      if (fr[i]) terms.push({ var: fr[i]!, coef: whole(i, REP).memory[k]! });
+      fo[i]!.forEach((v, o) => terms.push({ var: v, coef: folded(i, o, w, (u) => u.memory) }));
     });
     const row = unitRow(terms, gpuEmbeddingCapacityBytes(scenario, w));
     if (terms.length) b.addConstraint(`mem_o${k}`, row.terms, '<=', row.rhs);
   });
   if (useHost) {
-    const row = unitRow(items.map((_, i) => ({ var: fh[i]!, coef: whole(i, H).loads.hostMemoryBytes })), scenario.host.memoryBytes);
+    const row = unitRow(items.map((_, i) => ({ var: fh[i]!, coef: whole(i, H).hostMemoryBytes })), scenario.host.memoryBytes);
     b.addConstraint('mem_host', row.terms, '<=', row.rhs);
   }
 
@@ -563,8 +604,8 @@ export function foldedLpModel(
   const arTerms: Term[] = [];
   const dramTerms: Term[] = [];
   all.forEach((_, i) => {
-    if (fr[i] && W > 1) arTerms.push({ var: fr[i]!, coef: whole(i, REP).sec.allReduceSec * us });
-    if (fh[i]) dramTerms.push({ var: fh[i]!, coef: whole(i, H).sec.hostDramSec * us });
+    if (fr[i] && W > 1) arTerms.push({ var: fr[i]!, coef: whole(i, REP).allReduceSec * us });
+    if (fh[i]) dramTerms.push({ var: fh[i]!, coef: whole(i, H).hostDramSec * us });
   });
   const latRepUs = useRep ? lat.rep * us : 0;
   const latShardUs = useShard ? lat.shard * us : 0;
@@ -576,11 +617,11 @@ export function foldedLpModel(
     const gather: Term[] = [];
     const link: Term[] = [];
     all.forEach((_, i) => {
-      if (fr[i]) gather.push({ var: fr[i]!, coef: whole(i, REP).sec.gatherSec[w]! * us });
-      fo[i]!.forEach((v, o) => gather.push({ var: v, coef: folded(i, o, w, (u) => u.sec.gatherSec) * us }));
+      if (fr[i]) gather.push({ var: fr[i]!, coef: whole(i, REP).gatherSec[k]! * us });
+      fo[i]!.forEach((v, o) => gather.push({ var: v, coef: folded(i, o, w, (u) => u.gatherSec) * us }));
       if (fh[i]) {
-        gather.push({ var: fh[i]!, coef: whole(i, H).sec.gatherSec[w]! * us });
-        link.push({ var: fh[i]!, coef: whole(i, H).sec.hostLinkSec[w]! * us });
+        gather.push({ var: fh[i]!, coef: whole(i, H).gatherSec[k]! * us });
+        link.push({ var: fh[i]!, coef: whole(i, H).hostLinkSec[k]! * us });
       }
     });
     let a: string | undefined;
@@ -590,8 +631,8 @@ export function foldedLpModel(
       const outTerms: Term[] = [{ var: a, coef: -1 }];
       all.forEach((_, i) =>
         fo[i]!.forEach((v, o) => {
-          inTerms.push({ var: v, coef: folded(i, o, w, (u) => u.loads.allToAllInSec) * us });
-          outTerms.push({ var: v, coef: folded(i, o, w, (u) => u.loads.allToAllOutSec) * us });
+          inTerms.push({ var: v, coef: folded(i, o, w, (u) => u.allToAllInSec) * us });
+          outTerms.push({ var: v, coef: folded(i, o, w, (u) => u.allToAllOutSec) * us });
         }),
       );
       b.addConstraint(`a2a_in_o${k}`, inTerms, '<=', 0);

@@ -3,6 +3,7 @@
  * optimum bounds the pattern's MIP, proofs/placement-bounds.md §1-2) and its rounding (an incumbent); the
  * aggregate relaxation where an LP does not finish. The least bound over the patterns bounds the choice.
  */
+import { availableParallelism } from 'node:os';
 import { solve } from '../../mip/solve.js';
 import type { SolveResult } from '../../mip/result.js';
 import type { Model } from '../../mip/model.js';
@@ -11,7 +12,7 @@ import type { Scenario } from '../../model/scenario.js';
 import { excessItems, type Bucket } from '../buckets.js';
 import { aggregateBoundModel, checkCapacity, foldedLpModel, patternShortOfGpuMemory, usageName, usagePatterns, type FoldUnits, type PlanSpace } from '../mipModel.js';
 import { pointOf, polish, roundFolded } from './incumbent.js';
-import { better, EXACT_RELATIVE_GAP, leastBound, lpInWorker, secondsLeft, type ExactOptions, type Incumbent, type Pattern, type PatternBounds, type Relaxed } from './types.js';
+import { better, EXACT_RELATIVE_GAP, leastBound, lpInWorker, secondsLeft, WORKER_LP_MIN_VARIABLES, type ExactOptions, type Incumbent, type Pattern, type PatternBounds, type Relaxed } from './types.js';
 
 /**
  * Solve an LP and double-check an "infeasible" answer of GLPK with HiGHS (issue 17: GLPK's simplex called a
@@ -26,6 +27,9 @@ export async function solveTrusted(model: Model, solver: ExactOptions['solver'],
   if (!h) return { ...r, status: 'error', message: 'GLPK said infeasible and HiGHS could not check it' };
   return h;
 }
+
+/** LPs of one relaxation solved at the same time at most (bounded by the machine's cores). */
+export const LP_CONCURRENCY = 2;
 
 /**
  * First step of one choice: for every usage pattern, the folded LP relaxation (its optimum is the pattern's
@@ -54,8 +58,11 @@ export async function relaxOne(
   // the excess items (lower model) depend on the items only: computed once for all patterns
   const excess = lower && space !== 'tablewise' ? excessItems(scenario, items, 3) : undefined;
   const usages = usagePatterns(scenario, space);
+  // 1. Which patterns need an LP (the others are settled without one), and their models.
+  const jobs: Array<{ k: number; p: Pattern; fl: ReturnType<typeof foldedLpModel> }> = [];
+  const unsolved: Pattern[] = [];
   for (const [k, usage] of usages.entries()) {
-    // a step's heartbeat: each pattern's LP can take seconds on 128 GPUs (the CLI draws at most once a second)
+    // a step's heartbeat, every pattern in order: building a pattern's model takes a second on 64 GPUs
     opts.onProgress?.({ stage: `pattern ${k + 1} of ${usages.length}` });
     const p: Pattern = { usage, bound: null, boundBy: 'none', infeasible: false, settled: false };
     patterns.push(p);
@@ -74,25 +81,64 @@ export async function relaxOne(
     if (left === undefined || left > 0) {
       const fl = foldedLpModel(scenario, items, { space, coalesce, lower, usage, units, excess });
       p.model = fl.model;
-      // a large LP runs in a worker while progress is drawn (seconds each on 128 GPUs: the bar must keep drawing)
-      const r = await solveTrusted(fl.model, solver, left === undefined ? undefined : Math.max(left, 0.01), lpInWorker(opts, fl.model));
-      if (r.status === 'infeasible') {
-        p.infeasible = p.settled = true;
-        continue;
-      }
-      if (r.status === 'optimal' && r.objective !== null) {
-        p.bound = lower ? await checkedLpBound(fl.model, solver, r.objective, deadline) : r.objective;
-        p.boundBy = 'folded-lp';
-        if (space !== 'tablewise') {
-          const counts = roundFolded(scenario, items, fl, r.values, coalesce, lower);
-          if (counts) {
-            const pt = pointOf(scenario, items, counts, coalesce, lower);
-            if (pt.fits) incumbent = better(incumbent, { counts, objective: pt.objective, method: 'lp-rounding', usage });
-          }
-        }
-        continue;
-      }
+      jobs.push({ k, p, fl });
+    } else unsolved.push(p);
+  }
+  // 2. The LPs, up to LP_CONCURRENCY at a time, each in a worker when more than one runs (an in-process solve
+  // holds the thread): on gen-T500-W64 the certificate's two binding patterns took 6.2 s each, one after the
+  // other. Results are taken in pattern order, so the answer does not depend on which finishes first.
+  const parallel = Math.min(LP_CONCURRENCY, jobs.length, Math.max(1, availableParallelism()));
+  const results = new Array<{ r: SolveResult; solvedBy: NonNullable<ExactOptions['solver']> } | undefined>(jobs.length);
+  let next = 0;
+  const runJob = async (j: number) => {
+    const { k, fl } = jobs[j]!;
+    // and one per LP: each can take seconds on 128 GPUs (the CLI draws at most once a second)
+    opts.onProgress?.({ stage: `solving the LP of pattern ${k + 1}${parallel > 1 ? ` (${parallel} at a time)` : ''}` });
+    const worker = lpInWorker(opts, fl.model) || (parallel > 1 && fl.model.variables.length >= WORKER_LP_MIN_VARIABLES);
+    // The certificate's LPs go to HiGHS first whatever the backend: with GLPK they were solved twice, by GLPK and
+    // then by HiGHS to check it (checkedLpBound), and GLPK's simplex on the lower model with its excess items took
+    // 7x HiGHS's time (gen-T500-W64, 2026-12-04: round 0's certificate 36.8 s against 6.7 s). GLPK solves one only
+    // when HiGHS gives no answer, and its value is then checked as before.
+    const lpSolver = lower ? 'highs' : solver;
+    const limit = () => {
+      const l = secondsLeft(deadline);
+      return l === undefined ? undefined : Math.max(l, 0.01);
+    };
+    let r = await solveTrusted(fl.model, lpSolver, limit(), worker);
+    let solvedBy: NonNullable<ExactOptions['solver']> = lpSolver;
+    if (lpSolver !== solver && r.status !== 'optimal' && r.status !== 'infeasible') {
+      r = await solveTrusted(fl.model, solver, limit(), worker);
+      solvedBy = solver;
     }
+    results[j] = { r, solvedBy };
+  };
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < jobs.length) await runJob(next++);
+    }),
+  );
+  // 3. Bounds and rounded points, in pattern order.
+  for (const [j, { p, fl }] of jobs.entries()) {
+    const { r, solvedBy } = results[j]!;
+    if (r.status === 'infeasible') {
+      p.infeasible = p.settled = true;
+      continue;
+    }
+    if (r.status === 'optimal' && r.objective !== null) {
+      p.bound = lower ? await checkedLpBound(fl.model, solvedBy, r.objective, deadline) : r.objective;
+      p.boundBy = 'folded-lp';
+      if (space !== 'tablewise') {
+        const counts = roundFolded(scenario, items, fl, r.values, coalesce, lower);
+        if (counts) {
+          const pt = pointOf(scenario, items, counts, coalesce, lower);
+          if (pt.fits) incumbent = better(incumbent, { counts, objective: pt.objective, method: 'lp-rounding', usage: p.usage });
+        }
+      }
+      continue;
+    }
+    unsolved.push(p);
+  }
+  for (const p of unsolved) {
     // No LP answer in time: the aggregate relaxation bounds every pattern (it drops the latencies). The primal
     // (upper) model's bound only orders and prunes the bucketed search, so past the deadline it goes without
     // one: HiGHS spent 21.6 s on that LP under a 0.5 s limit (gen-T500-W64, 11,951 items).
