@@ -111,7 +111,7 @@ export async function branchAndBound(r: Relaxed, opts: ExactOptions, withHeurist
  * (points of known plans, e.g. greedy's) are incumbents from the start. Undefined when no integer point was
  * found (in the time left, or at all).
  */
-export async function settle(r: Relaxed, opts: ExactOptions, seeds: Incumbent[] = []): Promise<OneSolve | undefined> {
+export async function settle(r: Relaxed, opts: ExactOptions, seeds: Incumbent[] = [], layoutBelowUs?: number): Promise<OneSolve | undefined> {
   const { s: scenario, items, space, coalesce } = r;
   const solver = opts.solver ?? 'glpk';
   const tol = opts.relativeGap ?? EXACT_RELATIVE_GAP;
@@ -141,9 +141,14 @@ export async function settle(r: Relaxed, opts: ExactOptions, seeds: Incumbent[] 
   }
   if (!incumbent) return undefined;
   if (bound !== null) bound = Math.min(bound, incumbent.objective);
-  opts.onProgress?.({ stage: 'laying out the plan at row level' });
-  const laid = incumbent.plan
-    ? { plan: { ...incumbent.plan, name, algorithm: name }, evaluation: evaluate(scenario, { ...incumbent.plan, name, algorithm: name }) }
+  // A new point is laid out at row level (seconds on 64 GPUs) only when its bucketed objective is below
+  // `layoutBelowUs`; otherwise the best seed's plan stands for it (proofs/placement-refinement.md, "Primal step")
+  const seed = seeds.filter((x) => x.plan).sort((a, b) => a.objective - b.objective)[0];
+  const skipLayout = !incumbent.plan && seed !== undefined && layoutBelowUs !== undefined && !(incumbent.objective < layoutBelowUs);
+  const shown = skipLayout ? seed : incumbent;
+  if (!skipLayout) opts.onProgress?.({ stage: 'laying out the plan at row level' });
+  const laid = shown.plan
+    ? { plan: { ...shown.plan, name, algorithm: name }, evaluation: evaluate(scenario, { ...shown.plan, name, algorithm: name }) }
     : layoutPlan(scenario, items, incumbent.counts, coalesce, name, { balance: (secondsLeft(r.deadline) ?? 1) > 0 });
   const result: SolveResult = {
     // not settled: stopped by the time limit, or (without one) by a backend that gave up on a pattern
@@ -156,8 +161,8 @@ export async function settle(r: Relaxed, opts: ExactOptions, seeds: Incumbent[] 
     solveSeconds: (performance.now() - r.t0) / 1e3,
     solver,
     solverVersion: await solverVersion(solver),
-    message: `${message}; best integer point: ${incumbent.method}`,
+    message: `${message}; best integer point: ${incumbent.method}${skipLayout ? ' (not laid out: its bucketed objective is not below the best known plan by the layout margin)' : ''}`,
   };
-  return { result, method: incumbent.method, plan: laid.plan, evaluation: laid.evaluation, items, coalesce, model: model ?? ({ name: 'none', sense: 'minimize', objective: { terms: [] }, variables: [], constraints: [] } as Model) };
+  return { result, method: shown.method, plan: laid.plan, evaluation: laid.evaluation, items, coalesce, model: model ?? ({ name: 'none', sense: 'minimize', objective: { terms: [] }, variables: [], constraints: [] } as Model) };
 }
 

@@ -48,6 +48,18 @@ export { WORKER_MIN_VARIABLES } from './branch.js';
 export { CERTIFY_BRANCH_SEC } from './certify.js';
 export { refineCuts, initialCuts, bucketSlackSec } from './refine.js';
 
+/**
+ * A bucketed point is laid out at row level (two evaluates of a plan with a chunk per bucket and GPU: 10 s on
+ * gen-T500-W64) only when its bucketed throughput is above (1 - LAYOUT_MARGIN) times the best plan's. Measured
+ * 2026-12-04 (bucketed objective / best plan's time -> the laid-out plan against the best): round 0 of
+ * gen-T500-W64 1.105 -> 19% slower, gen-T100-W16 1.258 -> 27% slower, gen-T26-W8 1.205 -> 1.9% slower, gen-T10-W2
+ * 1.051 -> 1.3% slower; the refined rounds 0.999 -> 0.01% and 0.07% faster (T100, T26), 0.9999 -> 0.05% slower
+ * (T10). The bucketed model charges each row its bucket's mean, so a point that it does not even rate within
+ * 1% of the best plan did not beat it at row level in any of these. At one row per bucket the model is exact
+ * and the rule only skips points that are no better (proofs/placement-refinement.md, "Primal step").
+ */
+export const LAYOUT_MARGIN = 0.01;
+
 export function itemsFor(scenario: Scenario, space: PlanSpace, maxBuckets: number, cache?: BucketCache): Bucket[] {
   if (cache) return space === 'tablewise' ? cache.tables(scenario) : cache.buckets(scenario, maxBuckets);
   return space === 'tablewise' ? tableItems(scenario) : scenarioBuckets(scenario, maxBuckets);
@@ -161,8 +173,22 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     if (!evaluation.feasible) return;
     const B = s.training.globalBatch;
     perBatch.set(B, Math.max(perBatch.get(B) ?? 0, evaluation.throughputSamplesPerSec));
-    if (!best || evaluation.throughputSamplesPerSec > best.evaluation.throughputSamplesPerSec) best = { s, plan, evaluation, coalesce: plan.coalesce, source, method };
+    if (!best || evaluation.throughputSamplesPerSec > best.evaluation.throughputSamplesPerSec) {
+      best = { s, plan, evaluation, coalesce: plan.coalesce, source, method };
+      if (method !== 'heuristic-incumbent') primalWon = true;
+    }
   };
+  // whether a plan of the bucketed search has been the best plan at some point: refinement rounds run the
+  // primal step only then (or while no plan is known). Where the known plans stay ahead, a refinement round's
+  // primal step is a relaxation, a settling and a row-level layout whose plan loses: gen-T500-W64 (HiGHS,
+  // 2026-12-04) spent 19-34 s per round on them in rounds 1-4 without a better plan, against 10-25 s for the
+  // certificate, and the bound alone reached 5.4% after round 1 at 38 s where both steps took 65 s
+  // (proofs/placement-refinement.md, "Primal step")
+  let primalWon = false;
+  // items of the last primal step and its seconds per item; finalPass: the primal step alone, once, at the end
+  let primalRanAt: number | undefined;
+  let primalSecPerItem = 0;
+  let finalPass = false;
   const known = opts.seedKnownPlans === false ? [] : [...knownPlans(scenario, space, batches, opts), ...(space === 'tiered' ? (opts.knownPlans ?? []) : [])];
   for (const k of known) {
     if (!batches.includes(k.globalBatch)) continue;
@@ -207,7 +233,8 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     const open = choices
       .filter((c) => isOpen(c, bestTp))
       .sort((a, b) => (ceilingOf(b) ?? Infinity) - (ceilingOf(a) ?? Infinity));
-    // first round: every open choice (as the bucketed search always did); later rounds: the loosest two.
+    // first round: every open choice (as the bucketed search always did); later rounds: the loosest two, while
+    // the bucketed search has produced the best plan (primalWon), else none.
     // All are relaxed first, then settled in order of their bucketed LP ceiling, each skipped when that
     // ceiling proves its bucketed model cannot beat the best plan so far.
     const relaxedList: Array<{ c: Choice; r: Relaxed; ceiling: number }> = [];
@@ -215,7 +242,9 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     // a tighter bucketed proof cannot narrow the row-level bracket by more than that, and GLPK's branch and
     // bound at 1e-5 on a refined model can run for minutes.
     const roundOpts: ExactOptions = rounds > 0 && opts.relativeGap === undefined ? { ...opts, relativeGap: Math.max(EXACT_RELATIVE_GAP, target / 10) } : opts;
-    for (const c of rounds === 0 ? open : open.slice(0, 2)) {
+    const primalNow = rounds === 0 && !finalPass ? open : !best || primalWon || finalPass ? open.slice(0, 2) : [];
+    const primalT0 = performance.now();
+    for (const c of primalNow) {
       if (late()) {
         stoppedByTime = true;
         break;
@@ -242,6 +271,9 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
       // the bucketed LP bound prunes the bucketed search (not the row-level bound: that is the lower model's)
       // (against plans of the bucketed search: a known plan can beat the bucketed model at row level)
       if (bestSolvedTp > 0 && ceiling <= bestSolvedTp * (1 + 1e-12)) continue;
+      // and no point of it could be laid out (LAYOUT_MARGIN: its bucketed throughput is at most this ceiling), so
+      // settling it could only return the best plan again (gen-T500-W64: 3.8 s of branch and bound, round 0)
+      if (best && ceiling <= best.evaluation.throughputSamplesPerSec * (1 - LAYOUT_MARGIN)) continue;
       // Past the deadline a choice is settled only while no plan is known at all: settling lays the plan out at
       // row level and evaluates it (11 s on 1000 tables x 128 GPUs), which would overrun the limit for a plan
       // that a known one already bounds from below.
@@ -260,13 +292,19 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
         if (pt.fits) seeds.push({ counts, objective: pt.objective, method: 'heuristic-incumbent', plan: { ...best.plan, coalesce: c.coalesce } });
       }
       const settleOpts: ExactOptions = opts.onProgress ? { ...roundOpts, onProgress: (p) => progress(`${settleStep}: ${p.stage}`, { incumbent: p.incumbent, bound: p.bound, gap: p.gap }) } : roundOpts;
-      const one = await settle(r, settleOpts, seeds);
+      // lay out only a point whose bucketed throughput is within LAYOUT_MARGIN of the best plan's or above it
+      const layoutBelowUs = best ? c.B / (best.evaluation.throughputSamplesPerSec * (1 - LAYOUT_MARGIN)) / TIME_UNIT_SEC : undefined;
+      const one = await settle(r, settleOpts, seeds, layoutBelowUs);
       if (!one) continue;
       solved.set(c, one);
       if (one.evaluation.feasible) bestSolvedTp = Math.max(bestSolvedTp, one.evaluation.throughputSamplesPerSec);
       consider(c.s, one.plan, one.evaluation, one.method === 'heuristic-incumbent' ? (best?.source ?? 'heuristic') : `exact round ${rounds}`, one.method);
     }
-    if (!certifyOn) break;
+    if (primalNow.length) {
+      primalRanAt = itemsAt(choices[0]!.s).length;
+      primalSecPerItem = (performance.now() - primalT0) / 1e3 / Math.max(1, primalRanAt);
+    }
+    if (!certifyOn || finalPass) break;
 
     // 2. Bound: every choice whose ceiling is not yet within the target of the best plan.
     for (const c of choices) {
@@ -295,7 +333,19 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     }
     const br = bracket();
     progress(`exact round ${rounds}: ${itemCache.values().next().value?.length ?? 0} items, row-level bracket width ${br.width === null ? '?' : `${(br.width * 100).toFixed(3)}%`}`, { incumbent: br.bestTp, bound: br.bound, gap: br.width });
-    if (br.width !== null && br.width <= target) break;
+    if (br.width !== null && br.width <= target) {
+      // Within the target, the bound is done; when the primal step last ran on coarser buckets (it sat out the
+      // refinement rounds, primalWon) one more primal step on the refined buckets may still find a better plan,
+      // if its estimate (the last primal step's seconds per item) fits half the time left: the bracket can only
+      // narrow (gen-T26-W8: the refined primal's plan had been 0.15% faster than greedy's).
+      const itemsNow = itemsAt(choices[0]!.s).length;
+      const left = secondsLeft(deadline);
+      if (cuts && primalRanAt !== undefined && itemsNow > primalRanAt && (left === undefined || primalSecPerItem * itemsNow <= 0.5 * left)) {
+        finalPass = true;
+        continue;
+      }
+      break;
+    }
     if (late()) {
       stoppedByTime = true;
       break;
@@ -316,7 +366,7 @@ export async function exactPlacement(scenario: Scenario, opts: ExactOptions & { 
     const tpNow = best?.evaluation.throughputSamplesPerSec ?? 0;
     const openNext = choices.filter((c) => isOpen(c, tpNow)).length;
     const certifyNext = choices.filter((c) => needsBound(c, tpNow)).length;
-    const workNext = Math.min(2, openNext) + certifyNext;
+    const workNext = (!best || primalWon ? Math.min(2, openNext) : 0) + certifyNext;
     const roundSec = (performance.now() - roundStartMs) / 1e3;
     const budget = nextRoundBudget({ secondsLeft: left, lastRoundSec: roundSec, lastItems, workNext, workLast: workThisRound });
     if (!budget.start) {
